@@ -1,0 +1,116 @@
+#include "lockstep/http_client.h"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <strings.h>
+
+namespace lockstep {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+std::optional<std::string> HttpResponse::header(std::string_view name) const {
+  for (const auto& [k, v] : headers) {
+    if (k.size() == name.size() && strncasecmp(k.data(), name.data(), k.size()) == 0) return v;
+  }
+  return std::nullopt;
+}
+
+struct HttpConnection::Impl {
+  std::string host;
+  unsigned short port;
+  std::chrono::milliseconds timeout;
+  net::io_context ioc;
+  std::optional<beast::tcp_stream> stream;
+  beast::flat_buffer buffer;
+
+  // Runs the queued asynchronous operation to completion; throws on its error.
+  void run(beast::error_code& ec, const char* what) {
+    ioc.restart();
+    ioc.run();
+    if (ec) {
+      stream.reset();
+      throw ConnectionError(std::string(what) + " " + host + ":" + std::to_string(port) + ": " + ec.message());
+    }
+  }
+
+  void connect() {
+    if (stream) return;
+    stream.emplace(ioc);
+    buffer.clear();
+    beast::error_code ec;
+    tcp::endpoint endpoint(net::ip::make_address(host == "localhost" ? "127.0.0.1" : host), port);
+    stream->expires_after(timeout);
+    stream->async_connect(endpoint, [&](beast::error_code e) { ec = e; });
+    run(ec, "cannot connect to");
+    stream->socket().set_option(tcp::no_delay(true));
+  }
+
+  HttpResponse read_response() {
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.body_limit(64u << 20);
+    beast::error_code ec;
+    stream->expires_after(timeout);
+    bhttp::async_read(*stream, buffer, parser, [&](beast::error_code e, std::size_t) { ec = e; });
+    run(ec, "no answer from");
+    auto msg = parser.release();
+    HttpResponse out;
+    out.status = static_cast<int>(msg.result_int());
+    for (const auto& f : msg) out.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+    out.body = std::move(msg.body());
+    if (!msg.keep_alive()) stream.reset();
+    return out;
+  }
+};
+
+HttpConnection::HttpConnection(std::string host, unsigned short port, std::chrono::milliseconds timeout)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->host = std::move(host);
+  impl_->port = port;
+  impl_->timeout = timeout;
+}
+
+HttpConnection::~HttpConnection() = default;
+
+void HttpConnection::close() { impl_->stream.reset(); }
+
+HttpResponse HttpConnection::request(std::string_view method, std::string_view target,
+                                     const HttpHeaders& headers, std::string_view body) {
+  impl_->connect();
+  bhttp::request<bhttp::string_body> req;
+  req.method_string(method);
+  req.target(target);
+  req.version(11);
+  req.set(bhttp::field::host, impl_->host + ":" + std::to_string(impl_->port));
+  bool has_type = false;
+  for (const auto& [k, v] : headers) {
+    req.insert(k, v);
+    if (strcasecmp(k.c_str(), "content-type") == 0) has_type = true;
+  }
+  if (!body.empty() && !has_type) req.set(bhttp::field::content_type, "application/json");
+  req.body() = std::string(body);
+  req.prepare_payload();
+  beast::error_code ec;
+  impl_->stream->expires_after(impl_->timeout);
+  bhttp::async_write(*impl_->stream, req, [&](beast::error_code e, std::size_t) { ec = e; });
+  impl_->run(ec, "cannot send to");
+  return impl_->read_response();
+}
+
+HttpResponse HttpConnection::raw(std::string_view bytes) {
+  impl_->connect();
+  beast::error_code ec;
+  impl_->stream->expires_after(impl_->timeout);
+  net::async_write(*impl_->stream, net::buffer(bytes.data(), bytes.size()),
+                   [&](beast::error_code e, std::size_t) { ec = e; });
+  impl_->run(ec, "cannot send to");
+  return impl_->read_response();
+}
+
+}  // namespace lockstep

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Builds lockstepd and starts it on the embedded SQLite default (./lockstep.db).
+# Extra arguments go to `lockstepd serve`, e.g. scripts/run.sh --listen 127.0.0.1:9090
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+cmake --preset release >/dev/null
+cmake --build --preset release --target lockstepd
+exec build/release/bin/lockstepd serve "$@"

@@ -1,0 +1,230 @@
+#include "domain/task.h"
+
+#include <algorithm>
+#include <array>
+#include <boost/json.hpp>
+
+#include "core/utf8.h"
+#include "domain/user.h"
+
+namespace json = boost::json;
+
+namespace lockstep {
+namespace {
+
+constexpr std::array<const char*, 6> kStatusNames = {"NOT_STARTED", "IN_PROGRESS", "BLOCKED",
+                                                     "DEFERRED",    "COMPLETED",   "CANCELLED"};
+
+// Fields the server manages: accepted in a body (a client may send back what it read) and ignored.
+constexpr std::array<std::string_view, 5> kIgnored = {"eTag", "createdAt", "updatedAt",
+                                                      "updatedBy", "lock"};
+
+// A JSON integer: int64 or uint64, never a number with a fraction or exponent (30.0 included).
+std::optional<std::int64_t> json_integer(const json::value& v) {
+  if (v.is_int64()) return v.get_int64();
+  if (v.is_uint64() && v.get_uint64() <= static_cast<std::uint64_t>(INT64_MAX)) {
+    return static_cast<std::int64_t>(v.get_uint64());
+  }
+  return std::nullopt;
+}
+
+class Checker {
+ public:
+  void fail(std::string field, std::string message) {
+    errors_.push_back({std::move(field), std::move(message)});
+  }
+  bool failed() const { return !errors_.empty(); }
+  std::vector<FieldError> take() { return std::move(errors_); }
+
+  std::optional<std::string> text(const json::value& v, const char* field, std::size_t min,
+                                  std::size_t max) {
+    if (!v.is_string()) {
+      fail(field, "must be a string");
+      return std::nullopt;
+    }
+    std::string_view s = v.get_string();
+    auto n = utf8_length(s);
+    if (!n) {
+      fail(field, "must be valid UTF-8");
+    } else if (*n < min || *n > max) {
+      fail(field, "must be " + std::to_string(min) + " to " + std::to_string(max) +
+                      " characters long (it has " + std::to_string(*n) + ")");
+    } else {
+      return std::string(s);
+    }
+    return std::nullopt;
+  }
+
+ private:
+  std::vector<FieldError> errors_;
+};
+
+}  // namespace
+
+const char* status_name(TaskStatus s) { return kStatusNames[static_cast<std::size_t>(s)]; }
+
+std::optional<TaskStatus> parse_status(std::string_view name) {
+  for (std::size_t i = 0; i < kStatusNames.size(); ++i) {
+    if (name == kStatusNames[i]) return static_cast<TaskStatus>(i);
+  }
+  return std::nullopt;
+}
+
+TaskFields TaskWrite::apply_to(TaskFields base) const {
+  if (user_id) base.user_id = *user_id;
+  if (title) base.title = *title;
+  if (description) base.description = *description;
+  if (due) base.due = *due;
+  if (warning_offset) base.warning_offset = *warning_offset;
+  if (status) base.status = *status;
+  return base;
+}
+
+Result<TaskWrite> parse_task_write(const json::value& body, WriteKind kind, Millis now,
+                                   std::string_view path_id) {
+  if (!body.is_object()) {
+    Error e(Code::kValidationFailed, "The request body must be a JSON object.");
+    e.errors.push_back({"", "must be a JSON object"});
+    return e;
+  }
+  const bool full = kind != WriteKind::kPatch;
+  TaskWrite w;
+  Checker c;
+  std::optional<std::int64_t> version, expected_version;
+
+  for (const auto& [key, v] : body.get_object()) {
+    const std::string field(key);
+    // null resets an optional field to its default and is an error on a required one.
+    if (v.is_null()) {
+      if (key == "taskDescription") {
+        w.description = "";
+      } else if (key == "taskStatus" && full) {
+        w.status = TaskStatus::kNotStarted;
+      } else if (key == "userId" || key == "taskTitle" || key == "dueDate" ||
+                 key == "warningOffset" || key == "taskStatus") {
+        c.fail(field, "is required and must not be null");
+      } else if (key == "version" || key == "expectedVersion" || key == "taskId" ||
+                 std::find(kIgnored.begin(), kIgnored.end(), key) != kIgnored.end()) {
+        // no precondition / nothing to compare
+      } else {
+        c.fail(field, "is not a field of a task");
+      }
+      continue;
+    }
+    if (key == "userId") {
+      if (!v.is_string() || !is_valid_user_name(v.get_string())) {
+        c.fail(field, "must be 1 to 64 of A-Z a-z 0-9 . _ -");
+      } else {
+        w.user_id = std::string(v.get_string());
+      }
+    } else if (key == "taskTitle") {
+      w.title = c.text(v, "taskTitle", 1, 80);
+    } else if (key == "taskDescription") {
+      w.description = c.text(v, "taskDescription", 0, 255);
+    } else if (key == "dueDate") {
+      auto t = v.is_string() ? parse_rfc3339(v.get_string()) : std::nullopt;
+      if (!t) {
+        c.fail(field, "must be an RFC 3339 date-time, e.g. 2026-12-01T17:00:00.000Z");
+      } else if (kind == WriteKind::kCreate && *t <= now) {
+        c.fail(field, "must be in the future");
+      } else {
+        w.due = *t;
+      }
+    } else if (key == "warningOffset") {
+      auto n = json_integer(v);
+      if (!n || *n < 0 || *n > 64000) {
+        c.fail(field, "must be an integer from 0 to 64000");
+      } else {
+        w.warning_offset = *n;
+      }
+    } else if (key == "taskStatus") {
+      auto s = v.is_string() ? parse_status(v.get_string()) : std::nullopt;
+      if (!s) {
+        c.fail(field, "must be one of NOT_STARTED IN_PROGRESS BLOCKED DEFERRED COMPLETED CANCELLED");
+      } else {
+        w.status = *s;
+      }
+    } else if (key == "version" || key == "expectedVersion") {
+      auto n = json_integer(v);
+      if (!n || *n < 1) {
+        c.fail(field, "must be an integer of at least 1");
+      } else if (kind == WriteKind::kCreate && path_id.empty()) {
+        c.fail(field, "is not allowed when creating: a new task has no version to compare with");
+      } else {
+        (key == "version" ? version : expected_version) = *n;
+      }
+    } else if (key == "taskId") {
+      if (!path_id.empty() && (!v.is_string() || v.get_string() != path_id)) {
+        c.fail(field, "must equal the id in the URL");
+      }
+    } else if (std::find(kIgnored.begin(), kIgnored.end(), key) == kIgnored.end()) {
+      c.fail(field, "is not a field of a task");
+    }
+  }
+
+  if (version && expected_version && *version != *expected_version) {
+    c.fail("expectedVersion", "differs from version; send one of them");
+  }
+  w.expected_version = expected_version ? expected_version : version;
+
+  if (full) {
+    const json::object& o = body.get_object();
+    for (const char* required : {"userId", "taskTitle", "dueDate", "warningOffset"}) {
+      if (!o.contains(required)) c.fail(required, "is required");
+    }
+    if (!w.description) w.description = "";
+    if (!w.status) w.status = TaskStatus::kNotStarted;
+  }
+  if (c.failed()) {
+    Error e(Code::kValidationFailed, "The task has invalid fields.");
+    e.errors = c.take();
+    return e;
+  }
+  return w;
+}
+
+Result<std::optional<std::int64_t>> parse_delete_body(const json::value& body) {
+  Error e(Code::kValidationFailed, "A delete's body may carry only expectedVersion or version.");
+  std::optional<std::int64_t> expected;
+  if (!body.is_object()) {
+    e.errors.push_back({"", "must be a JSON object"});
+    return e;
+  }
+  for (const auto& [key, v] : body.get_object()) {
+    if (key != "version" && key != "expectedVersion") {
+      e.errors.push_back({std::string(key), "is not allowed in a delete's body"});
+      continue;
+    }
+    auto n = json_integer(v);
+    if (!n || *n < 1) {
+      e.errors.push_back({std::string(key), "must be an integer of at least 1"});
+    } else if (expected && *expected != *n) {
+      e.errors.push_back({"expectedVersion", "differs from version; send one of them"});
+    } else {
+      expected = n;
+    }
+  }
+  if (!e.errors.empty()) return e;
+  return expected;
+}
+
+json::object task_to_json(const Task& t) {
+  json::object o;
+  o.reserve(14);
+  o["taskId"] = t.id;
+  o["userId"] = t.fields.user_id;
+  o["taskTitle"] = t.fields.title;
+  o["taskDescription"] = t.fields.description;
+  o["dueDate"] = format_rfc3339(t.fields.due);
+  o["warningOffset"] = t.fields.warning_offset;
+  o["taskStatus"] = status_name(t.fields.status);
+  o["version"] = t.version;
+  o["eTag"] = t.etag().to_string();
+  o["createdAt"] = format_rfc3339(t.created_at);
+  o["updatedAt"] = format_rfc3339(t.updated_at);
+  o["updatedBy"] = t.updated_by;
+  o["lock"] = nullptr;
+  return o;
+}
+
+}  // namespace lockstep

@@ -1,0 +1,4 @@
+// The one translation unit that compiles Boost.Asio and Boost.Beast (separate compilation keeps
+// every other file of the project from re-instantiating them).
+#include <boost/asio/impl/src.hpp>
+#include <boost/beast/src.hpp>

@@ -1,0 +1,307 @@
+#include "http/server.h"
+
+#include <atomic>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <condition_variable>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "core/ids.h"
+#include "http/problem.h"
+#include "http/request_log.h"
+#include "http/url.h"
+
+namespace lockstep::http {
+namespace {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+// Counts requests being handled, so that shutdown can wait for them.
+struct Tracker {
+  std::atomic<std::size_t> connections{0};
+  std::mutex mu;
+  std::condition_variable idle;
+  std::size_t in_flight = 0;  // guarded by mu
+  std::atomic<bool> draining{false};
+
+  void begin() {
+    std::lock_guard lock(mu);
+    ++in_flight;
+  }
+  void end() {
+    std::lock_guard lock(mu);
+    if (--in_flight == 0) idle.notify_all();
+  }
+};
+
+bool valid_request_id(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    if (c < 0x21 || c > 0x7e) return false;
+  }
+  return true;
+}
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, Api& api, const ServerOptions& options, Tracker& tracker)
+      : stream_(std::move(socket)), api_(api), options_(options), tracker_(tracker),
+        buffer_(std::max<std::size_t>(64 << 10, options.max_header * 2)) {
+    tracker_.connections.fetch_add(1);
+  }
+  ~Session() { tracker_.connections.fetch_sub(1); }
+
+  void start() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
+  }
+
+  // Answers 503 at once and closes: the connection limit is reached.
+  void reject_overloaded() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      Response r = problem(Error(Code::kOverloaded, "Too many connections; try again shortly."));
+      r.close = true;
+      self->send(std::move(r), "-", "GET", std::chrono::steady_clock::now());
+    });
+  }
+
+ private:
+  void read() {
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(options_.max_header));
+    parser_->body_limit(options_.max_body);
+    stream_.expires_after(options_.read_timeout);
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      beast::bind_front_handler(&Session::on_read, shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, std::size_t) {
+    auto started = std::chrono::steady_clock::now();
+    if (ec == bhttp::error::end_of_stream || ec == net::error::eof ||
+        ec == beast::error::timeout || ec == net::error::operation_aborted ||
+        ec == net::error::connection_reset) {
+      return close();
+    }
+    if (ec) {
+      // The request could not be read whole: answer why, then close (the rest is unread).
+      Error e(Code::kValidationFailed, "The request is not valid HTTP/1.1: " + ec.message() + ".");
+      if (ec == bhttp::error::body_limit) {
+        e = Error(Code::kPayloadTooLarge, "The body is larger than the limit of " +
+                                              std::to_string(options_.max_body) + " bytes.");
+      } else if (ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow) {
+        e = Error(Code::kHeadersTooLarge, "The request headers are larger than the limit of " +
+                                              std::to_string(options_.max_header) + " bytes.");
+      }
+      Response r = problem(e);
+      r.close = true;
+      drain_after_send_ = true;
+      return send(std::move(r), "-", "-", started);
+    }
+    if (tracker_.draining) {
+      Response r = problem(Error(Code::kOverloaded, "The server is shutting down."));
+      r.close = true;
+      return send(std::move(r), "-", "-", started);
+    }
+    auto msg = parser_->release();
+    Request req;
+    req.method = std::string(msg.method_string());
+    std::string_view target = msg.target();
+    auto qpos = target.find('?');
+    auto path = percent_decode(target.substr(0, qpos));
+    auto query = parse_query(qpos == std::string_view::npos ? "" : target.substr(qpos + 1));
+    for (const auto& field : msg) {
+      std::string name(field.name_string());
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      req.headers.emplace_back(std::move(name), std::string(field.value()));
+    }
+    req.body = std::move(msg.body());
+    keep_alive_ = msg.keep_alive();
+    auto rid = req.header("x-request-id");
+    std::string request_id = rid && valid_request_id(*rid) ? std::string(*rid) : make_ulid(SystemClock::instance().now());
+    if (!path || !query) {
+      Response r = problem(Error(Code::kValidationFailed, "The request target has a malformed percent-escape."));
+      return send(std::move(r), request_id, req.method, started);
+    }
+    req.path = std::move(*path);
+    req.query = std::move(*query);
+
+    tracker_.begin();
+    stream_.expires_never();  // the store answers; the write below sets its own timeout
+    std::string method = req.method;
+    api_.handle(std::move(req), [self = shared_from_this(), request_id, method, started](Response r) {
+      net::post(self->stream_.get_executor(),
+                [self, r = std::move(r), request_id, method, started]() mutable {
+                  self->send(std::move(r), request_id, method, started);
+                  self->tracker_.end();
+                });
+    });
+  }
+
+  void send(Response r, const std::string& request_id, const std::string& method,
+            std::chrono::steady_clock::time_point started) {
+    auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
+    res->version(11);
+    res->result(static_cast<unsigned>(r.status));
+    if (!r.body.empty() || r.status >= 200) res->set(bhttp::field::content_type, r.content_type);
+    for (auto& [k, v] : r.headers) res->insert(k, v);
+    res->set("X-Request-Id", request_id);
+    bool close = r.close || !keep_alive_ || tracker_.draining;
+    res->keep_alive(!close);
+    if (r.status == 204 || r.status == 304) {
+      res->erase(bhttp::field::content_type);
+    } else if (r.head) {
+      res->content_length(r.body.size());
+    } else {
+      res->body() = std::move(r.body);
+      res->prepare_payload();
+    }
+    log_request(request_id, method, r, std::chrono::duration_cast<std::chrono::microseconds>(
+                                           std::chrono::steady_clock::now() - started));
+    stream_.expires_after(options_.read_timeout);
+    bhttp::async_write(stream_, *res,
+                       [self = shared_from_this(), res, close](beast::error_code ec, std::size_t) {
+                         self->on_write(ec, close);
+                       });
+  }
+
+  void on_write(beast::error_code ec, bool close) {
+    if (ec) return this->close();
+    if (!close) return read();
+    if (drain_after_send_) return drain();
+    this->close();
+  }
+
+  // After answering a request that was not read whole (413, 431): stop sending, then read and
+  // discard what the client still sends for a short while, so that closing does not reset the
+  // connection before the client has read the answer.
+  void drain() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.expires_after(std::chrono::seconds(2));
+    drain_buffer_.resize(16 << 10);
+    read_some_discard();
+  }
+
+  void read_some_discard() {
+    stream_.async_read_some(net::buffer(drain_buffer_),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                              self->drained_ += n;
+                              if (ec || self->drained_ > (8u << 20)) return self->close();
+                              self->read_some_discard();
+                            });
+  }
+
+  void close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.close();
+  }
+
+  beast::tcp_stream stream_;
+  Api& api_;
+  const ServerOptions& options_;
+  Tracker& tracker_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  bool keep_alive_ = true;
+  bool drain_after_send_ = false;
+  std::vector<char> drain_buffer_;
+  std::size_t drained_ = 0;
+};
+
+}  // namespace
+
+struct Server::Impl {
+  // Sessions refer to api, options and tracker until the io_context destroys them: those are
+  // declared first, so that they are destroyed last.
+  Api& api;
+  ServerOptions options;
+  Tracker tracker;
+  net::io_context ioc;
+  tcp::acceptor acceptor;
+  net::signal_set signals;
+  std::thread shutdown_waiter;
+
+  Impl(Api& a, ServerOptions o)
+      : api(a), options(std::move(o)), ioc(std::max(1, options.threads)),
+        acceptor(net::make_strand(ioc)), signals(ioc, SIGINT, SIGTERM) {}
+
+  void accept() {
+    acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+      if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
+      if (!ec) {
+        socket.set_option(tcp::no_delay(true), ec);
+        auto session = std::make_shared<Session>(std::move(socket), api, options, tracker);
+        if (tracker.connections.load() > options.max_connections) {
+          session->reject_overloaded();
+        } else {
+          session->start();
+        }
+      }
+      accept();  // also after an error such as EMFILE: the next accept may succeed
+    });
+  }
+
+  void begin_shutdown() {
+    if (tracker.draining.exchange(true)) return;
+    net::post(acceptor.get_executor(), [this] {
+      beast::error_code ignored;
+      acceptor.close(ignored);
+    });
+    log_event("info", "shutting down: no new connections, finishing requests in flight");
+    // Waits off the I/O threads for in-flight requests, then stops the I/O.
+    shutdown_waiter = std::thread([this] {
+      {
+        std::unique_lock lock(tracker.mu);
+        tracker.idle.wait_for(lock, options.shutdown_grace, [&] { return tracker.in_flight == 0; });
+      }
+      ioc.stop();
+    });
+  }
+};
+
+Server::Server(Api& api, ServerOptions options) : impl_(std::make_unique<Impl>(api, std::move(options))) {
+  beast::error_code ec;
+  auto address = net::ip::make_address(impl_->options.host, ec);
+  if (ec) throw std::runtime_error("invalid listen address '" + impl_->options.host + "'");
+  tcp::endpoint endpoint(address, impl_->options.port);
+  auto& a = impl_->acceptor;
+  a.open(endpoint.protocol(), ec);
+  if (!ec) a.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) a.bind(endpoint, ec);
+  if (!ec) a.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    throw std::runtime_error("cannot listen on " + impl_->options.host + ":" +
+                             std::to_string(impl_->options.port) + ": " + ec.message());
+  }
+}
+
+Server::~Server() = default;
+
+unsigned short Server::port() const { return impl_->acceptor.local_endpoint().port(); }
+
+void Server::run() {
+  impl_->signals.async_wait([this](beast::error_code ec, int) {
+    if (!ec) impl_->begin_shutdown();
+  });
+  impl_->accept();
+  std::vector<std::thread> threads;
+  for (int i = 1; i < impl_->options.threads; ++i) threads.emplace_back([this] { impl_->ioc.run(); });
+  impl_->ioc.run();
+  for (auto& t : threads) t.join();
+  if (impl_->shutdown_waiter.joinable()) impl_->shutdown_waiter.join();
+}
+
+void Server::stop() {
+  net::post(impl_->ioc, [this] { impl_->begin_shutdown(); });
+}
+
+}  // namespace lockstep::http

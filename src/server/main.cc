@@ -1,0 +1,222 @@
+// lockstepd: the Lockstep server, and its user administration commands (API.md §12).
+//
+// Every flag can also come from the environment (LOCKSTEP_<FLAG>, e.g. LOCKSTEP_LISTEN) and from a
+// TOML config file whose keys are the long flag names; a flag beats the environment, which beats
+// the file.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <thread>
+
+#include "core/time.h"
+#include "http/api.h"
+#include "http/request_log.h"
+#include "http/server.h"
+#include "server/layered_args.h"
+#include "service/user_service.h"
+#include "store/store.h"
+
+namespace {
+
+using namespace lockstep;
+
+struct Config {
+  std::string listen = "127.0.0.1:8080";
+  std::string db = "./lockstep.db";
+  int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int readers = 0;  // 0: as many as I/O threads, at least 2
+  bool require_preconditions = false;
+  bool insecure_no_auth = false;
+  std::size_t max_body = 1 << 20;
+  int read_timeout = 30;
+  std::size_t max_connections = 10000;
+  std::size_t max_pending_writes = 4096;
+  std::string config_file;
+};
+
+[[noreturn]] void die(const std::string& reason) {
+  std::cerr << "lockstepd: " << reason << "\n";
+  std::exit(1);
+}
+
+std::unique_ptr<Store> open(const Config& c, int readers) {
+  try {
+    return open_store(StoreOptions{c.db, readers, 512});
+  } catch (const std::exception& e) {
+    die(e.what());
+  }
+}
+
+int serve(const Config& c) {
+  auto colon = c.listen.rfind(':');
+  if (colon == std::string::npos) die("--listen must be HOST:PORT, not '" + c.listen + "'");
+  std::string host = c.listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  int port = 0;
+  try {
+    port = std::stoi(c.listen.substr(colon + 1));
+  } catch (...) {
+    port = -1;
+  }
+  if (port < 0 || port > 65535) die("--listen has an invalid port: '" + c.listen + "'");
+
+  http::init_logging();
+  int readers = c.readers > 0 ? c.readers : std::max(2, c.threads);
+  auto store = open(c, readers);
+  std::optional<NewUser> admin;
+  store->write_sync([&](Tx& tx) {
+    admin = bootstrap_admin(tx, SystemClock::instance().now());
+    return true;
+  });
+
+  http::ApiOptions api_options{c.require_preconditions, c.insecure_no_auth, c.max_pending_writes};
+  http::Api api(*store, SystemClock::instance(), api_options);
+  http::ServerOptions so;
+  so.host = host;
+  so.port = static_cast<unsigned short>(port);
+  so.threads = c.threads;
+  so.max_body = c.max_body;
+  so.read_timeout = std::chrono::seconds(c.read_timeout);
+  so.max_connections = c.max_connections;
+  std::unique_ptr<http::Server> server;
+  try {
+    server = std::make_unique<http::Server>(api, so);
+  } catch (const std::exception& e) {
+    store->stop();
+    die(e.what());
+  }
+  if (admin) {
+    std::fprintf(stderr,
+                 "lockstepd: this database had no users, so the admin user 'admin' was created.\n"
+                 "lockstepd: its token is shown only this once; keep it safe:\n%s\n",
+                 admin->token.c_str());
+    std::fflush(stderr);
+  }
+  if (c.insecure_no_auth) {
+    http::log_event("warn", "--insecure-no-auth: every request is served WITHOUT authentication");
+  }
+  std::string address = host + ":" + std::to_string(server->port());
+  http::log_event("info", "listening",
+                  "{\"address\":\"" + address + "\",\"db\":\"" + c.db + "\",\"threads\":" +
+                      std::to_string(c.threads) + "}");
+  server->run();
+  store->stop();
+  http::log_event("info", "stopped");
+  http::shutdown_logging();
+  return 0;
+}
+
+int user_add(const Config& c, const std::string& name, bool admin) {
+  auto store = open(c, 1);
+  Result<NewUser> made = Error(Code::kInternal, "not run");
+  bool ok = store->write_sync([&](Tx& tx) {
+    made = add_user(tx, name, admin ? Role::kAdmin : Role::kUser, SystemClock::instance().now());
+    return made.ok();
+  });
+  store->stop();
+  if (!made) die(made.error().detail);
+  if (!ok) die("the user could not be saved");
+  std::cout << made->token << "\n";
+  return 0;
+}
+
+int user_list(const Config& c) {
+  auto store = open(c, 1);
+  std::vector<User> users;
+  store->write_sync([&](Tx& tx) {
+    users = tx.list_users();
+    return false;
+  });
+  store->stop();
+  std::printf("%-24s %-6s %-8s %s\n", "NAME", "ROLE", "STATUS", "CREATED");
+  for (const auto& u : users) {
+    std::printf("%-24s %-6s %-8s %s\n", u.name.c_str(), role_name(u.role),
+                u.revoked() ? "revoked" : "active", format_rfc3339(u.created_at).c_str());
+  }
+  return 0;
+}
+
+int user_revoke(const Config& c, const std::string& name) {
+  auto store = open(c, 1);
+  Result<Ok> done = Error(Code::kInternal, "not run");
+  store->write_sync([&](Tx& tx) {
+    done = revoke_user(tx, name);
+    return done.ok();
+  });
+  store->stop();
+  if (!done) die(done.error().detail);
+  std::cerr << "lockstepd: the token of '" << name << "' no longer works\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Config c;
+  CLI::App app{"lockstepd: the Lockstep task server, where concurrent edits never lose an update.\n"
+               "Every flag can also be set as LOCKSTEP_<FLAG> in the environment (e.g. LOCKSTEP_DB)\n"
+               "or as a key of the --config TOML file (e.g. listen = \"0.0.0.0:8080\");\n"
+               "a flag beats the environment, which beats the file.",
+               "lockstepd"};
+  app.set_version_flag("--version", "lockstepd 0.1.0");
+  app.add_option("--listen", c.listen, "HOST:PORT to serve on (port 0: any free port)")
+      ->capture_default_str();
+  app.add_option("--db", c.db, "SQLite database file (created and migrated on start)")
+      ->capture_default_str();
+  app.add_option("--threads", c.threads, "I/O threads (default: one per core)")
+      ->check(CLI::Range(1, 1024))->capture_default_str();
+  app.add_option("--readers", c.readers, "store reader threads (default: as many as --threads, at least 2)")
+      ->check(CLI::Range(0, 256));
+  app.add_flag("--require-preconditions", c.require_preconditions,
+               "answer 428 to a PATCH, PUT or DELETE without If-Match, If-Unmodified-Since or a body version");
+  app.add_flag("--insecure-no-auth", c.insecure_no_auth,
+               "serve every request without authentication (for local experiments only)");
+  app.add_option("--max-body", c.max_body, "largest request body in bytes; larger is 413")
+      ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 30))->capture_default_str();
+  app.add_option("--read-timeout", c.read_timeout,
+                 "seconds a client has to send a whole request (and an idle keep-alive connection lives)")
+      ->check(CLI::Range(1, 3600))->capture_default_str();
+  app.add_option("--max-connections", c.max_connections, "open connections past which new ones get 503")
+      ->capture_default_str();
+  app.add_option("--max-pending-writes", c.max_pending_writes,
+                 "writes accepted but not yet committed past which new writes get 503")
+      ->capture_default_str();
+  app.add_option("--config", c.config_file, "TOML file whose keys are the long flag names");
+  for (auto* opt : app.get_options()) opt->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+
+  app.add_subcommand("serve", "serve the API (the default when no command is given)")->fallthrough();
+  auto* user = app.add_subcommand("user", "manage users and their tokens")->require_subcommand(1);
+  user->fallthrough();
+  std::string name;
+  bool admin = false;
+  auto* add = user->add_subcommand("add", "create a user and print its token, alone, on stdout");
+  add->add_option("NAME", name, "user name: 1-64 of A-Z a-z 0-9 . _ -")->required();
+  add->add_flag("--admin", admin, "give the user the admin role");
+  add->fallthrough();
+  auto* list = user->add_subcommand("list", "list users")->fallthrough();
+  auto* revoke = user->add_subcommand("revoke", "revoke a user's token at once");
+  revoke->add_option("NAME", name, "user name")->required();
+  revoke->fallthrough();
+  app.require_subcommand(0, 1);
+
+  std::vector<std::string> args;
+  try {
+    args = layered_args(app, argc, argv, "LOCKSTEP_");
+  } catch (const std::exception& e) {
+    die(e.what());
+  }
+  std::vector<const char*> layered;
+  for (const auto& a : args) layered.push_back(a.c_str());
+  try {
+    app.parse(static_cast<int>(layered.size()), layered.data());
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+
+  if (add->parsed()) return user_add(c, name, admin);
+  if (list->parsed()) return user_list(c);
+  if (revoke->parsed()) return user_revoke(c, name);
+  return serve(c);
+}

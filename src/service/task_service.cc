@@ -1,0 +1,263 @@
+#include "service/task_service.h"
+
+#include <boost/json.hpp>
+
+#include "core/ids.h"
+
+namespace json = boost::json;
+
+namespace lockstep {
+namespace {
+
+constexpr int kDefaultPageSize = 50;
+constexpr int kMaxPageSize = 500;
+
+Error not_found(std::string_view id) {
+  return Error(Code::kNotFound, "No task has the id '" + std::string(id) + "'.");
+}
+
+// A conflict answer that carries the task as it is now, so the client can rebuild its write
+// without another GET.
+Error with_current(Error e, const Task& current) {
+  e.current_json = json::serialize(task_to_json(current));
+  e.current_version = current.version;
+  e.current_etag = current.etag().to_string();
+  return e;
+}
+
+bool body_has_version(const Body& body) {
+  if (!body.json || !body.json->is_object()) return false;
+  const auto& o = body.json->get_object();
+  return o.contains("version") || o.contains("expectedVersion");
+}
+
+Result<TaskWrite> parse_body(const Body& body, WriteKind kind, Millis now, std::string_view id) {
+  if (!body.present) {
+    Error e(Code::kValidationFailed, "The request needs a JSON body.");
+    e.errors.push_back({"", "a JSON object is required"});
+    return e;
+  }
+  if (!body.json) return Error(Code::kMalformedJson, "The body is not valid JSON: " + body.parse_error);
+  return parse_task_write(*body.json, kind, now, id);
+}
+
+// Records `t` as a new version: a fresh revision, an updatedAt that never goes backwards for this
+// task, and an entry in the change log.
+void commit_version(Tx& tx, const WriteContext& ctx, Task& t, ChangeType type) {
+  t.revision = tx.next_revision();
+  t.updated_at = std::max(ctx.now, t.updated_at + 1);
+  t.updated_by = ctx.principal.name;
+  Change c;
+  c.revision = t.revision;
+  c.type = type;
+  c.task_id = t.id;
+  c.version = t.version;
+  c.task_json = type == ChangeType::kDeleted ? "" : json::serialize(task_to_json(t));
+  c.by = ctx.principal.name;
+  c.at = t.updated_at;
+  tx.append_change(c);
+}
+
+Result<TaskWriteResult> insert_new(Tx& tx, const WriteContext& ctx, std::string id,
+                                   const TaskWrite& w) {
+  Task t;
+  t.id = std::move(id);
+  t.fields = w.apply_to({});
+  t.version = 1;
+  t.created_at = ctx.now;
+  t.updated_at = ctx.now - 1;  // commit_version makes it max(now, this + 1) = now
+  commit_version(tx, ctx, t, ChangeType::kCreated);
+  tx.insert_task(t);
+  return TaskWriteResult{std::move(t), true, true};
+}
+
+// The checks every write to an existing task makes, in API.md §1 order, up to and including the
+// header preconditions: 428, then a malformed condition (400), then 412.
+Result<Ok> check_write_preconditions(const WriteContext& ctx, const Task& current,
+                                     const ConditionalHeaders& headers, const Body& body) {
+  if (ctx.require_preconditions && !headers.conditions_write() && !body_has_version(body)) {
+    return Error(Code::kPreconditionRequired,
+                 "This server requires a conditional write: send If-Match with the ETag you read, "
+                 "or the version in the body.");
+  }
+  auto conditions = Conditions::parse(headers);
+  if (!conditions) return conditions.error();
+  Representation rep{current.etag(), current.updated_at};
+  if (evaluate(*conditions, &rep, false) != Outcome::kProceed) {
+    return with_current(Error(Code::kPreconditionFailed,
+                              "The task has changed since you read it (ETag " +
+                                  current.etag().to_string() + ", version " +
+                                  std::to_string(current.version) + ")."),
+                        current);
+  }
+  return Ok{};
+}
+
+Result<Ok> check_expected_version(std::optional<std::int64_t> expected, const Task& current) {
+  if (expected && *expected != current.version) {
+    return with_current(Error(Code::kVersionConflict,
+                              "You expected version " + std::to_string(*expected) +
+                                  " but the task is at version " +
+                                  std::to_string(current.version) + "."),
+                        current);
+  }
+  return Ok{};
+}
+
+// Applies `w` on top of `current` (already checked) and stores it, unless nothing changes.
+TaskWriteResult write_over(Tx& tx, const WriteContext& ctx, Task current, const TaskWrite& w) {
+  TaskFields next = w.apply_to(current.fields);
+  if (next == current.fields) return TaskWriteResult{std::move(current), false, false};
+  current.fields = std::move(next);
+  current.version += 1;
+  commit_version(tx, ctx, current, ChangeType::kUpdated);
+  tx.update_task(current);
+  return TaskWriteResult{std::move(current), false, true};
+}
+
+Result<TaskWriteResult> update_existing(Tx& tx, const WriteContext& ctx, Task current,
+                                        WriteKind kind, const ConditionalHeaders& headers,
+                                        const Body& body) {
+  if (auto ok = check_write_preconditions(ctx, current, headers, body); !ok) return ok.error();
+  auto w = parse_body(body, kind, ctx.now, current.id);
+  if (!w) return w.error();
+  if (auto ok = check_expected_version(w->expected_version, current); !ok) return ok.error();
+  return write_over(tx, ctx, std::move(current), *w);
+}
+
+}  // namespace
+
+Body Body::parse(std::string_view text) {
+  Body b;
+  if (text.empty()) return b;
+  b.present = true;
+  json::parse_options opts;
+  opts.max_depth = 64;
+  std::error_code ec;
+  json::value v = json::parse(text, ec, {}, opts);
+  if (ec) {
+    b.parse_error = ec.message();
+  } else {
+    b.json = std::move(v);
+  }
+  return b;
+}
+
+Result<TaskWriteResult> create_task(Tx& tx, const WriteContext& ctx, const Body& body) {
+  auto w = parse_body(body, WriteKind::kCreate, ctx.now, "");
+  if (!w) return w.error();
+  return insert_new(tx, ctx, make_ulid(ctx.now), *w);
+}
+
+Result<TaskWriteResult> patch_task(Tx& tx, const WriteContext& ctx, std::string_view id,
+                                   const ConditionalHeaders& headers, const Body& body) {
+  auto current = tx.get_task(id);
+  if (!current) return not_found(id);
+  return update_existing(tx, ctx, std::move(*current), WriteKind::kPatch, headers, body);
+}
+
+Result<TaskWriteResult> put_task(Tx& tx, const WriteContext& ctx, std::string_view id,
+                                 const ConditionalHeaders& headers, const Body& body) {
+  auto current = tx.get_task(id);
+  if (current) {
+    return update_existing(tx, ctx, std::move(*current), WriteKind::kReplace, headers, body);
+  }
+  // PUT that creates. A condition that needs an existing task fails: If-Match is 412 (RFC 9110
+  // §13.1.1), a body version names a version that does not exist (404).
+  if (!is_valid_client_id(id)) {
+    Error e(Code::kValidationFailed, "A task id chosen by the client must match [A-Za-z0-9_-]{1,64}.");
+    e.errors.push_back({"taskId", "must match [A-Za-z0-9_-]{1,64}"});
+    return e;
+  }
+  auto conditions = Conditions::parse(headers);
+  if (!conditions) return conditions.error();
+  if (evaluate(*conditions, nullptr, false) != Outcome::kProceed) {
+    return Error(Code::kPreconditionFailed, "The task does not exist, so If-Match cannot match.");
+  }
+  auto w = parse_body(body, WriteKind::kCreate, ctx.now, id);
+  if (!w) return w.error();
+  if (w->expected_version) return not_found(id);
+  return insert_new(tx, ctx, std::string(id), *w);
+}
+
+Result<Ok> delete_task(Tx& tx, const WriteContext& ctx, std::string_view id,
+                       const ConditionalHeaders& headers, const Body& body) {
+  auto current = tx.get_task(id);
+  if (!current) return not_found(id);
+  if (auto ok = check_write_preconditions(ctx, *current, headers, body); !ok) return ok.error();
+  std::optional<std::int64_t> expected;
+  if (body.present) {
+    if (!body.json) return Error(Code::kMalformedJson, "The body is not valid JSON: " + body.parse_error);
+    auto v = parse_delete_body(*body.json);
+    if (!v) return v.error();
+    expected = *v;
+  }
+  if (auto ok = check_expected_version(expected, *current); !ok) return ok.error();
+  Task gone = std::move(*current);
+  gone.version += 1;  // a delete is a change: its version is one more than the task's last
+  commit_version(tx, ctx, gone, ChangeType::kDeleted);
+  tx.delete_task(id);
+  return Ok{};
+}
+
+Result<TaskRead> get_task(Tx& tx, std::string_view id, const ConditionalHeaders& headers) {
+  auto current = tx.get_task(id);
+  if (!current) return not_found(id);
+  auto conditions = Conditions::parse(headers);
+  if (!conditions) return conditions.error();
+  Representation rep{current->etag(), current->updated_at};
+  Outcome outcome = evaluate(*conditions, &rep, true);
+  if (outcome == Outcome::kPreconditionFailed) {
+    return with_current(Error(Code::kPreconditionFailed, "The task does not match If-Match."),
+                        *current);
+  }
+  return TaskRead{std::move(*current), outcome == Outcome::kNotModified};
+}
+
+Result<TaskPage> list_tasks(Tx& tx, const QueryParams& params) {
+  TaskQuery q;
+  q.limit = kDefaultPageSize;
+  Error e(Code::kValidationFailed, "The list query has invalid parameters.");
+  for (const auto& [key, value] : params) {
+    if (key == "userId") {
+      if (!is_valid_user_name(value)) e.errors.push_back({key, "must be 1 to 64 of A-Z a-z 0-9 . _ -"});
+      q.user_id = value;
+    } else if (key == "taskStatus") {
+      q.status = parse_status(value);
+      if (!q.status) e.errors.push_back({key, "must be one of the six task statuses"});
+    } else if (key == "dueBefore") {
+      q.due_before = parse_rfc3339(value);
+      if (!q.due_before) e.errors.push_back({key, "must be an RFC 3339 date-time"});
+    } else if (key == "limit") {
+      int n = 0;
+      bool digits = !value.empty() && value.size() <= 4 &&
+                    value.find_first_not_of("0123456789") == std::string::npos;
+      if (digits) n = std::stoi(value);
+      if (!digits || n < 1 || n > kMaxPageSize) {
+        e.errors.push_back({key, "must be an integer from 1 to 500"});
+      } else {
+        q.limit = n;
+      }
+    } else if (key == "pageToken") {
+      if (!is_valid_client_id(value) && !value.empty()) {
+        e.errors.push_back({key, "is not a page token this server issued"});
+      }
+      q.after_id = value;
+    } else {
+      e.errors.push_back({key, "is not a parameter of this list"});
+    }
+  }
+  if (!e.errors.empty()) return e;
+  const int wanted = q.limit;
+  q.limit = wanted + 1;  // one more tells whether another page follows
+  TaskPage page;
+  page.tasks = tx.list_tasks(q);
+  page.revision = tx.latest_revision();
+  if (page.tasks.size() > static_cast<std::size_t>(wanted)) {
+    page.tasks.resize(static_cast<std::size_t>(wanted));
+    page.next_page_token = page.tasks.back().id;
+  }
+  return page;
+}
+
+}  // namespace lockstep

@@ -1,0 +1,67 @@
+// The task use cases of API.md §3-4. Each runs inside one store transaction (the Tx it is given)
+// and checks the request in the order API.md §1 fixes: 404 -> 428 -> 412/304 -> 400 -> 409.
+#pragma once
+
+#include <boost/json/value.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/error.h"
+#include "core/preconditions.h"
+#include "domain/task.h"
+#include "domain/user.h"
+#include "store/store.h"
+
+namespace lockstep {
+
+// Who writes, and when.
+struct WriteContext {
+  Principal principal;
+  Millis now = 0;
+  bool require_preconditions = false;  // --require-preconditions: unconditional writes are 428
+};
+
+// A request body as received: parsed JSON, or why it is not JSON. Its errors are reported only
+// once the checks that come before the body have passed.
+struct Body {
+  bool present = false;  // a non-empty body was sent
+  std::optional<boost::json::value> json;
+  std::string parse_error;  // set when present but not JSON
+
+  static Body parse(std::string_view text);
+};
+
+struct TaskWriteResult {
+  Task task;
+  bool created = false;  // 201
+  bool changed = true;   // false: a no-op write, same version and ETag
+};
+
+Result<TaskWriteResult> create_task(Tx& tx, const WriteContext& ctx, const Body& body);
+Result<TaskWriteResult> patch_task(Tx& tx, const WriteContext& ctx, std::string_view id,
+                                   const ConditionalHeaders& headers, const Body& body);
+// Full replace; creates with the client's id when the task does not exist (201).
+Result<TaskWriteResult> put_task(Tx& tx, const WriteContext& ctx, std::string_view id,
+                                 const ConditionalHeaders& headers, const Body& body);
+Result<Ok> delete_task(Tx& tx, const WriteContext& ctx, std::string_view id,
+                       const ConditionalHeaders& headers, const Body& body);
+
+struct TaskRead {
+  Task task;
+  bool not_modified = false;  // 304
+};
+Result<TaskRead> get_task(Tx& tx, std::string_view id, const ConditionalHeaders& headers);
+
+struct TaskPage {
+  std::vector<Task> tasks;
+  std::optional<std::string> next_page_token;
+  std::int64_t revision = 0;  // the store's latest revision at this page's snapshot
+};
+using QueryParams = std::vector<std::pair<std::string, std::string>>;
+// Validates the list query (every problem at once) and reads one page in one snapshot.
+Result<TaskPage> list_tasks(Tx& tx, const QueryParams& params);
+
+}  // namespace lockstep

@@ -1,0 +1,372 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include "store/sqlite/db.h"
+
+namespace lockstep {
+namespace {
+
+using sqlite::Db;
+using sqlite::Stmt;
+using sqlite::StmtScope;
+
+constexpr int kSchemaVersion = 1;
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS meta (
+  key   TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO meta(key, value) VALUES ('revision', 0);
+
+CREATE TABLE IF NOT EXISTS tasks (
+  task_id        TEXT PRIMARY KEY,
+  user_id        TEXT NOT NULL,
+  title          TEXT NOT NULL,
+  description    TEXT NOT NULL,
+  due            INTEGER NOT NULL,
+  warning_offset INTEGER NOT NULL,
+  status         TEXT NOT NULL,
+  version        INTEGER NOT NULL,
+  revision       INTEGER NOT NULL,
+  created_at     INTEGER NOT NULL,
+  updated_at     INTEGER NOT NULL,
+  updated_by     TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS tasks_by_user ON tasks(user_id, task_id);
+CREATE INDEX IF NOT EXISTS tasks_by_status ON tasks(status, task_id);
+CREATE INDEX IF NOT EXISTS tasks_by_due ON tasks(due, task_id);
+
+CREATE TABLE IF NOT EXISTS changes (
+  revision INTEGER PRIMARY KEY,
+  type     TEXT NOT NULL,
+  task_id  TEXT NOT NULL,
+  version  INTEGER NOT NULL,
+  task     TEXT,
+  by       TEXT NOT NULL,
+  at       INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS changes_by_task ON changes(task_id, revision);
+
+CREATE TABLE IF NOT EXISTS users (
+  name       TEXT PRIMARY KEY,
+  role       TEXT NOT NULL,
+  token_hash TEXT UNIQUE,
+  created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql";
+
+constexpr const char* kTaskColumns =
+    "task_id, user_id, title, description, due, warning_offset, status, version, revision, "
+    "created_at, updated_at, updated_by";
+
+Task read_task(Stmt& s) {
+  Task t;
+  t.id = s.text(0);
+  t.fields.user_id = s.text(1);
+  t.fields.title = s.text(2);
+  t.fields.description = s.text(3);
+  t.fields.due = s.int64(4);
+  t.fields.warning_offset = s.int64(5);
+  t.fields.status = parse_status(s.text(6)).value_or(TaskStatus::kNotStarted);
+  t.version = s.int64(7);
+  t.revision = s.int64(8);
+  t.created_at = s.int64(9);
+  t.updated_at = s.int64(10);
+  t.updated_by = s.text(11);
+  return t;
+}
+
+// Binds every column of `t` in kTaskColumns order, from parameter 1.
+void bind_task(Stmt& s, const Task& t) {
+  s.bind(1, t.id).bind(2, t.fields.user_id).bind(3, t.fields.title).bind(4, t.fields.description);
+  s.bind(5, t.fields.due).bind(6, t.fields.warning_offset).bind(7, status_name(t.fields.status));
+  s.bind(8, t.version).bind(9, t.revision).bind(10, t.created_at).bind(11, t.updated_at);
+  s.bind(12, t.updated_by);
+}
+
+User read_user(Stmt& s) {
+  User u;
+  u.name = s.text(0);
+  u.role = parse_role(s.text(1)).value_or(Role::kUser);
+  u.token_hash = s.is_null(2) ? std::string() : s.text(2);
+  u.created_at = s.int64(3);
+  return u;
+}
+
+// Configures a connection: WAL, full durability (a commit is on disk, surviving an OS crash), a
+// bounded page cache, and patience with other processes (`lockstepd user add` beside a server).
+void configure(Db& db, int cache_kib) {
+  db.exec("PRAGMA journal_mode=WAL");
+  db.exec("PRAGMA synchronous=FULL");
+  db.exec("PRAGMA busy_timeout=10000");
+  db.exec("PRAGMA temp_store=MEMORY");
+  std::string cache = "PRAGMA cache_size=-" + std::to_string(cache_kib);
+  db.exec(cache.c_str());
+}
+
+void migrate(Db& db) {
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    Stmt version(db, "PRAGMA user_version");
+    version.step();
+    std::int64_t current = version.int64(0);
+    version.reset();
+    if (current > kSchemaVersion) {
+      throw StoreError("the database has schema version " + std::to_string(current) +
+                       ", newer than this lockstepd (" + std::to_string(kSchemaVersion) + ")");
+    }
+    db.exec(kSchema);
+    db.exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str());
+    db.exec("COMMIT");
+  } catch (...) {
+    db.exec("ROLLBACK");
+    throw;
+  }
+}
+
+class SqliteTx final : public Tx {
+ public:
+  explicit SqliteTx(Db& db) : db_(db) {}
+
+  std::optional<Task> get_task(std::string_view id) override {
+    StmtScope s(db_.prepare(
+        "SELECT task_id, user_id, title, description, due, warning_offset, status, version, "
+        "revision, created_at, updated_at, updated_by FROM tasks WHERE task_id = ?"));
+    s->bind(1, id);
+    if (!s->step()) return std::nullopt;
+    return read_task(*s.operator->());
+  }
+
+  void insert_task(const Task& t) override {
+    Stmt& s = db_.prepare(
+        "INSERT INTO tasks(task_id, user_id, title, description, due, warning_offset, status, "
+        "version, revision, created_at, updated_at, updated_by) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
+    bind_task(s, t);
+    s.run();
+  }
+
+  void update_task(const Task& t) override {
+    Stmt& s = db_.prepare(
+        "UPDATE tasks SET user_id=?2, title=?3, description=?4, due=?5, warning_offset=?6, "
+        "status=?7, version=?8, revision=?9, created_at=?10, updated_at=?11, updated_by=?12 "
+        "WHERE task_id=?1");
+    bind_task(s, t);
+    s.run();
+  }
+
+  void delete_task(std::string_view id) override {
+    db_.prepare("DELETE FROM tasks WHERE task_id = ?").bind(1, id).run();
+  }
+
+  std::vector<Task> list_tasks(const TaskQuery& q) override {
+    // One statement serves every filter combination; each NULL parameter switches its filter off.
+    // The planner picks the index of the filter that is set (user, status or due).
+    StmtScope s(db_.prepare(
+        "SELECT task_id, user_id, title, description, due, warning_offset, status, version, "
+        "revision, created_at, updated_at, updated_by FROM tasks "
+        "WHERE task_id > ?1 AND (?2 IS NULL OR user_id = ?2) AND (?3 IS NULL OR status = ?3) "
+        "AND (?4 IS NULL OR due < ?4) ORDER BY task_id LIMIT ?5"));
+    s->bind(1, q.after_id);
+    q.user_id ? s->bind(2, *q.user_id) : s->bind_null(2);
+    q.status ? s->bind(3, status_name(*q.status)) : s->bind_null(3);
+    q.due_before ? s->bind(4, *q.due_before) : s->bind_null(4);
+    s->bind(5, std::int64_t{q.limit});
+    std::vector<Task> out;
+    while (s->step()) out.push_back(read_task(*s.operator->()));
+    return out;
+  }
+
+  std::int64_t latest_revision() override {
+    StmtScope s(db_.prepare("SELECT value FROM meta WHERE key = 'revision'"));
+    return s->step() ? s->int64(0) : 0;
+  }
+
+  std::int64_t next_revision() override {
+    StmtScope s(db_.prepare(
+        "UPDATE meta SET value = value + 1 WHERE key = 'revision' RETURNING value"));
+    if (!s->step()) throw StoreError("the revision counter is missing");
+    return s->int64(0);
+  }
+
+  void append_change(const Change& c) override {
+    Stmt& s = db_.prepare(
+        "INSERT INTO changes(revision, type, task_id, version, task, by, at) "
+        "VALUES (?,?,?,?,?,?,?)");
+    s.bind(1, c.revision).bind(2, change_type_name(c.type)).bind(3, c.task_id).bind(4, c.version);
+    c.task_json.empty() ? s.bind_null(5) : s.bind(5, c.task_json);
+    s.bind(6, c.by).bind(7, c.at);
+    s.run();
+  }
+
+  std::optional<User> find_user_by_token_hash(std::string_view hash) override {
+    StmtScope s(db_.prepare(
+        "SELECT name, role, token_hash, created_at FROM users WHERE token_hash = ?"));
+    s->bind(1, hash);
+    if (!s->step()) return std::nullopt;
+    return read_user(*s.operator->());
+  }
+
+  std::optional<User> find_user(std::string_view name) override {
+    StmtScope s(db_.prepare("SELECT name, role, token_hash, created_at FROM users WHERE name = ?"));
+    s->bind(1, name);
+    if (!s->step()) return std::nullopt;
+    return read_user(*s.operator->());
+  }
+
+  std::vector<User> list_users() override {
+    StmtScope s(db_.prepare("SELECT name, role, token_hash, created_at FROM users ORDER BY name"));
+    std::vector<User> out;
+    while (s->step()) out.push_back(read_user(*s.operator->()));
+    return out;
+  }
+
+  std::int64_t count_users() override {
+    StmtScope s(db_.prepare("SELECT count(*) FROM users"));
+    return s->step() ? s->int64(0) : 0;
+  }
+
+  void put_user(const User& u) override {
+    Stmt& s = db_.prepare(
+        "INSERT OR REPLACE INTO users(name, role, token_hash, created_at) VALUES (?,?,?,?)");
+    s.bind(1, u.name).bind(2, role_name(u.role));
+    u.token_hash.empty() ? s.bind_null(3) : s.bind(3, u.token_hash);
+    s.bind(4, u.created_at);
+    s.run();
+  }
+
+ private:
+  Db& db_;
+};
+
+}  // namespace
+
+SqliteStore::SqliteStore(const StoreOptions& options) : options_(options) {
+  // Every connection is opened here, on the calling thread, so that a bad path or a database of
+  // a newer schema fails start-up with its reason.
+  auto writer_db = std::make_unique<Db>(options_.url);
+  configure(*writer_db, 16 * 1024);
+  migrate(*writer_db);
+  std::vector<std::unique_ptr<Db>> reader_dbs;
+  for (int i = 0; i < options_.readers; ++i) {
+    reader_dbs.push_back(std::make_unique<Db>(options_.url));
+    configure(*reader_dbs.back(), 4 * 1024);
+    reader_dbs.back()->exec("PRAGMA query_only=1");
+  }
+  writer_ = std::thread([this, db = std::move(writer_db)]() mutable { writer_loop(std::move(db)); });
+  for (auto& db : reader_dbs) {
+    readers_.emplace_back([this, db = std::move(db)]() mutable { reader_loop(std::move(db)); });
+  }
+}
+
+SqliteStore::~SqliteStore() { stop(); }
+
+void SqliteStore::stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_ && !writer_.joinable()) return;
+    stopping_ = true;
+  }
+  write_cv_.notify_all();
+  read_cv_.notify_all();
+  if (writer_.joinable()) writer_.join();
+  for (auto& t : readers_) {
+    if (t.joinable()) t.join();
+  }
+}
+
+void SqliteStore::write(WriteJob job, WriteDone done) {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) {
+      done(false);
+      return;
+    }
+    writes_.push_back({std::move(job), std::move(done)});
+    pending_writes_.fetch_add(1);
+  }
+  write_cv_.notify_one();
+}
+
+void SqliteStore::read(ReadJob job, std::function<void()> failed) {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) {
+      failed();
+      return;
+    }
+    reads_.push_back({std::move(job), std::move(failed)});
+  }
+  read_cv_.notify_one();
+}
+
+void SqliteStore::writer_loop(std::unique_ptr<Db> owned) {
+  Db& db = *owned;
+  SqliteTx tx(db);
+  std::vector<PendingWrite> group;
+  std::vector<bool> ok;
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      write_cv_.wait(lock, [&] { return stopping_ || !writes_.empty(); });
+      if (writes_.empty()) return;  // stopping, and everything accepted is done
+      while (!writes_.empty() && group.size() < static_cast<std::size_t>(options_.max_group)) {
+        group.push_back(std::move(writes_.front()));
+        writes_.pop_front();
+      }
+    }
+    ok.assign(group.size(), false);
+    bool committed = false;
+    try {
+      db.exec("BEGIN IMMEDIATE");
+      for (std::size_t i = 0; i < group.size(); ++i) {
+        db.exec("SAVEPOINT job");
+        bool keep = false;
+        try {
+          keep = group[i].job(tx);
+          ok[i] = true;
+        } catch (const std::exception&) {
+          // The job's writes are undone below; it is answered as failed.
+        }
+        if (!keep) db.exec("ROLLBACK TO job");
+        db.exec("RELEASE job");
+      }
+      db.exec("COMMIT");
+      committed = true;
+      healthy_ = true;
+    } catch (const StoreError&) {
+      healthy_ = false;
+      if (!sqlite3_get_autocommit(db.handle())) sqlite3_exec(db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+    for (std::size_t i = 0; i < group.size(); ++i) group[i].done(committed && ok[i]);
+    pending_writes_.fetch_sub(group.size());
+    group.clear();
+  }
+}
+
+void SqliteStore::reader_loop(std::unique_ptr<Db> owned) {
+  Db& db = *owned;
+  SqliteTx tx(db);
+  for (;;) {
+    PendingRead r;
+    {
+      std::unique_lock lock(mu_);
+      read_cv_.wait(lock, [&] { return stopping_ || !reads_.empty(); });
+      if (reads_.empty()) return;
+      r = std::move(reads_.front());
+      reads_.pop_front();
+    }
+    bool ran = false;
+    try {
+      db.exec("BEGIN");
+      r.job(tx);
+      ran = true;
+      db.exec("COMMIT");
+    } catch (const std::exception&) {
+      if (!sqlite3_get_autocommit(db.handle())) sqlite3_exec(db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+      if (!ran) r.failed();
+    }
+  }
+}
+
+}  // namespace lockstep

@@ -1,0 +1,114 @@
+// The store: one interface for a transaction, and an executor that runs transactions off the I/O
+// threads. SQLite implements it today; PostgreSQL implements the same interface, and nothing above
+// this header knows which one runs.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "domain/task.h"
+#include "domain/user.h"
+
+namespace lockstep {
+
+// A store failure that is not the client's doing (disk full, database gone). Thrown by Tx
+// methods, caught by the executor, answered 503.
+class StoreError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+enum class ChangeType { kCreated, kUpdated, kDeleted };
+const char* change_type_name(ChangeType t);
+
+// One entry of the change log (API.md §8), also the retained history of a task.
+struct Change {
+  std::int64_t revision = 0;
+  ChangeType type = ChangeType::kCreated;
+  std::string task_id;
+  std::int64_t version = 0;
+  std::string task_json;  // the task after the change; empty for a delete
+  std::string by;
+  Millis at = 0;
+};
+
+struct TaskQuery {
+  std::optional<std::string> user_id;
+  std::optional<TaskStatus> status;
+  std::optional<Millis> due_before;
+  std::string after_id;  // exclusive; tasks come in id order
+  int limit = 50;
+};
+
+// One transaction. Reads see one consistent snapshot; writes are atomic with everything else
+// done through the same Tx. Not thread-safe: a Tx belongs to the thread running the job.
+class Tx {
+ public:
+  virtual ~Tx() = default;
+
+  virtual std::optional<Task> get_task(std::string_view id) = 0;
+  virtual void insert_task(const Task& task) = 0;
+  virtual void update_task(const Task& task) = 0;
+  virtual void delete_task(std::string_view id) = 0;
+  // Up to q.limit tasks matching q, in id order, after q.after_id.
+  virtual std::vector<Task> list_tasks(const TaskQuery& q) = 0;
+
+  // The latest committed (or, in a write, allocated) revision of the store.
+  virtual std::int64_t latest_revision() = 0;
+  // Allocates the next revision. Write transactions only.
+  virtual std::int64_t next_revision() = 0;
+  virtual void append_change(const Change& change) = 0;
+
+  virtual std::optional<User> find_user_by_token_hash(std::string_view hash) = 0;
+  virtual std::optional<User> find_user(std::string_view name) = 0;
+  virtual std::vector<User> list_users() = 0;
+  virtual std::int64_t count_users() = 0;
+  virtual void put_user(const User& user) = 0;  // insert or replace by name
+};
+
+// Runs jobs against the store. Thread-safe.
+class Store {
+ public:
+  // Work inside a write transaction. Returns true to keep what it wrote, false to undo it (its
+  // own writes only: other jobs committed in the same group are unaffected).
+  using WriteJob = std::function<bool(Tx&)>;
+  // Called once the transaction holding the job has committed (`committed` true) or failed.
+  // Nothing a job wrote may be acknowledged to a client before this.
+  using WriteDone = std::function<void(bool committed)>;
+  using ReadJob = std::function<void(Tx&)>;
+
+  virtual ~Store() = default;
+
+  virtual void write(WriteJob job, WriteDone done) = 0;
+  // Runs `job` in a read-only transaction. If the store fails, `job` is not run and `failed` is.
+  virtual void read(ReadJob job, std::function<void()> failed) = 0;
+
+  // Writes accepted but not yet committed (for overload shedding).
+  virtual std::size_t pending_writes() const = 0;
+  // True when the store answers a trivial query (readiness).
+  virtual bool healthy() = 0;
+  // Finishes every accepted job, then stops the store's threads. Idempotent.
+  virtual void stop() = 0;
+
+  // Convenience for tools and start-up: runs `job` in a write transaction and waits for the
+  // commit. Must not be called from a store thread. Returns false if nothing was committed.
+  bool write_sync(const std::function<bool(Tx&)>& job);
+};
+
+struct StoreOptions {
+  std::string url;        // a file path (SQLite) or postgresql://...
+  int readers = 4;        // reader connections / threads
+  int max_group = 512;    // most jobs committed in one transaction
+};
+
+// Opens (creating and migrating if needed) the store named by options.url. Throws StoreError
+// with a one-line reason when it cannot.
+std::unique_ptr<Store> open_store(const StoreOptions& options);
+
+}  // namespace lockstep
