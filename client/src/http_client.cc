@@ -52,8 +52,10 @@ struct HttpConnection::Impl {
     stream->socket().set_option(tcp::no_delay(true));
   }
 
-  HttpResponse read_response() {
+  // `head`: the answer to a HEAD request, whose Content-Length describes a body never sent.
+  HttpResponse read_response(bool head = false) {
     bhttp::response_parser<bhttp::string_body> parser;
+    parser.skip(head);
     parser.body_limit(64u << 20);
     beast::error_code ec;
     stream->expires_after(timeout);
@@ -100,7 +102,7 @@ HttpResponse HttpConnection::request(std::string_view method, std::string_view t
   impl_->stream->expires_after(impl_->timeout);
   bhttp::async_write(*impl_->stream, req, [&](beast::error_code e, std::size_t) { ec = e; });
   impl_->run(ec, "cannot send to");
-  return impl_->read_response();
+  return impl_->read_response(method == "HEAD");
 }
 
 HttpResponse HttpConnection::raw(std::string_view bytes) {

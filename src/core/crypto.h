@@ -11,7 +11,7 @@ namespace lockstep {
 // Fills `out` with cryptographically secure random bytes; aborts if the system has none.
 void random_bytes(unsigned char* out, std::size_t n);
 
-// A fresh bearer token: "lst_" followed by 43 base64url characters (256 random bits).
+// A fresh bearer token: "lst_" followed by 44 base64url characters (264 random bits).
 std::string make_token();
 
 // Lower-case hex SHA-256 of `data`: how tokens are stored.

@@ -13,10 +13,10 @@ namespace lockstep {
 
 // The conditional headers of one request, as sent (absent = nullopt).
 struct ConditionalHeaders {
-  std::optional<std::string> if_match;
-  std::optional<std::string> if_none_match;
-  std::optional<std::string> if_modified_since;
-  std::optional<std::string> if_unmodified_since;
+  std::optional<std::string> if_match = std::nullopt;
+  std::optional<std::string> if_none_match = std::nullopt;
+  std::optional<std::string> if_modified_since = std::nullopt;
+  std::optional<std::string> if_unmodified_since = std::nullopt;
 
   // True when any header that makes a write conditional is present (used for 428).
   bool conditions_write() const {

@@ -1,0 +1,114 @@
+// The lockstepd command line (API.md §2, §12): users, bootstrap admin, flags, environment, config.
+#include <boost/asio/ip/tcp.hpp>
+#include <cstdlib>
+#include <fstream>
+
+#include "fixture.h"
+
+namespace lockstep::testing {
+namespace {
+
+TEST(Cli, first_serve_on_an_empty_database_prints_an_admin_token_once) {
+  TempDir dir;
+  std::string token;
+  {
+    ServerProcess server(dir.file("a.db"));
+    token = server.bootstrap_token();
+    ASSERT_TRUE(token.starts_with("lst_"));
+    ApiClient c(server.port(), token);
+    EXPECT_EQ(c.get("/v1/tasks").status, 200);
+  }
+  ServerProcess again(dir.file("a.db"));
+  EXPECT_EQ(again.bootstrap_token(), "");
+  EXPECT_EQ(ApiClient(again.port(), token).get("/v1/tasks").status, 200);
+}
+
+TEST(Cli, a_database_with_users_gets_no_bootstrap_admin) {
+  TempDir dir;
+  add_user(dir.file("b.db"), "alice");
+  ServerProcess server(dir.file("b.db"));
+  EXPECT_EQ(server.bootstrap_token(), "");
+}
+
+TEST(Cli, user_add_prints_only_the_token_list_shows_and_revoke_stops_it_at_once) {
+  TempDir dir;
+  std::string db = dir.file("u.db");
+  auto add = run_lockstepd({"user", "add", "carol", "--db", db});
+  ASSERT_EQ(add.status, 0) << add.err;
+  std::string token = add.out.substr(0, add.out.find('\n'));
+  EXPECT_EQ(add.out, token + "\n");
+  EXPECT_TRUE(token.starts_with("lst_"));
+  EXPECT_NE(run_lockstepd({"user", "add", "carol", "--db", db}).status, 0);  // exists
+  EXPECT_NE(run_lockstepd({"user", "add", "bad name", "--db", db}).status, 0);
+  add_user(db, "dave", true);
+  auto list = run_lockstepd({"user", "list", "--db", db});
+  EXPECT_NE(list.out.find("carol"), std::string::npos);
+  EXPECT_NE(list.out.find("admin"), std::string::npos);
+  EXPECT_EQ(list.out.find(token), std::string::npos);  // tokens are never shown again
+
+  ServerProcess server(db);
+  ApiClient c(server.port(), token);
+  EXPECT_EQ(c.get("/v1/tasks").status, 200);
+  ASSERT_EQ(run_lockstepd({"user", "revoke", "carol", "--db", db}).status, 0);
+  EXPECT_EQ(c.get("/v1/tasks").status, 401);  // while the server runs, no restart
+  EXPECT_NE(run_lockstepd({"user", "revoke", "nobody", "--db", db}).status, 0);
+}
+
+TEST(Cli, insecure_no_auth_serves_without_a_token_and_warns) {
+  TempDir dir;
+  ServerProcess server(dir.file("i.db"), {"--insecure-no-auth"});
+  EXPECT_EQ(ApiClient(server.port(), "").get("/v1/tasks").status, 200);
+  EXPECT_TRUE(server.wait_for_line([](const std::string& l) { return l.find("insecure-no-auth") != std::string::npos; },
+                                   std::chrono::seconds(5)));
+}
+
+TEST(Cli, bad_flag_and_port_in_use_exit_non_zero_with_one_line) {
+  auto bad = run_lockstepd({"--no-such-flag"});
+  EXPECT_NE(bad.status, 0);
+  EXPECT_FALSE(bad.err.empty());
+
+  TempDir dir;
+  ServerProcess first(dir.file("p.db"));
+  auto busy = run_lockstepd({"serve", "--listen", "127.0.0.1:" + std::to_string(first.port()), "--db", dir.file("q.db")});
+  EXPECT_EQ(busy.status, 1);
+  EXPECT_NE(busy.err.find("cannot listen"), std::string::npos) << busy.err;
+
+  auto bad_db = run_lockstepd({"serve", "--listen", "127.0.0.1:0", "--db", "/nonexistent/dir/x.db"});
+  EXPECT_EQ(bad_db.status, 1);
+  EXPECT_NE(bad_db.err.find("cannot open"), std::string::npos) << bad_db.err;
+}
+
+TEST(Cli, help_documents_every_flag) {
+  auto help = run_lockstepd({"--help"});
+  EXPECT_EQ(help.status, 0);
+  for (const char* flag : {"--listen", "--db", "--threads", "--require-preconditions", "--insecure-no-auth",
+                           "--config", "--max-body", "--max-connections", "--max-pending-writes", "LOCKSTEP_"}) {
+    EXPECT_NE(help.out.find(flag), std::string::npos) << flag;
+  }
+}
+
+TEST(Cli, flag_beats_environment_beats_config_file) {
+  TempDir dir;
+  std::string file_db = dir.file("from-file.db"), env_db = dir.file("from-env.db"), flag_db = dir.file("from-flag.db");
+  std::ofstream(dir.file("lockstep.toml")) << "db = \"" << file_db << "\"\n";
+  std::string config = dir.file("lockstep.toml");
+
+  EXPECT_EQ(run_lockstepd({"user", "add", "f", "--config", config}).status, 0);
+  EXPECT_TRUE(std::filesystem::exists(file_db));
+
+  setenv("LOCKSTEP_DB", env_db.c_str(), 1);
+  EXPECT_EQ(run_lockstepd({"user", "add", "e", "--config", config}).status, 0);
+  EXPECT_TRUE(std::filesystem::exists(env_db));
+
+  EXPECT_EQ(run_lockstepd({"user", "add", "g", "--config", config, "--db", flag_db}).status, 0);
+  unsetenv("LOCKSTEP_DB");
+  EXPECT_TRUE(std::filesystem::exists(flag_db));
+
+  std::ofstream(dir.file("bad.toml")) << "colour = \"blue\"\n";
+  auto bad = run_lockstepd({"user", "list", "--config", dir.file("bad.toml")});
+  EXPECT_EQ(bad.status, 1);
+  EXPECT_NE(bad.err.find("colour"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace lockstep::testing
