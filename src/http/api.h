@@ -1,5 +1,6 @@
-// The API: routes a Request to its use case, runs it on the store's threads, and answers. The I/O
-// thread that calls handle() never waits: reads go to the store's readers, writes to its writer.
+// The API: routes a Request to its handler, runs the handler on the store's threads inside one
+// transaction, and answers. The I/O thread that calls handle() never waits: reads go to the
+// store's readers, writes to its writer.
 #pragma once
 
 #include <cstddef>
@@ -7,6 +8,7 @@
 
 #include "core/time.h"
 #include "http/message.h"
+#include "http/router.h"
 #include "store/store.h"
 
 namespace lockstep::http {
@@ -29,15 +31,14 @@ class Api {
   void handle(Request req, Respond respond);
 
  private:
-  struct Route;
-  Route match(const Request& req) const;
-  void run_read(Request req, Route route, Respond respond);
-  void run_write(Request req, Route route, Respond respond);
-  Response dispatch(Tx& tx, const Request& req, const Route& route, const Principal& who);
+  void ready(Respond respond);
+  // Authenticates, then runs the matched handler (or answers 404/405/415) inside `tx`.
+  Response run(Tx& tx, const Request& req, const Router::Match& match);
 
   Store& store_;
   const Clock& clock_;
   ApiOptions options_;
+  Router router_;
 };
 
 }  // namespace lockstep::http

@@ -1,0 +1,57 @@
+#include "http/router.h"
+
+namespace lockstep::http {
+namespace {
+
+std::vector<std::string> split(std::string_view path) {
+  std::vector<std::string> out;
+  std::size_t pos = 1;  // paths start with '/'
+  while (pos <= path.size()) {
+    auto next = path.find('/', pos);
+    if (next == std::string_view::npos) next = path.size();
+    out.emplace_back(path.substr(pos, next - pos));
+    pos = next + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+void Router::add(std::string_view method, std::string_view pattern, Handler handler) {
+  entries_.push_back({std::string(method), std::string(pattern), split(pattern), handler});
+}
+
+Router::Match Router::match(std::string_view method, std::string_view path) const {
+  Match m;
+  if (path.empty() || path[0] != '/') return m;
+  const auto segments = split(path);
+  const std::string_view wanted = method == "HEAD" ? "GET" : method;
+  for (const auto& e : entries_) {
+    if (e.segments.size() != segments.size()) continue;
+    std::vector<std::string> params;
+    bool ok = true;
+    for (std::size_t i = 0; ok && i < segments.size(); ++i) {
+      if (e.segments[i].starts_with('{')) {
+        ok = !segments[i].empty();
+        params.push_back(segments[i]);
+      } else {
+        ok = e.segments[i] == segments[i];
+      }
+    }
+    if (!ok) continue;
+    m.path_matched = true;
+    m.pattern = e.pattern;
+    if (e.method == wanted) {
+      m.handler = e.handler;
+      m.params = std::move(params);
+      m.allow.clear();
+      return m;
+    }
+    if (!m.allow.empty()) m.allow += ", ";
+    m.allow += e.method;
+    if (e.method == "GET") m.allow += ", HEAD";
+  }
+  return m;
+}
+
+}  // namespace lockstep::http

@@ -1,0 +1,57 @@
+// The route table: which handler serves which method on which path. Routes are registered once at
+// start-up by each resource's file (task_routes.cc, ...); matching is by path segments, where a
+// segment `{name}` matches any one segment and is passed to the handler.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/preconditions.h"
+#include "http/message.h"
+#include "service/task_service.h"
+#include "store/store.h"
+
+namespace lockstep::http {
+
+// Everything a handler knows about its request.
+struct Call {
+  const Request& req;
+  std::vector<std::string> params;  // the `{name}` segments, in order
+  WriteContext ctx;                 // principal, now, options
+  ConditionalHeaders cond;
+  bool head = false;                // a HEAD request served by the GET handler
+};
+
+// Runs inside one store transaction (a read one for GET/HEAD, the write one otherwise) and
+// returns the answer. A write handler's changes are kept only if the answer is 2xx.
+using Handler = Response (*)(Tx& tx, const Call& call);
+
+class Router {
+ public:
+  void add(std::string_view method, std::string_view pattern, Handler handler);
+
+  struct Match {
+    Handler handler = nullptr;           // null: no route for this method
+    std::vector<std::string> params;
+    std::string pattern;                 // the route template, for logs and metrics
+    std::string allow;                   // when the path matched but the method did not
+    bool path_matched = false;
+  };
+  // HEAD is served by the GET handler.
+  Match match(std::string_view method, std::string_view path) const;
+
+ private:
+  struct Entry {
+    std::string method;
+    std::string pattern;
+    std::vector<std::string> segments;
+    Handler handler;
+  };
+  std::vector<Entry> entries_;
+};
+
+// Registration of each resource's routes.
+void add_task_routes(Router& router);
+
+}  // namespace lockstep::http

@@ -1,0 +1,84 @@
+// Routes of the task resource (API.md §3-4).
+#include <boost/json.hpp>
+
+#include "http/problem.h"
+#include "http/responses.h"
+#include "http/router.h"
+
+namespace json = boost::json;
+
+namespace lockstep::http {
+namespace {
+
+Response created(const Task& t) {
+  Response r = task_response(201, t);
+  r.set("Location", "/v1/tasks/" + t.id);
+  return r;
+}
+
+Response list(Tx& tx, const Call& call) {
+  auto page = list_tasks(tx, call.req.query);
+  if (!page) return problem(page.error());
+  EntityTag etag{"\"" + std::to_string(page->revision) + "\"", true};
+  auto conditions = Conditions::parse(call.cond);
+  if (conditions && conditions->if_none_match) {
+    Representation rep{etag, 0};
+    if (evaluate(*conditions, &rep, true) == Outcome::kNotModified) return not_modified(etag);
+  }
+  json::array tasks;
+  tasks.reserve(page->tasks.size());
+  for (const auto& t : page->tasks) tasks.push_back(task_to_json(t));
+  json::object o{{"tasks", std::move(tasks)}, {"revision", page->revision}};
+  o["nextPageToken"] = page->next_page_token ? json::value(*page->next_page_token) : json::value(nullptr);
+  Response r = json_response(200, o);
+  r.set("ETag", etag.to_string());
+  return r;
+}
+
+Response create(Tx& tx, const Call& call) {
+  auto r = create_task(tx, call.ctx, Body::parse(call.req.body));
+  return r ? created(r->task) : problem(r.error());
+}
+
+Response get(Tx& tx, const Call& call) {
+  auto r = get_task(tx, call.params[0], call.cond);
+  if (!r) return problem(r.error());
+  if (r->not_modified) {
+    Response resp = not_modified(r->task.etag());
+    resp.set("Last-Modified", format_http_date(r->task.updated_at));
+    return resp;
+  }
+  return task_response(200, r->task);
+}
+
+Response patch(Tx& tx, const Call& call) {
+  auto r = patch_task(tx, call.ctx, call.params[0], call.cond, Body::parse(call.req.body));
+  return r ? task_response(200, r->task) : problem(r.error());
+}
+
+Response put(Tx& tx, const Call& call) {
+  auto r = put_task(tx, call.ctx, call.params[0], call.cond, Body::parse(call.req.body));
+  if (!r) return problem(r.error());
+  return r->created ? created(r->task) : task_response(200, r->task);
+}
+
+Response remove(Tx& tx, const Call& call) {
+  auto r = delete_task(tx, call.ctx, call.params[0], call.cond, Body::parse(call.req.body));
+  if (!r) return problem(r.error());
+  Response resp;
+  resp.status = 204;
+  return resp;
+}
+
+}  // namespace
+
+void add_task_routes(Router& router) {
+  router.add("GET", "/v1/tasks", list);
+  router.add("POST", "/v1/tasks", create);
+  router.add("GET", "/v1/tasks/{id}", get);
+  router.add("PATCH", "/v1/tasks/{id}", patch);
+  router.add("PUT", "/v1/tasks/{id}", put);
+  router.add("DELETE", "/v1/tasks/{id}", remove);
+}
+
+}  // namespace lockstep::http
