@@ -16,6 +16,8 @@ const char* code_name(Code code) {
     case Code::kPreconditionRequired: return "PRECONDITION_REQUIRED";
     case Code::kHeadersTooLarge: return "HEADERS_TOO_LARGE";
     case Code::kVersionConflict: return "VERSION_CONFLICT";
+    case Code::kMergeConflict: return "MERGE_CONFLICT";
+    case Code::kCursorExpired: return "CURSOR_EXPIRED";
     case Code::kConflict: return "CONFLICT";
     case Code::kLocked: return "LOCKED";
     case Code::kRateLimited: return "RATE_LIMITED";

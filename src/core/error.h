@@ -24,6 +24,8 @@ enum class Code {
   kPreconditionRequired,  // 428
   kHeadersTooLarge,       // 431
   kVersionConflict,       // 409
+  kMergeConflict,         // 409
+  kCursorExpired,         // 410
   kConflict,              // 409 (a domain conflict, e.g. a user that exists already)
   kLocked,                // 423
   kRateLimited,           // 429
@@ -49,6 +51,8 @@ struct Error {
   std::optional<std::string> current_json;
   std::optional<std::int64_t> current_version;
   std::optional<std::string> current_etag;
+  std::optional<std::string> extra_json;  // a JSON object whose members join the problem body
+
 
   Error() = default;
   Error(Code c, std::string d) : code(c), detail(std::move(d)) {}

@@ -208,6 +208,62 @@ Result<std::optional<std::int64_t>> parse_delete_body(const json::value& body) {
   return expected;
 }
 
+namespace {
+
+constexpr std::array<std::string_view, 6> kWritable = {"userId", "taskTitle", "taskDescription",
+                                                       "dueDate", "warningOffset", "taskStatus"};
+
+json::value field_json(const TaskFields& f, std::string_view field) {
+  if (field == "userId") return json::value(f.user_id);
+  if (field == "taskTitle") return json::value(f.title);
+  if (field == "taskDescription") return json::value(f.description);
+  if (field == "dueDate") return json::value(format_rfc3339(f.due));
+  if (field == "warningOffset") return json::value(f.warning_offset);
+  return json::value(status_name(f.status));
+}
+
+bool write_sets(const TaskWrite& w, std::string_view field) {
+  if (field == "userId") return w.user_id.has_value();
+  if (field == "taskTitle") return w.title.has_value();
+  if (field == "taskDescription") return w.description.has_value();
+  if (field == "dueDate") return w.due.has_value();
+  if (field == "warningOffset") return w.warning_offset.has_value();
+  return w.status.has_value();
+}
+
+}  // namespace
+
+std::vector<FieldEdit> task_merge_edits(const TaskFields& base, const TaskFields& theirs,
+                                        const TaskWrite& write, bool replace) {
+  const TaskFields yours = write.apply_to(base);
+  std::vector<FieldEdit> edits;
+  for (std::string_view field : kWritable) {
+    json::value b = field_json(base, field), y = field_json(yours, field);
+    bool sets = replace ? b != y : write_sets(write, field);
+    if (sets) edits.push_back({std::string(field), std::move(b), field_json(theirs, field), std::move(y)});
+  }
+  return edits;
+}
+
+std::optional<json::value> resolve_task_conflict(const FieldEdit& e) {
+  const json::value blocked(status_name(TaskStatus::kBlocked));
+  if (e.field == "taskStatus" && (e.theirs == blocked || e.yours == blocked)) return blocked;
+  return std::nullopt;
+}
+
+TaskWrite task_write_from(const MergeOutcome& outcome) {
+  TaskWrite w;
+  for (const auto& [field, v] : outcome.apply) {
+    if (field == "userId") w.user_id = std::string(v.as_string());
+    if (field == "taskTitle") w.title = std::string(v.as_string());
+    if (field == "taskDescription") w.description = std::string(v.as_string());
+    if (field == "dueDate") w.due = parse_rfc3339(v.as_string());
+    if (field == "warningOffset") w.warning_offset = v.as_int64();
+    if (field == "taskStatus") w.status = parse_status(v.as_string());
+  }
+  return w;
+}
+
 json::object task_to_json(const Task& t) {
   json::object o;
   o.reserve(14);

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "core/error.h"
+#include "core/merge.h"
 #include "core/etag.h"
 #include "core/time.h"
 
@@ -68,6 +69,18 @@ enum class WriteKind {
 // `path_id` is the id in the URL (empty for POST): a body `taskId` that differs is an error.
 Result<TaskWrite> parse_task_write(const boost::json::value& body, WriteKind kind, Millis now,
                                    std::string_view path_id);
+
+// Server-side merge (API.md §4): the fields `write` sets, each with its value in `base`, in
+// `theirs` (current) and in the write. For a patch those are the members sent; for a replace
+// (`replace` true) the writable fields whose value differs from the base.
+std::vector<FieldEdit> task_merge_edits(const TaskFields& base, const TaskFields& theirs,
+                                        const TaskWrite& write, bool replace);
+
+// The task domain's rule: a taskStatus conflict where either side is BLOCKED resolves to BLOCKED.
+std::optional<boost::json::value> resolve_task_conflict(const FieldEdit& edit);
+
+// The write that applies a merge's outcome on top of the current version.
+TaskWrite task_write_from(const MergeOutcome& outcome);
 
 // The body of a DELETE: nothing but its precondition, `expectedVersion` (or `version`).
 Result<std::optional<std::int64_t>> parse_delete_body(const boost::json::value& body);

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "http/change_stream.h"
 #include "http/problem.h"
 #include "http/responses.h"
 #include "service/user_service.h"
@@ -25,14 +26,43 @@ bool acceptable_content_type(const Request& req) {
          (req.method == "PATCH" && media == "application/merge-patch+json");
 }
 
+// RFC 7240: Prefer carries comma-separated preferences; `conflict=merge` asks for a server-side
+// merge of a stale write (API.md §4).
+bool prefers_merge(const Request& req) {
+  for (const auto& [name, value] : req.headers) {
+    if (name != "prefer") continue;
+    std::string v;
+    for (char c : value) {
+      if (c != ' ' && c != '\t' && c != '"') v += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    std::size_t pos = 0;
+    while (pos <= v.size()) {
+      auto end = v.find_first_of(",;", pos);
+      if (end == std::string::npos) end = v.size();
+      if (v.compare(pos, end - pos, "conflict=merge") == 0) return true;
+      pos = end + 1;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 Api::Api(Store& store, const Clock& clock, ApiOptions options)
     : store_(store), clock_(clock), options_(options) {
   add_task_routes(router_);
+  add_change_routes(router_);
 }
 
+struct Api::Exchange {
+  Request req;
+  Router::Match match;
+  Respond respond;
+  Response response;
+};
+
 void Api::handle(Request req, Respond respond) {
+  if (req.received_at == 0) req.received_at = clock_.now();
   if (req.path == "/healthz") {
     Response r = json_response(200, json::object{{"status", "ok"}});
     r.route = "/healthz";
@@ -45,41 +75,63 @@ void Api::handle(Request req, Respond respond) {
     return respond(problem(Error(Code::kNotFound, "No such resource: " + req.path)));
   }
   if (match.pattern.empty()) match.pattern = "/v1/*";
-
-  struct State {
-    Request req;
-    Router::Match match;
-    Respond respond;
-    Response response;
-  };
-  auto st = std::make_shared<State>(State{std::move(req), std::move(match), std::move(respond), {}});
-
-  if (is_safe(st->req.method)) {
-    store_.read([this, st](Tx& tx) { st->respond(run(tx, st->req, st->match)); },
-                [st] {
-                  Response r = problem(Error(Code::kStoreUnavailable, "The store is not reachable; try again."));
-                  r.route = st->match.pattern;
-                  st->respond(std::move(r));
-                });
-    return;
-  }
+  auto ex = std::make_shared<Exchange>(Exchange{std::move(req), std::move(match), std::move(respond), {}});
+  if (is_safe(ex->req.method)) return submit_read(std::move(ex), true);
   if (store_.pending_writes() >= options_.max_pending_writes) {
     Response r = problem(Error(Code::kOverloaded, "Too many writes are waiting; try again shortly."));
-    r.route = st->match.pattern;
-    return st->respond(std::move(r));
+    r.route = ex->match.pattern;
+    return ex->respond(std::move(r));
   }
-  store_.write(
-      [this, st](Tx& tx) {
-        st->response = run(tx, st->req, st->match);
-        return st->response.status >= 200 && st->response.status < 300;
-      },
-      [st](bool committed) {
-        if (!committed) {
-          st->response = problem(Error(Code::kStoreUnavailable, "The write was not committed; it is safe to retry."));
-          st->response.route = st->match.pattern;
+  submit_write(std::move(ex));
+}
+
+void Api::submit_read(std::shared_ptr<Exchange> ex, bool may_wait) {
+  store_.read(
+      [this, ex, may_wait](Tx& tx) {
+        const auto seen = waits_.generation();  // before the read: see WaitList::generation
+        Response r = run(tx, ex->req, ex->match, may_wait);
+        if (r.park_until) {
+          auto wait = std::chrono::milliseconds(std::max<Millis>(0, *r.park_until - clock_.now()));
+          waits_.park(seen, WaitList::Clock::now() + wait,
+                      [this, ex](bool timed_out) { submit_read(ex, !timed_out); });
+          return;
         }
-        st->respond(std::move(st->response));
+        if (r.stream_after) attach_stream(r, ex->req);
+        ex->respond(std::move(r));
+      },
+      [ex] {
+        Response r = problem(Error(Code::kStoreUnavailable, "The store is not reachable; try again."));
+        r.route = ex->match.pattern;
+        ex->respond(std::move(r));
       });
+}
+
+void Api::submit_write(std::shared_ptr<Exchange> ex) {
+  store_.write(
+      [this, ex](Tx& tx) {
+        ex->response = run(tx, ex->req, ex->match, false);
+        return ex->response.status >= 200 && ex->response.status < 300;
+      },
+      [this, ex](bool committed) {
+        if (!committed) {
+          ex->response = problem(Error(Code::kStoreUnavailable, "The write was not committed; it is safe to retry."));
+          ex->response.route = ex->match.pattern;
+        } else if (ex->response.status >= 200 && ex->response.status < 300) {
+          waits_.notify();
+        }
+        ex->respond(std::move(ex->response));
+      });
+}
+
+void Api::attach_stream(Response& r, const Request& req) {
+  std::function<bool(Tx&)> authorized = [](Tx&) { return true; };
+  if (!options_.insecure_no_auth) {
+    authorized = [authorization = req.header_string("authorization")](Tx& tx) {
+      return authenticate(tx, authorization).ok();
+    };
+  }
+  r.events = std::make_shared<ChangeStream>(store_, waits_, std::move(authorized), options_.retention,
+                                            *r.stream_after, options_.heartbeat);
 }
 
 void Api::ready(Respond respond) {
@@ -97,7 +149,7 @@ void Api::ready(Respond respond) {
       });
 }
 
-Response Api::run(Tx& tx, const Request& req, const Router::Match& match) {
+Response Api::run(Tx& tx, const Request& req, const Router::Match& match, bool may_wait) {
   auto who = options_.insecure_no_auth ? Result<Principal>(Principal{"anonymous", Role::kAdmin})
                                        : authenticate(tx, req.header("authorization"));
   Response r;
@@ -114,10 +166,11 @@ Response Api::run(Tx& tx, const Request& req, const Router::Match& match) {
                       req.method == "PATCH" ? "Send the body as application/json or application/merge-patch+json."
                                             : "Send the body as application/json."));
   } else {
-    Call call{req, match.params, WriteContext{*who, clock_.now(), options_.require_preconditions},
+    WriteContext ctx{*who, clock_.now(), options_.require_preconditions, prefers_merge(req), options_.retention};
+    Call call{req, match.params, std::move(ctx),
               ConditionalHeaders{req.header_string("if-match"), req.header_string("if-none-match"),
                                  req.header_string("if-modified-since"), req.header_string("if-unmodified-since")},
-              req.method == "HEAD"};
+              req.method == "HEAD", may_wait};
     r = match.handler(tx, call);
     r.head = call.head;
   }

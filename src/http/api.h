@@ -9,6 +9,7 @@
 #include "core/time.h"
 #include "http/message.h"
 #include "http/router.h"
+#include "http/waits.h"
 #include "store/store.h"
 
 namespace lockstep::http {
@@ -17,6 +18,8 @@ struct ApiOptions {
   bool require_preconditions = false;
   bool insecure_no_auth = false;
   std::size_t max_pending_writes = 4096;
+  Retention retention;
+  std::chrono::seconds heartbeat{15};  // event streams send a comment line this often when idle
 };
 
 class Api {
@@ -30,15 +33,24 @@ class Api {
   // handle() returns. Thread-safe.
   void handle(Request req, Respond respond);
 
+  // Answers every parked request now (server shutdown). Idempotent.
+  void shutdown() { waits_.stop(); }
+
  private:
+  struct Exchange;
   void ready(Respond respond);
+  void submit_read(std::shared_ptr<Exchange> ex, bool may_wait);
+  void submit_write(std::shared_ptr<Exchange> ex);
   // Authenticates, then runs the matched handler (or answers 404/405/415) inside `tx`.
-  Response run(Tx& tx, const Request& req, const Router::Match& match);
+  Response run(Tx& tx, const Request& req, const Router::Match& match, bool may_wait);
+  // Turns a handler's "stream after revision R" into the event stream itself.
+  void attach_stream(Response& r, const Request& req);
 
   Store& store_;
   const Clock& clock_;
   ApiOptions options_;
   Router router_;
+  WaitList waits_;
 };
 
 }  // namespace lockstep::http

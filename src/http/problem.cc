@@ -21,6 +21,8 @@ const char* title_for(Code code) {
     case Code::kPreconditionRequired: return "Precondition required";
     case Code::kHeadersTooLarge: return "Request header fields too large";
     case Code::kVersionConflict: return "Version conflict";
+    case Code::kMergeConflict: return "Merge conflict";
+    case Code::kCursorExpired: return "Cursor expired";
     case Code::kConflict: return "Conflict";
     case Code::kLocked: return "Locked";
     case Code::kRateLimited: return "Too many requests";
@@ -47,6 +49,8 @@ int status_for(Code code) {
     case Code::kPreconditionRequired: return 428;
     case Code::kHeadersTooLarge: return 431;
     case Code::kVersionConflict: return 409;
+    case Code::kMergeConflict: return 409;
+    case Code::kCursorExpired: return 410;
     case Code::kConflict: return 409;
     case Code::kLocked: return 423;
     case Code::kRateLimited: return 429;
@@ -83,6 +87,10 @@ Response problem(const Error& e) {
   }
   if (e.current_json) o["current"] = json::parse(*e.current_json);
   if (e.current_version) o["currentVersion"] = *e.current_version;
+  if (e.extra_json) {
+    json::value extra = json::parse(*e.extra_json);
+    for (auto& [k, v] : extra.as_object()) o[k] = v;
+  }
   r.body = json::serialize(o);
   if (e.current_etag) r.set("ETag", *e.current_etag);
   if (e.code == Code::kUnauthenticated) r.set("WWW-Authenticate", "Bearer realm=\"lockstep\"");

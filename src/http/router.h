@@ -21,6 +21,7 @@ struct Call {
   WriteContext ctx;                 // principal, now, options
   ConditionalHeaders cond;
   bool head = false;                // a HEAD request served by the GET handler
+  bool may_wait = true;             // false once a parked request's wait is over
 };
 
 // Runs inside one store transaction (a read one for GET/HEAD, the write one otherwise) and
@@ -53,5 +54,6 @@ class Router {
 
 // Registration of each resource's routes.
 void add_task_routes(Router& router);
+void add_change_routes(Router& router);
 
 }  // namespace lockstep::http

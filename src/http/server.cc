@@ -147,6 +147,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void send(Response r, const std::string& request_id, const std::string& method,
             std::chrono::steady_clock::time_point started) {
+    if (r.events) return start_stream(std::move(r), request_id, method, started);
     auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
     res->version(11);
     res->result(static_cast<unsigned>(r.status));
@@ -177,6 +178,54 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!close) return read();
     if (drain_after_send_) return drain();
     this->close();
+  }
+
+  // An event stream: chunked headers now, then one chunk per piece the source produces. Only one
+  // piece is in memory at a time, and a reader too slow to take it within the read timeout is cut
+  // off.
+  void start_stream(Response r, const std::string& request_id, const std::string& method,
+                    std::chrono::steady_clock::time_point started) {
+    auto res = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::ok, 11);
+    res->set(bhttp::field::content_type, r.content_type);
+    for (auto& [k, v] : r.headers) res->insert(k, v);
+    res->set("X-Request-Id", request_id);
+    res->chunked(true);
+    log_request(request_id, method, r, std::chrono::duration_cast<std::chrono::microseconds>(
+                                           std::chrono::steady_clock::now() - started));
+    events_ = std::move(r.events);
+    auto sr = std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*res);
+    stream_.expires_after(options_.read_timeout);
+    bhttp::async_write_header(stream_, *sr, [self = shared_from_this(), res, sr](beast::error_code ec, std::size_t) {
+      if (ec) return self->close();
+      self->pump();
+    });
+  }
+
+  void pump() {
+    if (tracker_.draining) return finish_stream();
+    stream_.expires_never();  // waiting for news; the source sends a heartbeat when idle
+    events_->next([self = shared_from_this()](std::string data, bool done) {
+      net::post(self->stream_.get_executor(), [self, data = std::move(data), done]() mutable {
+        self->write_piece(std::move(data), done);
+      });
+    });
+  }
+
+  void write_piece(std::string data, bool done) {
+    if (data.empty()) return done ? finish_stream() : pump();
+    auto piece = std::make_shared<std::string>(std::move(data));
+    stream_.expires_after(options_.read_timeout);
+    net::async_write(stream_, bhttp::make_chunk(net::buffer(*piece)),
+                     [self = shared_from_this(), piece, done](beast::error_code ec, std::size_t) {
+                       if (ec) return self->close();
+                       done ? self->finish_stream() : self->pump();
+                     });
+  }
+
+  void finish_stream() {
+    stream_.expires_after(std::chrono::seconds(5));
+    net::async_write(stream_, bhttp::make_chunk_last(),
+                     [self = shared_from_this()](beast::error_code, std::size_t) { self->close(); });
   }
 
   // After answering a request that was not read whole (413, 431): stop sending, then read and
@@ -214,6 +263,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool keep_alive_ = true;
   bool drain_after_send_ = false;
   std::vector<char> drain_buffer_;
+  std::shared_ptr<EventSource> events_;
   std::size_t drained_ = 0;
 };
 
@@ -257,6 +307,7 @@ struct Server::Impl {
       acceptor.close(ignored);
     });
     log_event("info", "shutting down: no new connections, finishing requests in flight");
+    api.shutdown();  // parked long polls and event streams answer now
     // Waits off the I/O threads for in-flight requests, then stops the I/O.
     shutdown_waiter = std::thread([this] {
       {

@@ -51,15 +51,22 @@ Response get(Tx& tx, const Call& call) {
   return task_response(200, r->task);
 }
 
+// The answer to a successful PATCH or PUT.
+Response written(const TaskWriteResult& w) {
+  if (w.created) return created(w.task);
+  Response r = task_response(200, w.task);
+  if (w.merged) r.set("Preference-Applied", "conflict=merge");
+  return r;
+}
+
 Response patch(Tx& tx, const Call& call) {
   auto r = patch_task(tx, call.ctx, call.params[0], call.cond, Body::parse(call.req.body));
-  return r ? task_response(200, r->task) : problem(r.error());
+  return r ? written(*r) : problem(r.error());
 }
 
 Response put(Tx& tx, const Call& call) {
   auto r = put_task(tx, call.ctx, call.params[0], call.cond, Body::parse(call.req.body));
-  if (!r) return problem(r.error());
-  return r->created ? created(r->task) : task_response(200, r->task);
+  return r ? written(*r) : problem(r.error());
 }
 
 Response remove(Tx& tx, const Call& call) {

@@ -15,6 +15,7 @@
 #include "http/request_log.h"
 #include "http/server.h"
 #include "server/layered_args.h"
+#include "service/sweeper.h"
 #include "service/user_service.h"
 #include "store/store.h"
 
@@ -33,6 +34,8 @@ struct Config {
   int read_timeout = 30;
   std::size_t max_connections = 10000;
   std::size_t max_pending_writes = 4096;
+  std::int64_t retain_changes = 1'000'000;
+  std::int64_t retain_versions = 100;
   std::string config_file;
 };
 
@@ -71,7 +74,9 @@ int serve(const Config& c) {
     return true;
   });
 
-  http::ApiOptions api_options{c.require_preconditions, c.insecure_no_auth, c.max_pending_writes};
+  Retention retention{c.retain_changes, c.retain_versions};
+  http::ApiOptions api_options{c.require_preconditions, c.insecure_no_auth, c.max_pending_writes, retention};
+  Sweeper sweeper(*store, retention, std::chrono::seconds(30));
   http::Api api(*store, SystemClock::instance(), api_options);
   http::ServerOptions so;
   so.host = host;
@@ -183,6 +188,10 @@ int main(int argc, char** argv) {
   app.add_option("--max-pending-writes", c.max_pending_writes,
                  "writes accepted but not yet committed past which new writes get 503")
       ->capture_default_str();
+  app.add_option("--retain-changes", c.retain_changes, "revisions the change feed keeps; older cursors get 410")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40))->capture_default_str();
+  app.add_option("--retain-versions", c.retain_versions, "versions kept per task (history, merge bases)")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 30))->capture_default_str();
   app.add_option("--config", c.config_file, "TOML file whose keys are the long flag names");
   for (auto* opt : app.get_options()) opt->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
 

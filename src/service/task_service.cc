@@ -71,10 +71,18 @@ Result<TaskWriteResult> insert_new(Tx& tx, const WriteContext& ctx, std::string 
   return TaskWriteResult{std::move(t), true, true};
 }
 
+// What a stale write may be merged against (Prefer: conflict=merge): the base it names.
+struct MergeBase {
+  std::optional<EntityTag> etag;             // from If-Match
+  std::optional<std::int64_t> version;       // from the body
+};
+
 // The checks every write to an existing task makes, in API.md §1 order, up to and including the
-// header preconditions: 428, then a malformed condition (400), then 412.
+// header preconditions: 428, then a malformed condition (400), then 412. A stale If-Match naming
+// one ETag is not refused when the client asked for a merge: it becomes the merge base.
 Result<Ok> check_write_preconditions(const WriteContext& ctx, const Task& current,
-                                     const ConditionalHeaders& headers, const Body& body) {
+                                     const ConditionalHeaders& headers, const Body& body,
+                                     MergeBase& base) {
   if (ctx.require_preconditions && !headers.conditions_write() && !body_has_version(body)) {
     return Error(Code::kPreconditionRequired,
                  "This server requires a conditional write: send If-Match with the ETag you read, "
@@ -83,14 +91,16 @@ Result<Ok> check_write_preconditions(const WriteContext& ctx, const Task& curren
   auto conditions = Conditions::parse(headers);
   if (!conditions) return conditions.error();
   Representation rep{current.etag(), current.updated_at};
-  if (evaluate(*conditions, &rep, false) != Outcome::kProceed) {
-    return with_current(Error(Code::kPreconditionFailed,
-                              "The task has changed since you read it (ETag " +
-                                  current.etag().to_string() + ", version " +
-                                  std::to_string(current.version) + ")."),
-                        current);
+  if (evaluate(*conditions, &rep, false) == Outcome::kProceed) return Ok{};
+  if (ctx.merge && conditions->single_if_match()) {
+    base.etag = conditions->single_if_match();
+    return Ok{};
   }
-  return Ok{};
+  return with_current(Error(Code::kPreconditionFailed,
+                            "The task has changed since you read it (ETag " +
+                                current.etag().to_string() + ", version " +
+                                std::to_string(current.version) + ")."),
+                      current);
 }
 
 Result<Ok> check_expected_version(std::optional<std::int64_t> expected, const Task& current) {
@@ -115,12 +125,67 @@ TaskWriteResult write_over(Tx& tx, const WriteContext& ctx, Task current, const 
   return TaskWriteResult{std::move(current), false, true};
 }
 
+// The fields of the retained version `base` names, or nullopt when it is not retained.
+std::optional<TaskFields> find_base(Tx& tx, const Task& current, const MergeBase& base,
+                                    const Retention& retention) {
+  for (const Change& c : tx.task_history(current.id, static_cast<int>(retention.versions))) {
+    bool named = base.etag ? strong_match(*base.etag, make_etag(c.version, c.revision))
+                           : c.version == base.version;
+    if (!named) continue;
+    auto w = parse_task_write(json::parse(c.task_json), WriteKind::kReplace, 0, current.id);
+    if (w) return w->apply_to({});
+  }
+  return std::nullopt;
+}
+
+json::object conflict_json(const FieldEdit& e) {
+  return {{"field", e.field}, {"base", e.base}, {"theirs", e.theirs}, {"yours", e.yours}};
+}
+
+// Server-side merge of a stale write: applies it on top of the current version when none of the
+// fields it sets changed since its base (API.md §4), else 409 MERGE_CONFLICT.
+Result<TaskWriteResult> merge_onto(Tx& tx, const WriteContext& ctx, Task current, const MergeBase& base,
+                                   const TaskWrite& w, WriteKind kind) {
+  auto base_fields = find_base(tx, current, base, ctx.retention);
+  if (!base_fields) {
+    Error e = with_current(Error(Code::kMergeConflict,
+                                 "The version your write is based on is no longer retained; read the "
+                                 "task again and redo the change."),
+                           current);
+    e.extra_json = json::serialize(json::object{{"reason", "BASE_NOT_RETAINED"}, {"conflicts", json::array{}}});
+    return e;
+  }
+  auto outcome = merge_fields(task_merge_edits(*base_fields, current.fields, w, kind == WriteKind::kReplace),
+                              resolve_task_conflict);
+  if (!outcome.conflicts.empty()) {
+    json::array conflicts;
+    std::string names;
+    for (const auto& c : outcome.conflicts) {
+      conflicts.push_back(conflict_json(c));
+      names += (names.empty() ? "" : ", ") + c.field;
+    }
+    Error e = with_current(Error(Code::kMergeConflict,
+                                 "Others changed the same fields since your version: " + names + "."),
+                           current);
+    e.extra_json = json::serialize(json::object{{"conflicts", std::move(conflicts)}});
+    return e;
+  }
+  auto result = write_over(tx, ctx, std::move(current), task_write_from(outcome));
+  result.merged = true;
+  return result;
+}
+
 Result<TaskWriteResult> update_existing(Tx& tx, const WriteContext& ctx, Task current,
                                         WriteKind kind, const ConditionalHeaders& headers,
                                         const Body& body) {
-  if (auto ok = check_write_preconditions(ctx, current, headers, body); !ok) return ok.error();
+  MergeBase base;
+  if (auto ok = check_write_preconditions(ctx, current, headers, body, base); !ok) return ok.error();
   auto w = parse_body(body, kind, ctx.now, current.id);
   if (!w) return w.error();
+  if (!base.etag && ctx.merge && w->expected_version && *w->expected_version != current.version) {
+    base.version = w->expected_version;
+  }
+  if (base.etag || base.version) return merge_onto(tx, ctx, std::move(current), base, *w, kind);
   if (auto ok = check_expected_version(w->expected_version, current); !ok) return ok.error();
   return write_over(tx, ctx, std::move(current), *w);
 }
@@ -184,7 +249,10 @@ Result<Ok> delete_task(Tx& tx, const WriteContext& ctx, std::string_view id,
                        const ConditionalHeaders& headers, const Body& body) {
   auto current = tx.get_task(id);
   if (!current) return not_found(id);
-  if (auto ok = check_write_preconditions(ctx, *current, headers, body); !ok) return ok.error();
+  MergeBase no_merge;  // a delete never merges
+  WriteContext plain = ctx;
+  plain.merge = false;
+  if (auto ok = check_write_preconditions(plain, *current, headers, body, no_merge); !ok) return ok.error();
   std::optional<std::int64_t> expected;
   if (body.present) {
     if (!body.json) return Error(Code::kMalformedJson, "The body is not valid JSON: " + body.parse_error);

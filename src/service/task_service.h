@@ -17,11 +17,20 @@
 
 namespace lockstep {
 
-// Who writes, and when.
+// How much history answers may use (API.md §8): the last `changes` revisions of the feed, the
+// newest `versions` versions of each task.
+struct Retention {
+  std::int64_t changes = 1'000'000;
+  std::int64_t versions = 100;
+};
+
+// Who writes, when, and how.
 struct WriteContext {
   Principal principal;
   Millis now = 0;
   bool require_preconditions = false;  // --require-preconditions: unconditional writes are 428
+  bool merge = false;                  // Prefer: conflict=merge
+  Retention retention;
 };
 
 // A request body as received: parsed JSON, or why it is not JSON. Its errors are reported only
@@ -38,6 +47,7 @@ struct TaskWriteResult {
   Task task;
   bool created = false;  // 201
   bool changed = true;   // false: a no-op write, same version and ETag
+  bool merged = false;   // a stale write merged onto the current version (Preference-Applied)
 };
 
 Result<TaskWriteResult> create_task(Tx& tx, const WriteContext& ctx, const Body& body);

@@ -64,6 +64,18 @@ class Tx {
   // Allocates the next revision. Write transactions only.
   virtual std::int64_t next_revision() = 0;
   virtual void append_change(const Change& change) = 0;
+  // Up to `limit` changes with revision > since, in revision order.
+  virtual std::vector<Change> list_changes(std::int64_t since, int limit) = 0;
+  // The smallest revision still stored in the change log, or 0 when the log is empty.
+  virtual std::int64_t oldest_stored_revision() = 0;
+  // The changes of the task's current life (after its last delete), newest first, at most `limit`.
+  // Deletes are not listed.
+  virtual std::vector<Change> task_history(std::string_view task_id, int limit) = 0;
+  // Examines up to `batch` stored changes with after < revision <= up_to, in revision order, and
+  // deletes those that are not among the newest `keep_versions` versions of their task (no answer
+  // can return them any more). Returns the last revision examined (0 when none was).
+  virtual std::int64_t prune_changes(std::int64_t after, std::int64_t up_to, std::int64_t keep_versions,
+                                     int batch) = 0;
 
   virtual std::optional<User> find_user_by_token_hash(std::string_view hash) = 0;
   virtual std::optional<User> find_user(std::string_view name) = 0;

@@ -84,6 +84,19 @@ void bind_task(Stmt& s, const Task& t) {
   s.bind(12, t.updated_by);
 }
 
+Change read_change(Stmt& s) {
+  Change c;
+  c.revision = s.int64(0);
+  std::string type = s.text(1);
+  c.type = type == "created" ? ChangeType::kCreated : type == "deleted" ? ChangeType::kDeleted : ChangeType::kUpdated;
+  c.task_id = s.text(2);
+  c.version = s.int64(3);
+  c.task_json = s.is_null(4) ? std::string() : s.text(4);
+  c.by = s.text(5);
+  c.at = s.int64(6);
+  return c;
+}
+
 User read_user(Stmt& s) {
   User u;
   u.name = s.text(0);
@@ -197,6 +210,55 @@ class SqliteTx final : public Tx {
     c.task_json.empty() ? s.bind_null(5) : s.bind(5, c.task_json);
     s.bind(6, c.by).bind(7, c.at);
     s.run();
+  }
+
+  std::vector<Change> list_changes(std::int64_t since, int limit) override {
+    StmtScope s(db_.prepare(
+        "SELECT revision, type, task_id, version, task, by, at FROM changes "
+        "WHERE revision > ? ORDER BY revision LIMIT ?"));
+    s->bind(1, since).bind(2, std::int64_t{limit});
+    std::vector<Change> out;
+    while (s->step()) out.push_back(read_change(*s.operator->()));
+    return out;
+  }
+
+  std::int64_t oldest_stored_revision() override {
+    StmtScope s(db_.prepare("SELECT coalesce(min(revision), 0) FROM changes"));
+    return s->step() ? s->int64(0) : 0;
+  }
+
+  std::vector<Change> task_history(std::string_view task_id, int limit) override {
+    StmtScope s(db_.prepare(
+        "SELECT revision, type, task_id, version, task, by, at FROM changes "
+        "WHERE task_id = ?1 AND type <> 'deleted' AND revision > coalesce("
+        "  (SELECT max(revision) FROM changes WHERE task_id = ?1 AND type = 'deleted'), 0) "
+        "ORDER BY revision DESC LIMIT ?2"));
+    s->bind(1, task_id).bind(2, std::int64_t{limit});
+    std::vector<Change> out;
+    while (s->step()) out.push_back(read_change(*s.operator->()));
+    return out;
+  }
+
+  std::int64_t prune_changes(std::int64_t after, std::int64_t up_to, std::int64_t keep_versions,
+                             int batch) override {
+    std::int64_t last = 0;
+    {
+      StmtScope s(db_.prepare(
+          "SELECT max(revision) FROM (SELECT revision FROM changes WHERE revision > ?1 AND revision <= ?2 "
+          "ORDER BY revision LIMIT ?3)"));
+      s->bind(1, after).bind(2, up_to).bind(3, std::int64_t{batch});
+      if (s->step() && !s->is_null(0)) last = s->int64(0);
+    }
+    if (last == 0) return 0;
+    // Out of the history window too: `keep_versions` newer changes of its task exist, or the
+    // task's life it belongs to ended with a delete.
+    db_.prepare(
+           "DELETE FROM changes AS c WHERE c.revision > ?1 AND c.revision <= ?2 AND (?3 <= "
+           "(SELECT count(*) FROM (SELECT 1 FROM changes AS n WHERE n.task_id = c.task_id "
+           " AND n.revision > c.revision LIMIT ?3)) OR EXISTS (SELECT 1 FROM changes AS d "
+           " WHERE d.task_id = c.task_id AND d.type = 'deleted' AND d.revision >= c.revision))")
+        .bind(1, after).bind(2, last).bind(3, keep_versions).run();
+    return last;
   }
 
   std::optional<User> find_user_by_token_hash(std::string_view hash) override {

@@ -1,0 +1,38 @@
+#include "service/sweeper.h"
+
+#include "service/change_service.h"
+
+namespace lockstep {
+
+Sweeper::Sweeper(Store& store, Retention retention, std::chrono::seconds interval)
+    : store_(store), retention_(retention), interval_(interval), thread_([this] { loop(); }) {}
+
+Sweeper::~Sweeper() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+void Sweeper::loop() {
+  std::unique_lock lock(mu_);
+  while (!cv_.wait_for(lock, interval_, [&] { return stopping_; })) {
+    lock.unlock();
+    std::int64_t after = 0;
+    do {
+      std::int64_t next = 0;
+      if (!store_.write_sync([&](Tx& tx) {
+            next = sweep_changes(tx, after, retention_);
+            return true;
+          })) {
+        break;
+      }
+      after = next;
+    } while (after != 0 && !stopping_flag());
+    lock.lock();
+  }
+}
+
+}  // namespace lockstep

@@ -1,0 +1,39 @@
+// The background sweep: deletes change-log rows that retention no longer lets answers return, in
+// small write jobs so that it never holds the writer for long.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "service/task_service.h"
+#include "store/store.h"
+
+namespace lockstep {
+
+class Sweeper {
+ public:
+  // Starts sweeping `store` every `interval`. `store` must outlive the Sweeper.
+  Sweeper(Store& store, Retention retention, std::chrono::seconds interval);
+  ~Sweeper();  // stops and joins
+  Sweeper(const Sweeper&) = delete;
+  Sweeper& operator=(const Sweeper&) = delete;
+
+ private:
+  void loop();
+  bool stopping_flag() {
+    std::lock_guard lock(mu_);
+    return stopping_;
+  }
+
+  Store& store_;
+  Retention retention_;
+  std::chrono::seconds interval_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;  // guarded by mu_
+  std::thread thread_;
+};
+
+}  // namespace lockstep
