@@ -8,6 +8,7 @@ const char* code_name(Code code) {
     case Code::kValidationFailed: return "VALIDATION_FAILED";
     case Code::kUnauthenticated: return "UNAUTHENTICATED";
     case Code::kForbidden: return "FORBIDDEN";
+    case Code::kNotLockOwner: return "NOT_LOCK_OWNER";
     case Code::kNotFound: return "NOT_FOUND";
     case Code::kMethodNotAllowed: return "METHOD_NOT_ALLOWED";
     case Code::kPayloadTooLarge: return "PAYLOAD_TOO_LARGE";

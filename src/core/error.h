@@ -16,6 +16,7 @@ enum class Code {
   kValidationFailed,      // 400
   kUnauthenticated,       // 401
   kForbidden,             // 403
+  kNotLockOwner,          // 403
   kNotFound,              // 404
   kMethodNotAllowed,      // 405
   kPayloadTooLarge,       // 413
@@ -52,6 +53,7 @@ struct Error {
   std::optional<std::int64_t> current_version;
   std::optional<std::string> current_etag;
   std::optional<std::string> extra_json;  // a JSON object whose members join the problem body
+  std::optional<int> retry_after_seconds;  // Retry-After, when it is known (else 1 if retryable)
 
 
   Error() = default;

@@ -279,7 +279,7 @@ json::object task_to_json(const Task& t) {
   o["createdAt"] = format_rfc3339(t.created_at);
   o["updatedAt"] = format_rfc3339(t.updated_at);
   o["updatedBy"] = t.updated_by;
-  o["lock"] = nullptr;
+  o["lock"] = t.lock ? json::value(lock_to_json(*t.lock)) : json::value(nullptr);
   return o;
 }
 

@@ -11,6 +11,7 @@
 #include "core/merge.h"
 #include "core/etag.h"
 #include "core/time.h"
+#include "domain/lock.h"
 
 namespace lockstep {
 
@@ -40,6 +41,9 @@ struct Task {
   Millis created_at = 0;
   Millis updated_at = 0;
   std::string updated_by;
+  // The task's live lock, when an answer shows it. Not part of the version: taking or losing a
+  // lock changes neither the version nor the ETag (API.md §5).
+  std::optional<Lock> lock;
 
   EntityTag etag() const { return make_etag(version, revision); }
 };
@@ -85,7 +89,7 @@ TaskWrite task_write_from(const MergeOutcome& outcome);
 // The body of a DELETE: nothing but its precondition, `expectedVersion` (or `version`).
 Result<std::optional<std::int64_t>> parse_delete_body(const boost::json::value& body);
 
-// The API representation of `task` (API.md §3), with `lock: null`.
+// The API representation of `task` (API.md §3); `lock` is its lock or null.
 boost::json::object task_to_json(const Task& task);
 
 }  // namespace lockstep

@@ -52,6 +52,8 @@ Api::Api(Store& store, const Clock& clock, ApiOptions options)
     : store_(store), clock_(clock), options_(options) {
   add_task_routes(router_);
   add_change_routes(router_);
+  add_lock_routes(router_);
+  add_user_routes(router_);
 }
 
 struct Api::Exchange {
@@ -59,6 +61,8 @@ struct Api::Exchange {
   Router::Match match;
   Respond respond;
   Response response;
+  std::uint64_t seen = 0;    // the wait list's generation before the last run
+  std::uint64_t waiter = 0;  // place among lock waiters
 };
 
 void Api::handle(Request req, Respond respond) {
@@ -69,6 +73,7 @@ void Api::handle(Request req, Respond respond) {
     return respond(std::move(r));
   }
   if (req.path == "/readyz") return ready(std::move(respond));
+  if (req.path == "/metrics") return metrics(std::move(req), std::move(respond));
 
   auto match = router_.match(req.method, req.path);
   if (!match.path_matched && !(req.path == "/v1" || req.path.starts_with("/v1/"))) {
@@ -82,20 +87,15 @@ void Api::handle(Request req, Respond respond) {
     r.route = ex->match.pattern;
     return ex->respond(std::move(r));
   }
-  submit_write(std::move(ex));
+  submit_write(std::move(ex), true);
 }
 
 void Api::submit_read(std::shared_ptr<Exchange> ex, bool may_wait) {
   store_.read(
       [this, ex, may_wait](Tx& tx) {
-        const auto seen = waits_.generation();  // before the read: see WaitList::generation
-        Response r = run(tx, ex->req, ex->match, may_wait);
-        if (r.park_until) {
-          auto wait = std::chrono::milliseconds(std::max<Millis>(0, *r.park_until - clock_.now()));
-          waits_.park(seen, WaitList::Clock::now() + wait,
-                      [this, ex](bool timed_out) { submit_read(ex, !timed_out); });
-          return;
-        }
+        ex->seen = waits_.generation();  // before the read: see WaitList::generation
+        Response r = run(tx, *ex, may_wait);
+        if (r.park_until) return park(ex, ex->seen, *r.park_until, false);
         if (r.stream_after) attach_stream(r, ex->req);
         ex->respond(std::move(r));
       },
@@ -106,21 +106,37 @@ void Api::submit_read(std::shared_ptr<Exchange> ex, bool may_wait) {
       });
 }
 
-void Api::submit_write(std::shared_ptr<Exchange> ex) {
+void Api::submit_write(std::shared_ptr<Exchange> ex, bool may_wait) {
   store_.write(
-      [this, ex](Tx& tx) {
-        ex->response = run(tx, ex->req, ex->match, false);
-        return ex->response.status >= 200 && ex->response.status < 300;
+      [this, ex, may_wait](Tx& tx) {
+        ex->seen = waits_.generation();
+        ex->response = run(tx, *ex, may_wait);
+        return !ex->response.park_until && ex->response.status >= 200 && ex->response.status < 300;
       },
       [this, ex](bool committed) {
         if (!committed) {
           ex->response = problem(Error(Code::kStoreUnavailable, "The write was not committed; it is safe to retry."));
           ex->response.route = ex->match.pattern;
+        } else if (ex->response.park_until) {
+          return park(ex, ex->seen, *ex->response.park_until, true);
         } else if (ex->response.status >= 200 && ex->response.status < 300) {
           waits_.notify();
         }
         ex->respond(std::move(ex->response));
       });
+}
+
+void Api::park(std::shared_ptr<Exchange> ex, std::uint64_t seen, Millis until, bool write) {
+  auto wait = std::chrono::milliseconds(std::max<Millis>(0, until - clock_.now()));
+  waits_.park(seen, WaitList::Clock::now() + wait, [this, ex, write](bool timed_out) {
+    // A write (a lock request) decides itself from its own deadline whether to wait on; a
+    // long poll whose time is up answers what it has. Once stopping, nothing waits.
+    if (write) {
+      submit_write(ex, !waits_.stopped());
+    } else {
+      submit_read(ex, !timed_out && !waits_.stopped());
+    }
+  });
 }
 
 void Api::attach_stream(Response& r, const Request& req) {
@@ -149,7 +165,39 @@ void Api::ready(Respond respond) {
       });
 }
 
-Response Api::run(Tx& tx, const Request& req, const Router::Match& match, bool may_wait) {
+void Api::metrics(Request req, Respond respond) {
+  auto ex = std::make_shared<Exchange>(Exchange{std::move(req), {}, std::move(respond), {}});
+  store_.read(
+      [this, ex](Tx& tx) {
+        auto who = options_.insecure_no_auth ? Result<Principal>(Principal{"anonymous", Role::kAdmin})
+                                             : authenticate(tx, ex->req.header("authorization"));
+        Response r = who ? Response{} : problem(who.error());
+        if (who) {
+          r.content_type = "text/plain; version=0.0.4";
+          r.body = metrics_text();
+          r.principal = who->name;
+        }
+        r.route = "/metrics";
+        ex->respond(std::move(r));
+      },
+      [ex] { ex->respond(problem(Error(Code::kStoreUnavailable, "The store is not reachable."))); });
+}
+
+std::string Api::metrics_text() const {
+  std::string out;
+  auto gauge = [&](const char* name, const char* help, std::size_t value) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " gauge\n" + name + " " +
+           std::to_string(value) + "\n";
+  };
+  gauge("lockstep_pending_writes", "Writes accepted but not yet committed.", store_.pending_writes());
+  gauge("lockstep_parked_requests", "Long polls, event streams and lock requests waiting for news.", waits_.parked());
+  gauge("lockstep_lock_waiters", "Lock requests waiting for a lock, first come first served.", lock_queue_.waiting());
+  return out;
+}
+
+Response Api::run(Tx& tx, Exchange& ex, bool may_wait) {
+  const Request& req = ex.req;
+  const Router::Match& match = ex.match;
   auto who = options_.insecure_no_auth ? Result<Principal>(Principal{"anonymous", Role::kAdmin})
                                        : authenticate(tx, req.header("authorization"));
   Response r;
@@ -166,11 +214,12 @@ Response Api::run(Tx& tx, const Request& req, const Router::Match& match, bool m
                       req.method == "PATCH" ? "Send the body as application/json or application/merge-patch+json."
                                             : "Send the body as application/json."));
   } else {
-    WriteContext ctx{*who, clock_.now(), options_.require_preconditions, prefers_merge(req), options_.retention};
+    WriteContext ctx{*who, clock_.now(), options_.require_preconditions, prefers_merge(req), options_.retention,
+                     req.header_string("lock-token")};
     Call call{req, match.params, std::move(ctx),
               ConditionalHeaders{req.header_string("if-match"), req.header_string("if-none-match"),
                                  req.header_string("if-modified-since"), req.header_string("if-unmodified-since")},
-              req.method == "HEAD", may_wait};
+              req.method == "HEAD", may_wait, &lock_queue_, &ex.waiter};
     r = match.handler(tx, call);
     r.head = call.head;
   }

@@ -39,10 +39,14 @@ class Api {
  private:
   struct Exchange;
   void ready(Respond respond);
+  void metrics(Request req, Respond respond);
+  std::string metrics_text() const;
   void submit_read(std::shared_ptr<Exchange> ex, bool may_wait);
-  void submit_write(std::shared_ptr<Exchange> ex);
+  void submit_write(std::shared_ptr<Exchange> ex, bool may_wait);
+  // Re-runs a parked request after the next commit, or at its deadline (then without waiting).
+  void park(std::shared_ptr<Exchange> ex, std::uint64_t seen, Millis until, bool write);
   // Authenticates, then runs the matched handler (or answers 404/405/415) inside `tx`.
-  Response run(Tx& tx, const Request& req, const Router::Match& match, bool may_wait);
+  Response run(Tx& tx, Exchange& ex, bool may_wait);
   // Turns a handler's "stream after revision R" into the event stream itself.
   void attach_stream(Response& r, const Request& req);
 
@@ -51,6 +55,7 @@ class Api {
   ApiOptions options_;
   Router router_;
   WaitList waits_;
+  LockQueue lock_queue_;
 };
 
 }  // namespace lockstep::http

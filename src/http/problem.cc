@@ -13,6 +13,7 @@ const char* title_for(Code code) {
     case Code::kValidationFailed: return "Validation failed";
     case Code::kUnauthenticated: return "Unauthenticated";
     case Code::kForbidden: return "Forbidden";
+    case Code::kNotLockOwner: return "Not the lock owner";
     case Code::kNotFound: return "Not found";
     case Code::kMethodNotAllowed: return "Method not allowed";
     case Code::kPayloadTooLarge: return "Payload too large";
@@ -41,6 +42,7 @@ int status_for(Code code) {
     case Code::kValidationFailed: return 400;
     case Code::kUnauthenticated: return 401;
     case Code::kForbidden: return 403;
+    case Code::kNotLockOwner: return 403;
     case Code::kNotFound: return 404;
     case Code::kMethodNotAllowed: return 405;
     case Code::kPayloadTooLarge: return 413;
@@ -94,7 +96,11 @@ Response problem(const Error& e) {
   r.body = json::serialize(o);
   if (e.current_etag) r.set("ETag", *e.current_etag);
   if (e.code == Code::kUnauthenticated) r.set("WWW-Authenticate", "Bearer realm=\"lockstep\"");
-  if (is_retryable(e.code)) r.set("Retry-After", "1");
+  if (e.retry_after_seconds) {
+    r.set("Retry-After", std::to_string(*e.retry_after_seconds));
+  } else if (is_retryable(e.code)) {
+    r.set("Retry-After", "1");
+  }
   if (e.current_version) r.log_note = "currentVersion=" + std::to_string(*e.current_version);
   return r;
 }

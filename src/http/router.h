@@ -9,6 +9,7 @@
 
 #include "core/preconditions.h"
 #include "http/message.h"
+#include "service/lock_service.h"
 #include "service/task_service.h"
 #include "store/store.h"
 
@@ -22,6 +23,8 @@ struct Call {
   ConditionalHeaders cond;
   bool head = false;                // a HEAD request served by the GET handler
   bool may_wait = true;             // false once a parked request's wait is over
+  LockQueue* lock_queue = nullptr;  // the order of lock waiters
+  std::uint64_t* waiter = nullptr;  // this request's place among them (0: none yet)
 };
 
 // Runs inside one store transaction (a read one for GET/HEAD, the write one otherwise) and
@@ -55,5 +58,7 @@ class Router {
 // Registration of each resource's routes.
 void add_task_routes(Router& router);
 void add_change_routes(Router& router);
+void add_lock_routes(Router& router);
+void add_user_routes(Router& router);
 
 }  // namespace lockstep::http

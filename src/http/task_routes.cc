@@ -17,7 +17,7 @@ Response created(const Task& t) {
 }
 
 Response list(Tx& tx, const Call& call) {
-  auto page = list_tasks(tx, call.req.query);
+  auto page = list_tasks(tx, call.req.query, call.ctx.now);
   if (!page) return problem(page.error());
   EntityTag etag{"\"" + std::to_string(page->revision) + "\"", true};
   auto conditions = Conditions::parse(call.cond);
@@ -41,7 +41,7 @@ Response create(Tx& tx, const Call& call) {
 }
 
 Response get(Tx& tx, const Call& call) {
-  auto r = get_task(tx, call.params[0], call.cond);
+  auto r = get_task(tx, call.params[0], call.cond, call.ctx.now);
   if (!r) return problem(r.error());
   if (r->not_modified) {
     Response resp = not_modified(r->task.etag());

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "core/ids.h"
+#include "service/lock_service.h"
 
 namespace json = boost::json;
 
@@ -23,6 +24,13 @@ Error with_current(Error e, const Task& current) {
   e.current_version = current.version;
   e.current_etag = current.etag().to_string();
   return e;
+}
+
+// The task with its live lock, as answers show it.
+std::optional<Task> load(Tx& tx, std::string_view id, Millis now) {
+  auto t = tx.get_task(id);
+  if (t) attach_lock(tx, *t, now);
+  return t;
 }
 
 bool body_has_version(const Body& body) {
@@ -52,7 +60,11 @@ void commit_version(Tx& tx, const WriteContext& ctx, Task& t, ChangeType type) {
   c.type = type;
   c.task_id = t.id;
   c.version = t.version;
-  c.task_json = type == ChangeType::kDeleted ? "" : json::serialize(task_to_json(t));
+  if (type != ChangeType::kDeleted) {
+    Task recorded = t;
+    recorded.lock.reset();  // a lock is not part of a version
+    c.task_json = json::serialize(task_to_json(recorded));
+  }
   c.by = ctx.principal.name;
   c.at = t.updated_at;
   tx.append_change(c);
@@ -80,13 +92,17 @@ struct MergeBase {
 // The checks every write to an existing task makes, in API.md §1 order, up to and including the
 // header preconditions: 428, then a malformed condition (400), then 412. A stale If-Match naming
 // one ETag is not refused when the client asked for a merge: it becomes the merge base.
-Result<Ok> check_write_preconditions(const WriteContext& ctx, const Task& current,
+Result<Ok> check_write_preconditions(Tx& tx, const WriteContext& ctx, const Task& current,
                                      const ConditionalHeaders& headers, const Body& body,
                                      MergeBase& base) {
   if (ctx.require_preconditions && !headers.conditions_write() && !body_has_version(body)) {
     return Error(Code::kPreconditionRequired,
                  "This server requires a conditional write: send If-Match with the ETag you read, "
                  "or the version in the body.");
+  }
+  if (auto unlocked = check_write_lock(tx.get_lock(current.id), ctx.principal.name, ctx.lock_token, ctx.now);
+      !unlocked) {
+    return unlocked.error();
   }
   auto conditions = Conditions::parse(headers);
   if (!conditions) return conditions.error();
@@ -179,7 +195,7 @@ Result<TaskWriteResult> update_existing(Tx& tx, const WriteContext& ctx, Task cu
                                         WriteKind kind, const ConditionalHeaders& headers,
                                         const Body& body) {
   MergeBase base;
-  if (auto ok = check_write_preconditions(ctx, current, headers, body, base); !ok) return ok.error();
+  if (auto ok = check_write_preconditions(tx, ctx, current, headers, body, base); !ok) return ok.error();
   auto w = parse_body(body, kind, ctx.now, current.id);
   if (!w) return w.error();
   if (!base.etag && ctx.merge && w->expected_version && *w->expected_version != current.version) {
@@ -216,14 +232,14 @@ Result<TaskWriteResult> create_task(Tx& tx, const WriteContext& ctx, const Body&
 
 Result<TaskWriteResult> patch_task(Tx& tx, const WriteContext& ctx, std::string_view id,
                                    const ConditionalHeaders& headers, const Body& body) {
-  auto current = tx.get_task(id);
+  auto current = load(tx, id, ctx.now);
   if (!current) return not_found(id);
   return update_existing(tx, ctx, std::move(*current), WriteKind::kPatch, headers, body);
 }
 
 Result<TaskWriteResult> put_task(Tx& tx, const WriteContext& ctx, std::string_view id,
                                  const ConditionalHeaders& headers, const Body& body) {
-  auto current = tx.get_task(id);
+  auto current = load(tx, id, ctx.now);
   if (current) {
     return update_existing(tx, ctx, std::move(*current), WriteKind::kReplace, headers, body);
   }
@@ -252,7 +268,7 @@ Result<Ok> delete_task(Tx& tx, const WriteContext& ctx, std::string_view id,
   MergeBase no_merge;  // a delete never merges
   WriteContext plain = ctx;
   plain.merge = false;
-  if (auto ok = check_write_preconditions(plain, *current, headers, body, no_merge); !ok) return ok.error();
+  if (auto ok = check_write_preconditions(tx, plain, *current, headers, body, no_merge); !ok) return ok.error();
   std::optional<std::int64_t> expected;
   if (body.present) {
     if (!body.json) return Error(Code::kMalformedJson, "The body is not valid JSON: " + body.parse_error);
@@ -265,11 +281,12 @@ Result<Ok> delete_task(Tx& tx, const WriteContext& ctx, std::string_view id,
   gone.version += 1;  // a delete is a change: its version is one more than the task's last
   commit_version(tx, ctx, gone, ChangeType::kDeleted);
   tx.delete_task(id);
+  tx.delete_lock(id);  // deleting a task drops its lock
   return Ok{};
 }
 
-Result<TaskRead> get_task(Tx& tx, std::string_view id, const ConditionalHeaders& headers) {
-  auto current = tx.get_task(id);
+Result<TaskRead> get_task(Tx& tx, std::string_view id, const ConditionalHeaders& headers, Millis now) {
+  auto current = load(tx, id, now);
   if (!current) return not_found(id);
   auto conditions = Conditions::parse(headers);
   if (!conditions) return conditions.error();
@@ -282,7 +299,7 @@ Result<TaskRead> get_task(Tx& tx, std::string_view id, const ConditionalHeaders&
   return TaskRead{std::move(*current), outcome == Outcome::kNotModified};
 }
 
-Result<TaskPage> list_tasks(Tx& tx, const QueryParams& params) {
+Result<TaskPage> list_tasks(Tx& tx, const QueryParams& params, Millis now) {
   TaskQuery q;
   q.limit = kDefaultPageSize;
   Error e(Code::kValidationFailed, "The list query has invalid parameters.");
@@ -320,6 +337,7 @@ Result<TaskPage> list_tasks(Tx& tx, const QueryParams& params) {
   q.limit = wanted + 1;  // one more tells whether another page follows
   TaskPage page;
   page.tasks = tx.list_tasks(q);
+  for (auto& t : page.tasks) attach_lock(tx, t, now);
   page.revision = tx.latest_revision();
   if (page.tasks.size() > static_cast<std::size_t>(wanted)) {
     page.tasks.resize(static_cast<std::size_t>(wanted));

@@ -31,6 +31,7 @@ struct WriteContext {
   bool require_preconditions = false;  // --require-preconditions: unconditional writes are 428
   bool merge = false;                  // Prefer: conflict=merge
   Retention retention;
+  std::optional<std::string> lock_token;  // the Lock-Token header, if sent
 };
 
 // A request body as received: parsed JSON, or why it is not JSON. Its errors are reported only
@@ -63,7 +64,7 @@ struct TaskRead {
   Task task;
   bool not_modified = false;  // 304
 };
-Result<TaskRead> get_task(Tx& tx, std::string_view id, const ConditionalHeaders& headers);
+Result<TaskRead> get_task(Tx& tx, std::string_view id, const ConditionalHeaders& headers, Millis now);
 
 struct TaskPage {
   std::vector<Task> tasks;
@@ -72,6 +73,6 @@ struct TaskPage {
 };
 using QueryParams = std::vector<std::pair<std::string, std::string>>;
 // Validates the list query (every problem at once) and reads one page in one snapshot.
-Result<TaskPage> list_tasks(Tx& tx, const QueryParams& params);
+Result<TaskPage> list_tasks(Tx& tx, const QueryParams& params, Millis now);
 
 }  // namespace lockstep

@@ -77,6 +77,15 @@ class Tx {
   virtual std::int64_t prune_changes(std::int64_t after, std::int64_t up_to, std::int64_t keep_versions,
                                      int batch) = 0;
 
+  // The stored lock of a task, live or expired (callers decide with Lock::live).
+  virtual std::optional<Lock> get_lock(std::string_view task_id) = 0;
+  virtual void put_lock(const Lock& lock) = 0;  // insert or replace
+  virtual void delete_lock(std::string_view task_id) = 0;
+  // The next fencing token: strictly increasing across the whole store, never reused.
+  virtual std::int64_t next_lock_token() = 0;
+  // Deletes locks that expired before `now`; returns how many.
+  virtual std::int64_t delete_expired_locks(Millis now) = 0;
+
   virtual std::optional<User> find_user_by_token_hash(std::string_view hash) = 0;
   virtual std::optional<User> find_user(std::string_view name) = 0;
   virtual std::vector<User> list_users() = 0;

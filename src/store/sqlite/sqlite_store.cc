@@ -17,6 +17,7 @@ CREATE TABLE IF NOT EXISTS meta (
   value INTEGER NOT NULL
 ) WITHOUT ROWID;
 INSERT OR IGNORE INTO meta(key, value) VALUES ('revision', 0);
+INSERT OR IGNORE INTO meta(key, value) VALUES ('lock_token', 0);
 
 CREATE TABLE IF NOT EXISTS tasks (
   task_id        TEXT PRIMARY KEY,
@@ -46,6 +47,14 @@ CREATE TABLE IF NOT EXISTS changes (
   at       INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS changes_by_task ON changes(task_id, revision);
+
+CREATE TABLE IF NOT EXISTS locks (
+  task_id     TEXT PRIMARY KEY,
+  owner       TEXT NOT NULL,
+  token       INTEGER NOT NULL,
+  acquired_at INTEGER NOT NULL,
+  expires_at  INTEGER NOT NULL
+) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS users (
   name       TEXT PRIMARY KEY,
@@ -259,6 +268,36 @@ class SqliteTx final : public Tx {
            " WHERE d.task_id = c.task_id AND d.type = 'deleted' AND d.revision >= c.revision))")
         .bind(1, after).bind(2, last).bind(3, keep_versions).run();
     return last;
+  }
+
+  std::optional<Lock> get_lock(std::string_view task_id) override {
+    StmtScope s(db_.prepare(
+        "SELECT task_id, owner, token, acquired_at, expires_at FROM locks WHERE task_id = ?"));
+    s->bind(1, task_id);
+    if (!s->step()) return std::nullopt;
+    return Lock{s->text(0), s->text(1), s->int64(2), s->int64(3), s->int64(4)};
+  }
+
+  void put_lock(const Lock& l) override {
+    db_.prepare("INSERT OR REPLACE INTO locks(task_id, owner, token, acquired_at, expires_at) VALUES (?,?,?,?,?)")
+        .bind(1, l.task_id).bind(2, l.owner).bind(3, l.token).bind(4, l.acquired_at).bind(5, l.expires_at)
+        .run();
+  }
+
+  void delete_lock(std::string_view task_id) override {
+    db_.prepare("DELETE FROM locks WHERE task_id = ?").bind(1, task_id).run();
+  }
+
+  std::int64_t next_lock_token() override {
+    StmtScope s(db_.prepare(
+        "UPDATE meta SET value = value + 1 WHERE key = 'lock_token' RETURNING value"));
+    if (!s->step()) throw StoreError("the lock token counter is missing");
+    return s->int64(0);
+  }
+
+  std::int64_t delete_expired_locks(Millis now) override {
+    db_.prepare("DELETE FROM locks WHERE expires_at <= ?").bind(1, now).run();
+    return sqlite3_changes(db_.handle());
   }
 
   std::optional<User> find_user_by_token_hash(std::string_view hash) override {

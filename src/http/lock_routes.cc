@@ -1,0 +1,57 @@
+// Routes of task locks (API.md §5).
+#include <boost/json.hpp>
+
+#include "http/problem.h"
+#include "http/responses.h"
+#include "http/router.h"
+#include "service/lock_service.h"
+
+namespace json = boost::json;
+
+namespace lockstep::http {
+namespace {
+
+Response lock_response(const Lock& l) {
+  Response r = json_response(200, lock_to_json(l));
+  r.set("Lock-Token", std::to_string(l.token));
+  return r;
+}
+
+Response acquire(Tx& tx, const Call& call) {
+  LockWait wait{*call.lock_queue, *call.waiter, call.req.received_at, call.may_wait};
+  auto r = acquire_lock(tx, call.ctx, call.params[0], Body::parse(call.req.body), wait);
+  if (!r) return problem(r.error());
+  if (r->park_until) {
+    Response parked;
+    parked.park_until = r->park_until;
+    return parked;
+  }
+  return lock_response(r->lock);
+}
+
+Response show(Tx& tx, const Call& call) {
+  auto r = read_lock(tx, call.params[0], call.ctx.now);
+  return r ? lock_response(*r) : problem(r.error());
+}
+
+Response release(Tx& tx, const Call& call) {
+  bool force = false;
+  for (const auto& [k, v] : call.req.query) {
+    if (k == "force") force = v == "true" || v == "1";
+  }
+  auto r = release_lock(tx, call.ctx, call.params[0], force);
+  if (!r) return problem(r.error());
+  Response resp;
+  resp.status = 204;
+  return resp;
+}
+
+}  // namespace
+
+void add_lock_routes(Router& router) {
+  router.add("POST", "/v1/tasks/{id}/lock", acquire);
+  router.add("GET", "/v1/tasks/{id}/lock", show);
+  router.add("DELETE", "/v1/tasks/{id}/lock", release);
+}
+
+}  // namespace lockstep::http

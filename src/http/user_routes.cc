@@ -1,0 +1,84 @@
+// User management over HTTP, for admins (API.md §2): list, create (the token is shown once),
+// revoke.
+#include <boost/json.hpp>
+
+#include "http/problem.h"
+#include "http/responses.h"
+#include "http/router.h"
+#include "service/user_service.h"
+
+namespace json = boost::json;
+
+namespace lockstep::http {
+namespace {
+
+std::optional<Response> admins_only(const Call& call) {
+  if (call.ctx.principal.role == Role::kAdmin) return std::nullopt;
+  return problem(Error(Code::kForbidden, "Only admins manage users."));
+}
+
+json::object user_json(const User& u) {
+  return {{"name", u.name},
+          {"role", role_name(u.role)},
+          {"status", u.revoked() ? "revoked" : "active"},
+          {"createdAt", format_rfc3339(u.created_at)}};
+}
+
+Response list(Tx& tx, const Call& call) {
+  if (auto denied = admins_only(call)) return *denied;
+  json::array users;
+  for (const auto& u : tx.list_users()) users.push_back(user_json(u));
+  return json_response(200, json::object{{"users", std::move(users)}});
+}
+
+Response create(Tx& tx, const Call& call) {
+  if (auto denied = admins_only(call)) return *denied;
+  Body body = Body::parse(call.req.body);
+  if (!body.json) return problem(Error(Code::kMalformedJson, "The body is not valid JSON: " + body.parse_error));
+  Error e(Code::kValidationFailed, "The user has invalid fields.");
+  std::string name;
+  Role role = Role::kUser;
+  if (!body.json->is_object()) {
+    e.errors.push_back({"", "must be a JSON object"});
+    return problem(e);
+  }
+  for (const auto& [key, v] : body.json->get_object()) {
+    if (key == "name" && v.is_string()) {
+      name = std::string(v.get_string());
+    } else if (key == "role" && v.is_string() && parse_role(v.get_string())) {
+      role = *parse_role(v.get_string());
+    } else {
+      e.errors.push_back({std::string(key), key == "name" ? "must be a string"
+                                           : key == "role" ? "must be \"user\" or \"admin\""
+                                                           : "is not a field of a user"});
+    }
+  }
+  if (!body.json->get_object().contains("name")) e.errors.push_back({"name", "is required"});
+  if (!e.errors.empty()) return problem(e);
+  auto made = add_user(tx, name, role, call.ctx.now);
+  if (!made) return problem(made.error());
+  json::object o = user_json(made->user);
+  o["token"] = made->token;
+  Response r = json_response(201, o);
+  r.set("Location", "/v1/users/" + made->user.name);
+  return r;
+}
+
+Response revoke(Tx& tx, const Call& call) {
+  if (auto denied = admins_only(call)) return *denied;
+  auto r = revoke_user(tx, call.params[0]);
+  if (!r) return problem(r.error());
+  Response resp;
+  resp.status = 204;
+  return resp;
+}
+
+}  // namespace
+
+void add_user_routes(Router& router) {
+  router.add("GET", "/v1/users", list);
+  router.add("POST", "/v1/users", create);
+  router.add("DELETE", "/v1/users/{name}", revoke);
+}
+
+}  // namespace lockstep::http

@@ -1,0 +1,120 @@
+#include "service/lock_service.h"
+
+#include <algorithm>
+
+namespace lockstep {
+namespace {
+
+Error no_task(std::string_view id) {
+  return Error(Code::kNotFound, "No task has the id '" + std::string(id) + "'.");
+}
+
+}  // namespace
+
+std::uint64_t LockQueue::new_waiter() {
+  std::lock_guard lock(mu_);
+  return ++next_;
+}
+
+void LockQueue::enqueue(const std::string& task_id, std::uint64_t waiter) {
+  std::lock_guard lock(mu_);
+  auto& q = queues_[task_id];
+  if (std::find(q.begin(), q.end(), waiter) == q.end()) q.push_back(waiter);
+}
+
+bool LockQueue::may_take(const std::string& task_id, std::uint64_t waiter) const {
+  std::lock_guard lock(mu_);
+  auto it = queues_.find(task_id);
+  return it == queues_.end() || it->second.empty() || it->second.front() == waiter;
+}
+
+void LockQueue::remove(const std::string& task_id, std::uint64_t waiter) {
+  std::lock_guard lock(mu_);
+  auto it = queues_.find(task_id);
+  if (it == queues_.end()) return;
+  auto& q = it->second;
+  q.erase(std::remove(q.begin(), q.end(), waiter), q.end());
+  if (q.empty()) queues_.erase(it);
+}
+
+std::size_t LockQueue::waiting() const {
+  std::lock_guard lock(mu_);
+  std::size_t n = 0;
+  for (const auto& [task, q] : queues_) n += q.size();
+  return n;
+}
+
+Result<AcquireResult> acquire_lock(Tx& tx, const WriteContext& ctx, std::string_view task_id,
+                                   const Body& body, LockWait& wait) {
+  if (!tx.get_task(task_id)) return no_task(task_id);
+  if (body.present && !body.json) {
+    return Error(Code::kMalformedJson, "The body is not valid JSON: " + body.parse_error);
+  }
+  auto req = parse_lock_request(body.json ? &*body.json : nullptr);
+  if (!req) return req.error();
+
+  const std::string id(task_id);
+  const Millis now = ctx.now;
+  const std::string& who = ctx.principal.name;
+  auto current = tx.get_lock(task_id);
+  const auto decision = decide_acquire(current, who, now);
+
+  if (decision == AcquireDecision::kRenew) {
+    current->expires_at = now + req->ttl_seconds * 1000;
+    tx.put_lock(*current);
+    return AcquireResult{*current, std::nullopt};
+  }
+  if (decision == AcquireDecision::kGrant && wait.queue.may_take(id, wait.waiter)) {
+    if (wait.waiter) wait.queue.remove(id, wait.waiter);
+    Lock granted{id, who, tx.next_lock_token(), now, now + req->ttl_seconds * 1000};
+    tx.put_lock(granted);
+    return AcquireResult{granted, std::nullopt};
+  }
+  // Held by someone else, or free but promised to an earlier waiter.
+  const Millis deadline = wait.received_at + req->wait_seconds * 1000;
+  if (req->wait_seconds > 0 && wait.may_wait && now < deadline) {
+    if (!wait.waiter) wait.waiter = wait.queue.new_waiter();
+    wait.queue.enqueue(id, wait.waiter);
+    Millis until = deadline;
+    if (current && current->live(now)) until = std::min(until, current->expires_at);
+    return AcquireResult{Lock{}, until};
+  }
+  if (wait.waiter) wait.queue.remove(id, wait.waiter);
+  if (current && current->live(now)) {
+    return locked_error(*current, now, "The task is locked by " + current->owner + ".");
+  }
+  Error e(Code::kLocked, "Others are waiting for this task's lock ahead of you.");
+  e.retry_after_seconds = 1;
+  return e;
+}
+
+Result<Lock> read_lock(Tx& tx, std::string_view task_id, Millis now) {
+  if (!tx.get_task(task_id)) return no_task(task_id);
+  auto current = tx.get_lock(task_id);
+  if (!current || !current->live(now)) return Error(Code::kNotFound, "The task is not locked.");
+  return *current;
+}
+
+Status release_lock(Tx& tx, const WriteContext& ctx, std::string_view task_id, bool force) {
+  if (!tx.get_task(task_id)) return no_task(task_id);
+  auto current = tx.get_lock(task_id);
+  if (!current || !current->live(ctx.now)) return Error(Code::kNotFound, "The task is not locked.");
+  if (current->owner != ctx.principal.name) {
+    if (!force) {
+      return Error(Code::kNotLockOwner, "The lock is held by " + current->owner +
+                                            "; only its owner releases it (an admin may force it).");
+    }
+    if (ctx.principal.role != Role::kAdmin) {
+      return Error(Code::kForbidden, "Only an admin may break someone else's lock.");
+    }
+  }
+  tx.delete_lock(task_id);
+  return Ok{};
+}
+
+void attach_lock(Tx& tx, Task& task, Millis now) {
+  auto l = tx.get_lock(task.id);
+  if (l && l->live(now)) task.lock = std::move(l);
+}
+
+}  // namespace lockstep

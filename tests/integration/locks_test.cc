@@ -1,0 +1,208 @@
+// Pessimistic locks with leases and fencing tokens (API.md §5), against the real binary.
+#include <atomic>
+#include <barrier>
+#include <thread>
+
+#include "fixture.h"
+
+namespace json = boost::json;
+
+namespace lockstep::testing {
+namespace {
+
+using Locks = ServerTest;
+
+std::string lock_path(const ApiResponse& task) { return "/v1/tasks/" + task.str("taskId") + "/lock"; }
+std::string task_path(const ApiResponse& task) { return "/v1/tasks/" + task.str("taskId"); }
+
+// Reads a gauge from /metrics: a readiness probe for "the request is parked now".
+std::int64_t gauge(ApiClient& c, const std::string& name) {
+  auto m = c.get("/metrics");
+  auto pos = m.raw.body.find("\n" + name + " ");
+  if (pos == std::string::npos) return -1;
+  return std::stoll(m.raw.body.substr(pos + name.size() + 2));
+}
+
+void wait_for_gauge(ApiClient& c, const std::string& name, std::int64_t value) {
+  for (int i = 0; i < 2000 && gauge(c, name) != value; ++i) std::this_thread::yield();
+  ASSERT_EQ(gauge(c, name), value) << name;
+}
+
+TEST_F(Locks, acquire_shows_the_lock_without_changing_version_or_etag) {
+  auto a = alice();
+  auto task = a.create_task();
+  auto l = a.post(lock_path(task), {{"ttlSeconds", 60}});
+  ASSERT_EQ(l.status, 200) << l.raw.body;
+  EXPECT_EQ(l.str("owner"), "alice");
+  EXPECT_EQ(l.str("taskId"), task.str("taskId"));
+  EXPECT_EQ(l.header("Lock-Token"), std::to_string(l.num("token")));
+  auto g = a.get(task_path(task));
+  EXPECT_EQ(g.header("ETag"), task.header("ETag"));
+  EXPECT_EQ(g.num("version"), 1);
+  EXPECT_EQ(g.json.at("lock").at("owner").as_string(), "alice");
+  EXPECT_EQ(a.get(lock_path(task)).num("token"), l.num("token"));
+  EXPECT_EQ(a.get("/v1/changes?since=1").json.at("changes").as_array().size(), 0u);  // no change entry
+  EXPECT_EQ(a.post(lock_path(task), {{"ttlSeconds", 0}}).status, 400);
+  EXPECT_EQ(a.post("/v1/tasks/nope/lock", json::object{}).status, 404);
+}
+
+TEST_F(Locks, others_writes_are_423_with_the_lock_and_retry_after_owner_writes_pass) {
+  auto a = alice();
+  auto b = bob();
+  auto task = a.create_task();
+  ASSERT_EQ(a.post(lock_path(task), {{"ttlSeconds", 120}}).status, 200);
+  auto denied = b.patch(task_path(task), {{"warningOffset", 1}}, {{"If-Match", task.header("ETag")}});
+  ASSERT_EQ(denied.status, 423);
+  EXPECT_EQ(denied.str("code"), "LOCKED");
+  EXPECT_TRUE(denied.json.at("retryable").as_bool());
+  EXPECT_EQ(denied.json.at("lock").at("owner").as_string(), "alice");
+  int retry_after = std::stoi(denied.header("Retry-After"));
+  EXPECT_GE(retry_after, 110);
+  EXPECT_LE(retry_after, 120);
+  EXPECT_EQ(b.del(task_path(task)).status, 423);
+  // 423 comes before 412: a stale If-Match from someone else still sees the lock first.
+  EXPECT_EQ(b.patch(task_path(task), {{"warningOffset", 1}}, {{"If-Match", "\"0-0\""}}).status, 423);
+  EXPECT_EQ(a.patch(task_path(task), {{"warningOffset", 1}}, {{"If-Match", "\"0-0\""}}).status, 412);
+  EXPECT_EQ(a.patch(task_path(task), {{"warningOffset", 1}}, {{"If-Match", task.header("ETag")}}).status, 200);
+}
+
+TEST_F(Locks, of_two_racing_acquirers_exactly_one_wins) {
+  auto task = alice().create_task();
+  for (int round = 0; round < 5; ++round) {
+    std::barrier go(2);
+    std::atomic<int> won{0}, locked{0}, other{0};
+    auto racer = [&](const std::string& token) {
+      ApiClient c(server_->port(), token);
+      c.get("/healthz");
+      go.arrive_and_wait();
+      auto r = c.post(lock_path(task), {{"ttlSeconds", 30}});
+      (r.status == 200 ? won : r.status == 423 ? locked : other)++;
+      if (r.status == 200) c.del(lock_path(task));
+    };
+    std::thread t1(racer, alice_token_), t2(racer, bob_token_);
+    t1.join();
+    t2.join();
+    // Either one won and the other met its lock, or the first released before the second came.
+    EXPECT_GE(won.load(), 1);
+    EXPECT_EQ(won.load() + locked.load(), 2);
+    EXPECT_EQ(other.load(), 0);
+  }
+}
+
+TEST_F(Locks, renewal_keeps_the_token_release_and_force) {
+  auto a = alice();
+  auto b = bob();
+  auto root = admin();
+  auto task = a.create_task();
+  auto first = a.post(lock_path(task), {{"ttlSeconds", 10}});
+  auto renewed = a.post(lock_path(task), {{"ttlSeconds", 100}});
+  ASSERT_EQ(renewed.status, 200);
+  EXPECT_EQ(renewed.num("token"), first.num("token"));
+  EXPECT_GT(renewed.str("expiresAt"), first.str("expiresAt"));
+  auto not_owner = b.del(lock_path(task));
+  EXPECT_EQ(not_owner.status, 403);
+  EXPECT_EQ(not_owner.str("code"), "NOT_LOCK_OWNER");
+  EXPECT_EQ(b.del(lock_path(task) + "?force=true").status, 403);  // only admins break locks
+  EXPECT_EQ(root.del(lock_path(task) + "?force=true").status, 204);
+  EXPECT_EQ(a.get(lock_path(task)).status, 404);
+  EXPECT_EQ(a.del(lock_path(task)).status, 404);
+  auto again = b.post(lock_path(task), json::object{});
+  ASSERT_EQ(again.status, 200);
+  EXPECT_GT(again.num("token"), first.num("token"));  // fencing tokens only go up
+  EXPECT_EQ(b.del(lock_path(task)).status, 204);
+}
+
+TEST_F(Locks, a_waiter_is_woken_by_release) {
+  auto a = alice();
+  auto task = a.create_task();
+  ASSERT_EQ(a.post(lock_path(task), {{"ttlSeconds", 300}}).status, 200);
+  ApiResponse got;
+  std::thread waiter([&] { got = bob().post(lock_path(task), {{"ttlSeconds", 30}, {"waitSeconds", 20}}); });
+  wait_for_gauge(a, "lockstep_lock_waiters", 1);
+  auto released_at = std::chrono::steady_clock::now();
+  ASSERT_EQ(a.del(lock_path(task)).status, 204);
+  waiter.join();
+  EXPECT_EQ(got.status, 200) << got.raw.body;
+  EXPECT_EQ(got.str("owner"), "bob");
+  EXPECT_LT(std::chrono::steady_clock::now() - released_at, std::chrono::seconds(5));
+}
+
+TEST_F(Locks, a_waiter_is_woken_by_expiry_and_a_stale_holder_is_fenced_off) {
+  auto a = alice();
+  auto task = a.create_task();
+  auto held = a.post(lock_path(task), {{"ttlSeconds", 1}});
+  ASSERT_EQ(held.status, 200);
+  auto got = bob().post(lock_path(task), {{"ttlSeconds", 60}, {"waitSeconds", 10}});
+  ASSERT_EQ(got.status, 200) << got.raw.body;
+  EXPECT_EQ(got.str("owner"), "bob");
+  EXPECT_GT(got.num("token"), held.num("token"));
+  // Alice's lease ran out and was re-granted: her token no longer lets her write.
+  auto fenced = a.patch(task_path(task), {{"warningOffset", 1}}, {{"Lock-Token", held.header("Lock-Token")}});
+  EXPECT_EQ(fenced.status, 423);
+  auto b = bob();
+  EXPECT_EQ(b.patch(task_path(task), {{"warningOffset", 2}}, {{"Lock-Token", got.header("Lock-Token")}}).status, 200);
+  EXPECT_EQ(b.patch(task_path(task), {{"warningOffset", 3}}, {{"Lock-Token", "12345"}}).status, 423);
+  b.del(lock_path(task));
+  EXPECT_EQ(b.patch(task_path(task), {{"warningOffset", 4}}, {{"Lock-Token", got.header("Lock-Token")}}).status, 423);
+}
+
+TEST_F(Locks, waiters_get_the_lock_first_come_first_served) {
+  auto a = alice();
+  auto task = a.create_task();
+  ASSERT_EQ(a.post(lock_path(task), {{"ttlSeconds", 300}}).status, 200);
+  std::vector<std::string> order;
+  std::mutex mu;
+  std::vector<std::thread> waiters;
+  const std::vector<std::string> tokens{bob_token_, admin_token_, alice_token_};
+  const std::vector<std::string> names{"bob", "root", "alice"};
+  // Alice already holds it; a renewal would not wait, so the third waiter is a fresh user.
+  std::string carol = add_user(db_, "carol");
+  for (int i = 0; i < 3; ++i) {
+    std::string token = i == 2 ? carol : tokens[static_cast<std::size_t>(i)];
+    waiters.emplace_back([&, token] {
+      ApiClient c(server_->port(), token);
+      auto r = c.post(lock_path(task), {{"ttlSeconds", 30}, {"waitSeconds", 25}});
+      std::lock_guard lock(mu);
+      order.push_back(r.status == 200 ? r.str("owner") : "status " + std::to_string(r.status));
+      c.del(lock_path(task));  // hand it on
+    });
+    wait_for_gauge(a, "lockstep_lock_waiters", i + 1);
+  }
+  ASSERT_EQ(a.del(lock_path(task)).status, 204);
+  for (auto& t : waiters) t.join();
+  EXPECT_EQ(order, (std::vector<std::string>{"bob", "root", "carol"}));
+}
+
+TEST_F(Locks, a_lock_survives_a_restart_and_deleting_the_task_drops_it) {
+  auto task = alice().create_task();
+  auto held = alice().post(lock_path(task), {{"ttlSeconds", 300}});
+  ASSERT_EQ(held.status, 200);
+  server_->terminate();
+  start();
+  auto b = bob();
+  EXPECT_EQ(b.patch(task_path(task), {{"warningOffset", 1}}).status, 423);
+  auto a = alice();
+  EXPECT_EQ(a.get(lock_path(task)).num("token"), held.num("token"));
+  EXPECT_EQ(a.del(task_path(task)).status, 204);
+  EXPECT_EQ(a.get(lock_path(task)).status, 404);
+}
+
+TEST_F(Locks, admins_manage_users_over_http_and_revocation_is_immediate) {
+  auto root = admin();
+  auto made = root.post("/v1/users", {{"name", "dora"}});
+  ASSERT_EQ(made.status, 201) << made.raw.body;
+  EXPECT_EQ(made.str("role"), "user");
+  ApiClient dora(server_->port(), made.str("token"));
+  EXPECT_EQ(dora.get("/v1/tasks").status, 200);
+  EXPECT_EQ(dora.get("/v1/users").status, 403);
+  EXPECT_EQ(alice().post("/v1/users", {{"name", "eve"}}).status, 403);
+  EXPECT_EQ(root.post("/v1/users", {{"name", "dora"}}).status, 409);
+  EXPECT_EQ(root.post("/v1/users", {{"name", "x y"}}).status, 400);
+  auto list = root.get("/v1/users");
+  EXPECT_EQ(list.json.at("users").as_array().size(), 4u);
+  EXPECT_EQ(root.del("/v1/users/dora").status, 204);
+  EXPECT_EQ(dora.get("/v1/tasks").status, 401);
+}
+
+}  // namespace
+}  // namespace lockstep::testing
