@@ -21,6 +21,10 @@ const char* code_name(Code code) {
     case Code::kCursorExpired: return "CURSOR_EXPIRED";
     case Code::kConflict: return "CONFLICT";
     case Code::kLocked: return "LOCKED";
+    case Code::kIdempotencyKeyReused: return "IDEMPOTENCY_KEY_REUSED";
+    case Code::kIdempotencyInProgress: return "IDEMPOTENCY_IN_PROGRESS";
+    case Code::kBatchAborted: return "BATCH_ABORTED";
+    case Code::kOutOfStock: return "OUT_OF_STOCK";
     case Code::kRateLimited: return "RATE_LIMITED";
     case Code::kOverloaded: return "OVERLOADED";
     case Code::kStoreUnavailable: return "STORE_UNAVAILABLE";

@@ -29,6 +29,10 @@ enum class Code {
   kCursorExpired,         // 410
   kConflict,              // 409 (a domain conflict, e.g. a user that exists already)
   kLocked,                // 423
+  kIdempotencyKeyReused,  // 422
+  kIdempotencyInProgress, // 409
+  kBatchAborted,          // 409
+  kOutOfStock,            // 409
   kRateLimited,           // 429
   kOverloaded,            // 503
   kStoreUnavailable,      // 503

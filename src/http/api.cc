@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "http/change_stream.h"
+#include "http/idempotency.h"
 #include "http/problem.h"
 #include "http/responses.h"
 #include "service/user_service.h"
@@ -49,20 +50,33 @@ bool prefers_merge(const Request& req) {
 }  // namespace
 
 Api::Api(Store& store, const Clock& clock, ApiOptions options)
-    : store_(store), clock_(clock), options_(options) {
+    : store_(store), clock_(clock), options_(options), rate_limiter_(options.rate, options.burst) {
   add_task_routes(router_);
   add_change_routes(router_);
   add_lock_routes(router_);
+  add_batch_routes(router_);
   add_user_routes(router_);
 }
 
 struct Api::Exchange {
+  Exchange(Request r, Router::Match m, Respond f) : req(std::move(r)), match(std::move(m)), respond(std::move(f)) {}
+
   Request req;
   Router::Match match;
   Respond respond;
   Response response;
   std::uint64_t seen = 0;    // the wait list's generation before the last run
   std::uint64_t waiter = 0;  // place among lock waiters
+  std::string claimed_key;   // the Idempotency-Key this exchange holds in flight
+  std::string principal;     // whose key it is
+  bool stored = false;       // its answer was stored with the transaction
+  bool rate_counted = false; // it took its rate-limit token
+
+  // Answers, first letting go of the Idempotency-Key (after the commit that stored the answer).
+  void finish(KeysInFlight& keys, Response r) {
+    if (!claimed_key.empty()) keys.release(principal, claimed_key);
+    respond(std::move(r));
+  }
 };
 
 void Api::handle(Request req, Respond respond) {
@@ -80,7 +94,7 @@ void Api::handle(Request req, Respond respond) {
     return respond(problem(Error(Code::kNotFound, "No such resource: " + req.path)));
   }
   if (match.pattern.empty()) match.pattern = "/v1/*";
-  auto ex = std::make_shared<Exchange>(Exchange{std::move(req), std::move(match), std::move(respond), {}});
+  auto ex = std::make_shared<Exchange>(std::move(req), std::move(match), std::move(respond));
   if (is_safe(ex->req.method)) return submit_read(std::move(ex), true);
   if (store_.pending_writes() >= options_.max_pending_writes) {
     Response r = problem(Error(Code::kOverloaded, "Too many writes are waiting; try again shortly."));
@@ -110,8 +124,10 @@ void Api::submit_write(std::shared_ptr<Exchange> ex, bool may_wait) {
   store_.write(
       [this, ex, may_wait](Tx& tx) {
         ex->seen = waits_.generation();
+        ex->stored = false;
         ex->response = run(tx, *ex, may_wait);
-        return !ex->response.park_until && ex->response.status >= 200 && ex->response.status < 300;
+        Response& r = ex->response;
+        return ex->stored || (!r.park_until && r.status >= 200 && r.status < 300);
       },
       [this, ex](bool committed) {
         if (!committed) {
@@ -122,7 +138,7 @@ void Api::submit_write(std::shared_ptr<Exchange> ex, bool may_wait) {
         } else if (ex->response.status >= 200 && ex->response.status < 300) {
           waits_.notify();
         }
-        ex->respond(std::move(ex->response));
+        ex->finish(keys_in_flight_, std::move(ex->response));
       });
 }
 
@@ -151,6 +167,11 @@ void Api::attach_stream(Response& r, const Request& req) {
 }
 
 void Api::ready(Respond respond) {
+  if (store_.pending_writes() >= options_.max_pending_writes) {
+    Response r = problem(Error(Code::kOverloaded, "Shedding writes: the write queue is full."));
+    r.route = "/readyz";
+    return respond(std::move(r));
+  }
   auto shared = std::make_shared<Respond>(std::move(respond));
   store_.read(
       [shared](Tx& tx) {
@@ -166,7 +187,7 @@ void Api::ready(Respond respond) {
 }
 
 void Api::metrics(Request req, Respond respond) {
-  auto ex = std::make_shared<Exchange>(Exchange{std::move(req), {}, std::move(respond), {}});
+  auto ex = std::make_shared<Exchange>(std::move(req), Router::Match{}, std::move(respond));
   store_.read(
       [this, ex](Tx& tx) {
         auto who = options_.insecure_no_auth ? Result<Principal>(Principal{"anonymous", Role::kAdmin})
@@ -197,34 +218,86 @@ std::string Api::metrics_text() const {
 
 Response Api::run(Tx& tx, Exchange& ex, bool may_wait) {
   const Request& req = ex.req;
-  const Router::Match& match = ex.match;
   auto who = options_.insecure_no_auth ? Result<Principal>(Principal{"anonymous", Role::kAdmin})
                                        : authenticate(tx, req.header("authorization"));
   Response r;
   if (!who) {
     r = problem(who.error());
-  } else if (!match.handler && match.path_matched) {
-    r = problem(Error(Code::kMethodNotAllowed, "Allowed methods: " + match.allow + "."));
-    r.set("Allow", match.allow);
-  } else if (!match.handler) {
-    r = problem(Error(Code::kNotFound, "No such resource: " + req.path));
-  } else if ((req.method == "POST" || req.method == "PUT" || req.method == "PATCH" || !req.body.empty()) &&
-             !acceptable_content_type(req)) {
-    r = problem(Error(Code::kUnsupportedMediaType,
-                      req.method == "PATCH" ? "Send the body as application/json or application/merge-patch+json."
-                                            : "Send the body as application/json."));
+  } else if (!ex.rate_counted && rate_limiter_.enabled()) {
+    // A request takes its token once, not again when a parked request re-runs.
+    ex.rate_counted = true;
+    auto verdict = rate_limiter_.take(who->name, RateLimiter::Clock::now());
+    if (!verdict.allowed) {
+      Error e(Code::kRateLimited, "Too many requests; slow down.");
+      e.retry_after_seconds = static_cast<int>(verdict.retry_after);
+      r = problem(e);
+    } else {
+      r = run_authenticated(tx, ex, *who, may_wait);
+    }
+    rate_limiter_.describe(verdict, r);
   } else {
-    WriteContext ctx{*who, clock_.now(), options_.require_preconditions, prefers_merge(req), options_.retention,
-                     req.header_string("lock-token")};
-    Call call{req, match.params, std::move(ctx),
-              ConditionalHeaders{req.header_string("if-match"), req.header_string("if-none-match"),
-                                 req.header_string("if-modified-since"), req.header_string("if-unmodified-since")},
-              req.method == "HEAD", may_wait, &lock_queue_, &ex.waiter};
-    r = match.handler(tx, call);
-    r.head = call.head;
+    r = run_authenticated(tx, ex, *who, may_wait);
   }
   if (who) r.principal = who->name;
-  r.route = match.pattern;
+  r.route = ex.match.pattern;
+  return r;
+}
+
+Response Api::run_authenticated(Tx& tx, Exchange& ex, const Principal& who, bool may_wait) {
+  const Request& req = ex.req;
+  auto key = req.header("idempotency-key");
+  if (!is_safe(req.method) && key && ex.claimed_key.empty()) {
+    if (!valid_idempotency_key(*key)) {
+      Error e(Code::kValidationFailed, "Idempotency-Key must be 1 to 255 visible ASCII characters.");
+      e.errors.push_back({"Idempotency-Key", "must be 1 to 255 visible ASCII characters"});
+      return problem(e);
+    }
+    auto record = tx.get_idempotency(who.name, *key);
+    if (record && record->created_at > clock_.now() - options_.idempotency_ttl_ms) return replay(*record, req);
+    if (!keys_in_flight_.claim(who.name, std::string(*key))) {
+      Error e(Code::kIdempotencyInProgress, "A request with this Idempotency-Key is still running; retry shortly.");
+      e.retry_after_seconds = 1;
+      return problem(e);
+    }
+    ex.claimed_key = std::string(*key);
+    ex.principal = who.name;
+  }
+  if (ex.claimed_key.empty()) return dispatch(tx, ex, who, may_wait);
+  // The answer is stored with the write; a failed request's writes are undone but its answer kept.
+  Savepoint request(tx, "request");
+  Response r = dispatch(tx, ex, who, may_wait);
+  const bool success = r.status >= 200 && r.status < 300 && !r.park_until;
+  if (!success) request.rollback();
+  if (storable(r)) {
+    tx.put_idempotency(make_record(who.name, ex.claimed_key, req, r, clock_.now()));
+    ex.stored = true;
+  }
+  return r;
+}
+
+Response Api::dispatch(Tx& tx, Exchange& ex, const Principal& who, bool may_wait) {
+  const Request& req = ex.req;
+  const Router::Match& match = ex.match;
+  if (!match.handler && match.path_matched) {
+    Response r = problem(Error(Code::kMethodNotAllowed, "Allowed methods: " + match.allow + "."));
+    r.set("Allow", match.allow);
+    return r;
+  }
+  if (!match.handler) return problem(Error(Code::kNotFound, "No such resource: " + req.path));
+  if ((req.method == "POST" || req.method == "PUT" || req.method == "PATCH" || !req.body.empty()) &&
+      !acceptable_content_type(req)) {
+    return problem(Error(Code::kUnsupportedMediaType,
+                         req.method == "PATCH" ? "Send the body as application/json or application/merge-patch+json."
+                                               : "Send the body as application/json."));
+  }
+  WriteContext ctx{who, clock_.now(), options_.require_preconditions, prefers_merge(req), options_.retention,
+                   req.header_string("lock-token")};
+  Call call{req, match.params, std::move(ctx),
+            ConditionalHeaders{req.header_string("if-match"), req.header_string("if-none-match"),
+                               req.header_string("if-modified-since"), req.header_string("if-unmodified-since")},
+            req.method == "HEAD", may_wait, &lock_queue_, &ex.waiter, options_.max_batch};
+  Response r = match.handler(tx, call);
+  r.head = call.head;
   return r;
 }
 

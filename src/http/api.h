@@ -8,6 +8,8 @@
 
 #include "core/time.h"
 #include "http/message.h"
+#include "http/idempotency.h"
+#include "http/rate_limit.h"
 #include "http/router.h"
 #include "http/waits.h"
 #include "store/store.h"
@@ -20,6 +22,10 @@ struct ApiOptions {
   std::size_t max_pending_writes = 4096;
   Retention retention;
   std::chrono::seconds heartbeat{15};  // event streams send a comment line this often when idle
+  double rate = 1000;                  // requests a second per principal; 0: no limit
+  double burst = 2000;
+  Millis idempotency_ttl_ms = 24 * 3600 * 1000;
+  std::size_t max_batch = 100;
 };
 
 class Api {
@@ -47,6 +53,10 @@ class Api {
   void park(std::shared_ptr<Exchange> ex, std::uint64_t seen, Millis until, bool write);
   // Authenticates, then runs the matched handler (or answers 404/405/415) inside `tx`.
   Response run(Tx& tx, Exchange& ex, bool may_wait);
+  // After authentication: the Idempotency-Key lookup (replay, 422, 409), then dispatch.
+  Response run_authenticated(Tx& tx, Exchange& ex, const Principal& who, bool may_wait);
+  // 405/404/415, then the handler.
+  Response dispatch(Tx& tx, Exchange& ex, const Principal& who, bool may_wait);
   // Turns a handler's "stream after revision R" into the event stream itself.
   void attach_stream(Response& r, const Request& req);
 
@@ -56,6 +66,8 @@ class Api {
   Router router_;
   WaitList waits_;
   LockQueue lock_queue_;
+  RateLimiter rate_limiter_;
+  KeysInFlight keys_in_flight_;
 };
 
 }  // namespace lockstep::http

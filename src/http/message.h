@@ -27,6 +27,7 @@ class EventSource {
 
 struct Request {
   std::string method;  // upper case, as sent
+  std::string target;  // as sent: path and query, undecoded
   std::string path;    // percent-decoded, without the query
   QueryParams query;   // decoded, in order
   std::vector<std::pair<std::string, std::string>> headers;  // names lower case

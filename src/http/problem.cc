@@ -26,6 +26,10 @@ const char* title_for(Code code) {
     case Code::kCursorExpired: return "Cursor expired";
     case Code::kConflict: return "Conflict";
     case Code::kLocked: return "Locked";
+    case Code::kIdempotencyKeyReused: return "Idempotency key reused";
+    case Code::kIdempotencyInProgress: return "Idempotent request in progress";
+    case Code::kBatchAborted: return "Batch aborted";
+    case Code::kOutOfStock: return "Out of stock";
     case Code::kRateLimited: return "Too many requests";
     case Code::kOverloaded: return "Overloaded";
     case Code::kStoreUnavailable: return "Store unavailable";
@@ -55,6 +59,10 @@ int status_for(Code code) {
     case Code::kCursorExpired: return 410;
     case Code::kConflict: return 409;
     case Code::kLocked: return 423;
+    case Code::kIdempotencyKeyReused: return 422;
+    case Code::kIdempotencyInProgress: return 409;
+    case Code::kBatchAborted: return 409;
+    case Code::kOutOfStock: return 409;
     case Code::kRateLimited: return 429;
     case Code::kOverloaded: return 503;
     case Code::kStoreUnavailable: return 503;
@@ -65,7 +73,7 @@ int status_for(Code code) {
 
 bool is_retryable(Code code) {
   return code == Code::kRateLimited || code == Code::kOverloaded ||
-         code == Code::kStoreUnavailable || code == Code::kLocked;
+         code == Code::kStoreUnavailable || code == Code::kLocked || code == Code::kIdempotencyInProgress;
 }
 
 Response problem(const Error& e) {

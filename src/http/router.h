@@ -25,6 +25,7 @@ struct Call {
   bool may_wait = true;             // false once a parked request's wait is over
   LockQueue* lock_queue = nullptr;  // the order of lock waiters
   std::uint64_t* waiter = nullptr;  // this request's place among them (0: none yet)
+  std::size_t max_batch = 100;      // most operations in one batch
 };
 
 // Runs inside one store transaction (a read one for GET/HEAD, the write one otherwise) and
@@ -59,6 +60,7 @@ class Router {
 void add_task_routes(Router& router);
 void add_change_routes(Router& router);
 void add_lock_routes(Router& router);
+void add_batch_routes(Router& router);
 void add_user_routes(Router& router);
 
 }  // namespace lockstep::http

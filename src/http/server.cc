@@ -130,6 +130,7 @@ class Session : public std::enable_shared_from_this<Session> {
       Response r = problem(Error(Code::kValidationFailed, "The request target has a malformed percent-escape."));
       return send(std::move(r), request_id, req.method, started);
     }
+    req.target = std::string(target);
     req.path = std::move(*path);
     req.query = std::move(*query);
 

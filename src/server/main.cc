@@ -36,6 +36,9 @@ struct Config {
   std::size_t max_pending_writes = 4096;
   std::int64_t retain_changes = 1'000'000;
   std::int64_t retain_versions = 100;
+  std::string rate_limit = "1000/2000";
+  std::int64_t idempotency_ttl = 86400;
+  std::size_t max_batch = 100;
   std::string config_file;
 };
 
@@ -74,9 +77,19 @@ int serve(const Config& c) {
     return true;
   });
 
+  auto rate = http::RateLimiter::parse(c.rate_limit);
+  if (!rate) die("--rate-limit must be RATE or RATE/BURST (requests a second; 0 turns it off), not '" + c.rate_limit + "'");
   Retention retention{c.retain_changes, c.retain_versions};
-  http::ApiOptions api_options{c.require_preconditions, c.insecure_no_auth, c.max_pending_writes, retention};
-  Sweeper sweeper(*store, retention, std::chrono::seconds(30));
+  http::ApiOptions api_options;
+  api_options.require_preconditions = c.require_preconditions;
+  api_options.insecure_no_auth = c.insecure_no_auth;
+  api_options.max_pending_writes = c.max_pending_writes;
+  api_options.retention = retention;
+  api_options.rate = rate->first;
+  api_options.burst = rate->second;
+  api_options.idempotency_ttl_ms = c.idempotency_ttl * 1000;
+  api_options.max_batch = c.max_batch;
+  Sweeper sweeper(*store, retention, api_options.idempotency_ttl_ms, std::chrono::seconds(30));
   http::Api api(*store, SystemClock::instance(), api_options);
   http::ServerOptions so;
   so.host = host;
@@ -192,6 +205,13 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40))->capture_default_str();
   app.add_option("--retain-versions", c.retain_versions, "versions kept per task (history, merge bases)")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 30))->capture_default_str();
+  app.add_option("--rate-limit", c.rate_limit,
+                 "requests a second per user, RATE or RATE/BURST (burst default 2x); 0 turns it off")
+      ->capture_default_str();
+  app.add_option("--idempotency-ttl", c.idempotency_ttl, "seconds an Idempotency-Key's answer is kept")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 32))->capture_default_str();
+  app.add_option("--max-batch", c.max_batch, "most operations in one batch")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100000}))->capture_default_str();
   app.add_option("--config", c.config_file, "TOML file whose keys are the long flag names");
   for (auto* opt : app.get_options()) opt->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
 

@@ -4,8 +4,9 @@
 
 namespace lockstep {
 
-Sweeper::Sweeper(Store& store, Retention retention, std::chrono::seconds interval)
-    : store_(store), retention_(retention), interval_(interval), thread_([this] { loop(); }) {}
+Sweeper::Sweeper(Store& store, Retention retention, Millis idempotency_ttl_ms, std::chrono::seconds interval)
+    : store_(store), retention_(retention), idempotency_ttl_ms_(idempotency_ttl_ms), interval_(interval),
+      thread_([this] { loop(); }) {}
 
 Sweeper::~Sweeper() {
   {
@@ -20,6 +21,12 @@ void Sweeper::loop() {
   std::unique_lock lock(mu_);
   while (!cv_.wait_for(lock, interval_, [&] { return stopping_; })) {
     lock.unlock();
+    store_.write_sync([&](Tx& tx) {
+      const Millis now = SystemClock::instance().now();
+      tx.delete_expired_locks(now);
+      tx.delete_idempotency_before(now - idempotency_ttl_ms_);
+      return true;
+    });
     std::int64_t after = 0;
     do {
       std::int64_t next = 0;

@@ -15,7 +15,8 @@ namespace lockstep {
 class Sweeper {
  public:
   // Starts sweeping `store` every `interval`. `store` must outlive the Sweeper.
-  Sweeper(Store& store, Retention retention, std::chrono::seconds interval);
+  // Also deletes expired locks, and idempotency records older than `idempotency_ttl_ms`.
+  Sweeper(Store& store, Retention retention, Millis idempotency_ttl_ms, std::chrono::seconds interval);
   ~Sweeper();  // stops and joins
   Sweeper(const Sweeper&) = delete;
   Sweeper& operator=(const Sweeper&) = delete;
@@ -29,6 +30,7 @@ class Sweeper {
 
   Store& store_;
   Retention retention_;
+  Millis idempotency_ttl_ms_;
   std::chrono::seconds interval_;
   std::mutex mu_;
   std::condition_variable cv_;

@@ -285,6 +285,57 @@ Result<Ok> delete_task(Tx& tx, const WriteContext& ctx, std::string_view id,
   return Ok{};
 }
 
+Result<ReassignResult> reassign_tasks(Tx& tx, const WriteContext& ctx, const Body& body) {
+  if (!body.present) return Error(Code::kValidationFailed, "The request needs a JSON body.");
+  if (!body.json) return Error(Code::kMalformedJson, "The body is not valid JSON: " + body.parse_error);
+  Error invalid(Code::kValidationFailed, "The reassignment has invalid fields.");
+  std::string from, to;
+  if (!body.json->is_object()) {
+    invalid.errors.push_back({"", "must be a JSON object"});
+    return invalid;
+  }
+  for (const auto& [key, v] : body.json->get_object()) {
+    bool user_field = key == "fromUserId" || key == "toUserId";
+    if (!user_field) {
+      invalid.errors.push_back({std::string(key), "is not a field of a reassignment"});
+    } else if (!v.is_string() || !is_valid_user_name(v.get_string())) {
+      invalid.errors.push_back({std::string(key), "must be 1 to 64 of A-Z a-z 0-9 . _ -"});
+    } else {
+      (key == "fromUserId" ? from : to) = std::string(v.get_string());
+    }
+  }
+  for (const char* required : {"fromUserId", "toUserId"}) {
+    if (!body.json->get_object().contains(required)) invalid.errors.push_back({required, "is required"});
+  }
+  if (!invalid.errors.empty()) return invalid;
+
+  TaskQuery q;
+  q.user_id = from;
+  q.limit = 500;
+  std::vector<Task> tasks;
+  for (;;) {
+    auto page = tx.list_tasks(q);
+    tasks.insert(tasks.end(), page.begin(), page.end());
+    if (page.size() < static_cast<std::size_t>(q.limit)) break;
+    q.after_id = page.back().id;
+  }
+  for (const auto& t : tasks) {
+    auto lock = tx.get_lock(t.id);
+    if (lock && lock->live(ctx.now) && lock->owner != ctx.principal.name) {
+      return locked_error(*lock, ctx.now, "Task " + t.id + " is locked by " + lock->owner + "; nothing was moved.");
+    }
+  }
+  ReassignResult out;
+  if (from == to) return out;
+  TaskWrite move;
+  move.user_id = to;
+  for (auto& t : tasks) {
+    out.task_ids.push_back(t.id);
+    write_over(tx, ctx, std::move(t), move);
+  }
+  return out;
+}
+
 Result<TaskRead> get_task(Tx& tx, std::string_view id, const ConditionalHeaders& headers, Millis now) {
   auto current = load(tx, id, now);
   if (!current) return not_found(id);

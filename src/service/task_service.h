@@ -60,6 +60,13 @@ Result<TaskWriteResult> put_task(Tx& tx, const WriteContext& ctx, std::string_vi
 Result<Ok> delete_task(Tx& tx, const WriteContext& ctx, std::string_view id,
                        const ConditionalHeaders& headers, const Body& body);
 
+struct ReassignResult {
+  std::vector<std::string> task_ids;
+};
+// POST /v1/tasks:reassign: moves every task of `fromUserId` to `toUserId` in this transaction;
+// 423 naming the task, and nothing moved, if any of them is locked by someone else.
+Result<ReassignResult> reassign_tasks(Tx& tx, const WriteContext& ctx, const Body& body);
+
 struct TaskRead {
   Task task;
   bool not_modified = false;  // 304

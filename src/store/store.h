@@ -38,6 +38,17 @@ struct Change {
   Millis at = 0;
 };
 
+// A write's first answer, kept so that a retry with the same Idempotency-Key gets it again.
+struct IdempotencyRecord {
+  std::string principal;
+  std::string key;
+  std::string method;
+  std::string target;
+  std::string body_hash;      // SHA-256 of the request body
+  std::string response_json;  // the stored answer: status, headers, content type, body
+  Millis created_at = 0;
+};
+
 struct TaskQuery {
   std::optional<std::string> user_id;
   std::optional<TaskStatus> status;
@@ -86,11 +97,36 @@ class Tx {
   // Deletes locks that expired before `now`; returns how many.
   virtual std::int64_t delete_expired_locks(Millis now) = 0;
 
+  virtual std::optional<IdempotencyRecord> get_idempotency(std::string_view principal, std::string_view key) = 0;
+  virtual void put_idempotency(const IdempotencyRecord& record) = 0;  // insert or replace
+  // Deletes records created before `before`; returns how many.
+  virtual std::int64_t delete_idempotency_before(Millis before) = 0;
+
+  // Nested savepoints inside the transaction: undo part of a job (one batch operation, a request
+  // whose answer is stored although it failed) and keep the rest.
+  virtual void savepoint(const char* name) = 0;
+  virtual void rollback_to(const char* name) = 0;
+  virtual void release(const char* name) = 0;
+
   virtual std::optional<User> find_user_by_token_hash(std::string_view hash) = 0;
   virtual std::optional<User> find_user(std::string_view name) = 0;
   virtual std::vector<User> list_users() = 0;
   virtual std::int64_t count_users() = 0;
   virtual void put_user(const User& user) = 0;  // insert or replace by name
+};
+
+// Scopes a savepoint: released at scope end; rollback() first undoes what was written since.
+class Savepoint {
+ public:
+  Savepoint(Tx& tx, const char* name) : tx_(tx), name_(name) { tx_.savepoint(name_); }
+  ~Savepoint() { tx_.release(name_); }
+  Savepoint(const Savepoint&) = delete;
+  Savepoint& operator=(const Savepoint&) = delete;
+  void rollback() { tx_.rollback_to(name_); }
+
+ private:
+  Tx& tx_;
+  const char* name_;
 };
 
 // Runs jobs against the store. Thread-safe.

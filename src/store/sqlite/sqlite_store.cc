@@ -56,6 +56,18 @@ CREATE TABLE IF NOT EXISTS locks (
   expires_at  INTEGER NOT NULL
 ) WITHOUT ROWID;
 
+CREATE TABLE IF NOT EXISTS idempotency (
+  principal  TEXT NOT NULL,
+  key        TEXT NOT NULL,
+  method     TEXT NOT NULL,
+  target     TEXT NOT NULL,
+  body_hash  TEXT NOT NULL,
+  response   TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (principal, key)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS idempotency_by_age ON idempotency(created_at);
+
 CREATE TABLE IF NOT EXISTS users (
   name       TEXT PRIMARY KEY,
   role       TEXT NOT NULL,
@@ -299,6 +311,34 @@ class SqliteTx final : public Tx {
     db_.prepare("DELETE FROM locks WHERE expires_at <= ?").bind(1, now).run();
     return sqlite3_changes(db_.handle());
   }
+
+  std::optional<IdempotencyRecord> get_idempotency(std::string_view principal, std::string_view key) override {
+    StmtScope s(db_.prepare(
+        "SELECT principal, key, method, target, body_hash, response, created_at FROM idempotency "
+        "WHERE principal = ? AND key = ?"));
+    s->bind(1, principal).bind(2, key);
+    if (!s->step()) return std::nullopt;
+    return IdempotencyRecord{s->text(0), s->text(1), s->text(2), s->text(3), s->text(4), s->text(5), s->int64(6)};
+  }
+
+  void put_idempotency(const IdempotencyRecord& r) override {
+    db_.prepare(
+           "INSERT OR REPLACE INTO idempotency(principal, key, method, target, body_hash, response, created_at) "
+           "VALUES (?,?,?,?,?,?,?)")
+        .bind(1, r.principal).bind(2, r.key).bind(3, r.method).bind(4, r.target).bind(5, r.body_hash)
+        .bind(6, r.response_json).bind(7, r.created_at)
+        .run();
+  }
+
+  std::int64_t delete_idempotency_before(Millis before) override {
+    db_.prepare("DELETE FROM idempotency WHERE created_at < ?").bind(1, before).run();
+    return sqlite3_changes(db_.handle());
+  }
+
+  // Savepoint names are string literals of the project, never client input.
+  void savepoint(const char* name) override { db_.exec((std::string("SAVEPOINT ") + name).c_str()); }
+  void rollback_to(const char* name) override { db_.exec((std::string("ROLLBACK TO ") + name).c_str()); }
+  void release(const char* name) override { db_.exec((std::string("RELEASE ") + name).c_str()); }
 
   std::optional<User> find_user_by_token_hash(std::string_view hash) override {
     StmtScope s(db_.prepare(

@@ -1,0 +1,51 @@
+#include "http/rate_limit.h"
+
+#include <cmath>
+#include <cstdlib>
+
+namespace lockstep::http {
+
+RateLimiter::RateLimiter(double rate, double burst) : rate_(rate), burst_(std::max(burst, 1.0)) {}
+
+RateLimiter::Verdict RateLimiter::take(const std::string& principal, Clock::time_point now) {
+  std::lock_guard lock(mu_);
+  auto [it, fresh] = buckets_.try_emplace(principal, Bucket{burst_, now});
+  Bucket& b = it->second;
+  const double elapsed = std::chrono::duration<double>(now - b.at).count();
+  b.tokens = std::min(burst_, b.tokens + elapsed * rate_);
+  b.at = now;
+  Verdict v;
+  if (b.tokens >= 1.0) {
+    b.tokens -= 1.0;
+  } else {
+    v.allowed = false;
+    v.retry_after = static_cast<long>(std::ceil((1.0 - b.tokens) / rate_));
+  }
+  v.remaining = static_cast<long>(std::floor(b.tokens));
+  v.reset = static_cast<long>(std::ceil((burst_ - b.tokens) / rate_));
+  return v;
+}
+
+void RateLimiter::describe(const Verdict& v, Response& r) const {
+  auto num = [](double d) {
+    return d == std::floor(d) ? std::to_string(static_cast<long long>(d)) : std::to_string(d);
+  };
+  r.set("RateLimit-Policy", "\"default\";q=" + num(rate_) + ";w=1");
+  r.set("RateLimit", "\"default\";r=" + std::to_string(v.remaining) + ";t=" + std::to_string(v.reset));
+}
+
+std::optional<std::pair<double, double>> RateLimiter::parse(const std::string& spec) {
+  char* end = nullptr;
+  double rate = std::strtod(spec.c_str(), &end);
+  if (end == spec.c_str() || rate < 0 || !std::isfinite(rate)) return std::nullopt;
+  double burst = rate * 2;
+  if (*end == '/') {
+    const char* b = end + 1;
+    burst = std::strtod(b, &end);
+    if (end == b || burst < 1 || !std::isfinite(burst)) return std::nullopt;
+  }
+  if (*end != '\0') return std::nullopt;
+  return std::make_pair(rate, burst);
+}
+
+}  // namespace lockstep::http

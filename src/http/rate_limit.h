@@ -1,0 +1,49 @@
+// Per-principal token buckets (API.md §7): every request under /v1 takes one token. One bucket per
+// principal across all its connections, in this process.
+#pragma once
+
+#include <chrono>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "http/message.h"
+
+namespace lockstep::http {
+
+class RateLimiter {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  // `rate` tokens a second, at most `burst` saved up; rate 0 turns the limit off.
+  RateLimiter(double rate, double burst);
+
+  bool enabled() const { return rate_ > 0; }
+
+  struct Verdict {
+    bool allowed = true;
+    long remaining = 0;    // tokens left after this request
+    long retry_after = 0;  // seconds until one token is there (when refused)
+    long reset = 0;        // seconds until the bucket is full again
+  };
+  // Takes one token from `principal`'s bucket, if there is one. Thread-safe.
+  Verdict take(const std::string& principal, Clock::time_point now);
+
+  // Adds RateLimit-Policy and RateLimit (IETF httpapi draft) to `r`.
+  void describe(const Verdict& v, Response& r) const;
+
+  // Parses "RATE" or "RATE/BURST" (burst defaults to twice the rate); nullopt when malformed.
+  static std::optional<std::pair<double, double>> parse(const std::string& spec);
+
+ private:
+  struct Bucket {
+    double tokens;
+    Clock::time_point at;
+  };
+  double rate_;
+  double burst_;
+  std::mutex mu_;
+  std::unordered_map<std::string, Bucket> buckets_;  // guarded by mu_
+};
+
+}  // namespace lockstep::http
