@@ -55,6 +55,7 @@ Api::Api(Store& store, const Clock& clock, ApiOptions options)
   add_change_routes(router_);
   add_lock_routes(router_);
   add_batch_routes(router_);
+  add_product_routes(router_);
   add_user_routes(router_);
 }
 

@@ -61,6 +61,7 @@ void add_task_routes(Router& router);
 void add_change_routes(Router& router);
 void add_lock_routes(Router& router);
 void add_batch_routes(Router& router);
+void add_product_routes(Router& router);
 void add_user_routes(Router& router);
 
 }  // namespace lockstep::http

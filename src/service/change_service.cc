@@ -8,10 +8,9 @@ namespace json = boost::json;
 namespace lockstep {
 
 std::int64_t oldest_retained_revision(Tx& tx, const Retention& retention) {
-  const std::int64_t latest = tx.latest_revision();
-  const std::int64_t stored = tx.oldest_stored_revision();
-  const std::int64_t window = latest - retention.changes + 1;
-  return std::max({stored == 0 ? latest + 1 : stored, window, std::int64_t{1}});
+  // The window is exact for answers; the watermark covers a window that grew after pruning.
+  const std::int64_t window = tx.latest_revision() - retention.changes + 1;
+  return std::max({tx.feed_pruned_through() + 1, window, std::int64_t{1}});
 }
 
 Result<ChangePage> read_changes(Tx& tx, std::int64_t since, int limit, const Retention& retention) {

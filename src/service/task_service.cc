@@ -4,6 +4,7 @@
 
 #include "core/ids.h"
 #include "service/lock_service.h"
+#include "service/write_checks.h"
 
 namespace json = boost::json;
 
@@ -17,14 +18,11 @@ Error not_found(std::string_view id) {
   return Error(Code::kNotFound, "No task has the id '" + std::string(id) + "'.");
 }
 
-// A conflict answer that carries the task as it is now, so the client can rebuild its write
-// without another GET.
-Error with_current(Error e, const Task& current) {
-  e.current_json = json::serialize(task_to_json(current));
-  e.current_version = current.version;
-  e.current_etag = current.etag().to_string();
-  return e;
+VersionedState state_of(const Task& t) {
+  return VersionedState{"task", t.etag(), t.updated_at, t.version, json::serialize(task_to_json(t))};
 }
+
+Error with_current(Error e, const Task& current) { return with_current(std::move(e), state_of(current)); }
 
 // The task with its live lock, as answers show it.
 std::optional<Task> load(Tx& tx, std::string_view id, Millis now) {
@@ -33,20 +31,10 @@ std::optional<Task> load(Tx& tx, std::string_view id, Millis now) {
   return t;
 }
 
-bool body_has_version(const Body& body) {
-  if (!body.json || !body.json->is_object()) return false;
-  const auto& o = body.json->get_object();
-  return o.contains("version") || o.contains("expectedVersion");
-}
-
 Result<TaskWrite> parse_body(const Body& body, WriteKind kind, Millis now, std::string_view id) {
-  if (!body.present) {
-    Error e(Code::kValidationFailed, "The request needs a JSON body.");
-    e.errors.push_back({"", "a JSON object is required"});
-    return e;
-  }
-  if (!body.json) return Error(Code::kMalformedJson, "The body is not valid JSON: " + body.parse_error);
-  return parse_task_write(*body.json, kind, now, id);
+  auto json_body = require_json(body);
+  if (!json_body) return json_body.error();
+  return parse_task_write(**json_body, kind, now, id);
 }
 
 // Records `t` as a new version: a fresh revision, an updatedAt that never goes backwards for this
@@ -90,44 +78,16 @@ struct MergeBase {
 };
 
 // The checks every write to an existing task makes, in API.md §1 order, up to and including the
-// header preconditions: 428, then a malformed condition (400), then 412. A stale If-Match naming
-// one ETag is not refused when the client asked for a merge: it becomes the merge base.
-Result<Ok> check_write_preconditions(Tx& tx, const WriteContext& ctx, const Task& current,
-                                     const ConditionalHeaders& headers, const Body& body,
-                                     MergeBase& base) {
-  if (ctx.require_preconditions && !headers.conditions_write() && !body_has_version(body)) {
-    return Error(Code::kPreconditionRequired,
-                 "This server requires a conditional write: send If-Match with the ETag you read, "
-                 "or the version in the body.");
-  }
+// header preconditions: 428, 423 (the task's lock), then 400/412. A stale If-Match naming one ETag
+// is not refused when the client asked for a merge: it becomes the merge base.
+Status check_write_preconditions(Tx& tx, const WriteContext& ctx, const Task& current,
+                                 const ConditionalHeaders& headers, const Body& body, MergeBase& base) {
+  if (auto ok = require_precondition(ctx, headers, body); !ok) return ok;
   if (auto unlocked = check_write_lock(tx.get_lock(current.id), ctx.principal.name, ctx.lock_token, ctx.now);
       !unlocked) {
-    return unlocked.error();
+    return unlocked;
   }
-  auto conditions = Conditions::parse(headers);
-  if (!conditions) return conditions.error();
-  Representation rep{current.etag(), current.updated_at};
-  if (evaluate(*conditions, &rep, false) == Outcome::kProceed) return Ok{};
-  if (ctx.merge && conditions->single_if_match()) {
-    base.etag = conditions->single_if_match();
-    return Ok{};
-  }
-  return with_current(Error(Code::kPreconditionFailed,
-                            "The task has changed since you read it (ETag " +
-                                current.etag().to_string() + ", version " +
-                                std::to_string(current.version) + ")."),
-                      current);
-}
-
-Result<Ok> check_expected_version(std::optional<std::int64_t> expected, const Task& current) {
-  if (expected && *expected != current.version) {
-    return with_current(Error(Code::kVersionConflict,
-                              "You expected version " + std::to_string(*expected) +
-                                  " but the task is at version " +
-                                  std::to_string(current.version) + "."),
-                        current);
-  }
-  return Ok{};
+  return check_conditions(ctx, state_of(current), headers, &base.etag);
 }
 
 // Applies `w` on top of `current` (already checked) and stores it, unless nothing changes.
@@ -202,7 +162,7 @@ Result<TaskWriteResult> update_existing(Tx& tx, const WriteContext& ctx, Task cu
     base.version = w->expected_version;
   }
   if (base.etag || base.version) return merge_onto(tx, ctx, std::move(current), base, *w, kind);
-  if (auto ok = check_expected_version(w->expected_version, current); !ok) return ok.error();
+  if (auto ok = check_expected_version(w->expected_version, state_of(current)); !ok) return ok.error();
   return write_over(tx, ctx, std::move(current), *w);
 }
 
@@ -276,7 +236,7 @@ Result<Ok> delete_task(Tx& tx, const WriteContext& ctx, std::string_view id,
     if (!v) return v.error();
     expected = *v;
   }
-  if (auto ok = check_expected_version(expected, *current); !ok) return ok.error();
+  if (auto ok = check_expected_version(expected, state_of(*current)); !ok) return ok.error();
   Task gone = std::move(*current);
   gone.version += 1;  // a delete is a change: its version is one more than the task's last
   commit_version(tx, ctx, gone, ChangeType::kDeleted);

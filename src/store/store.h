@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "domain/product.h"
 #include "domain/task.h"
 #include "domain/user.h"
 
@@ -77,14 +78,16 @@ class Tx {
   virtual void append_change(const Change& change) = 0;
   // Up to `limit` changes with revision > since, in revision order.
   virtual std::vector<Change> list_changes(std::int64_t since, int limit) = 0;
-  // The smallest revision still stored in the change log, or 0 when the log is empty.
-  virtual std::int64_t oldest_stored_revision() = 0;
+  // The highest revision the sweep has pruned the feed through (0: never pruned). Changes up to it
+  // may be gone, whatever the retention window says now.
+  virtual std::int64_t feed_pruned_through() = 0;
   // The changes of the task's current life (after its last delete), newest first, at most `limit`.
   // Deletes are not listed.
   virtual std::vector<Change> task_history(std::string_view task_id, int limit) = 0;
   // Examines up to `batch` stored changes with after < revision <= up_to, in revision order, and
   // deletes those that are not among the newest `keep_versions` versions of their task (no answer
-  // can return them any more). Returns the last revision examined (0 when none was).
+  // can return them any more), and records the feed as pruned through the last one examined.
+  // Returns the last revision examined (0 when none was).
   virtual std::int64_t prune_changes(std::int64_t after, std::int64_t up_to, std::int64_t keep_versions,
                                      int batch) = 0;
 
@@ -96,6 +99,18 @@ class Tx {
   virtual std::int64_t next_lock_token() = 0;
   // Deletes locks that expired before `now`; returns how many.
   virtual std::int64_t delete_expired_locks(Millis now) = 0;
+
+  virtual std::optional<Product> get_product(std::string_view id) = 0;
+  virtual void insert_product(const Product& p) = 0;
+  virtual void update_product(const Product& p) = 0;
+  virtual void delete_product(std::string_view id) = 0;
+  // Up to `limit` products after `after_id`, in id order.
+  virtual std::vector<Product> list_products(std::string_view after_id, int limit) = 0;
+  // The atomic conditional decrement of a purchase: takes `quantity` from the stock only if that
+  // much is there, making a new version (`revision`, `now`) in the same statement. Returns the
+  // product after it, or nullopt when the stock was short (nothing changed).
+  virtual std::optional<Product> take_stock(std::string_view id, std::int64_t quantity, std::int64_t revision,
+                                            Millis now) = 0;
 
   virtual std::optional<IdempotencyRecord> get_idempotency(std::string_view principal, std::string_view key) = 0;
   virtual void put_idempotency(const IdempotencyRecord& record) = 0;  // insert or replace

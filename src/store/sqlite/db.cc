@@ -60,6 +60,11 @@ Stmt& Stmt::bind(int index, std::string_view v) {
   return *this;
 }
 
+Stmt& Stmt::bind(int index, double v) {
+  if (sqlite3_bind_double(stmt_, index, v) != SQLITE_OK) db_->fail("bind");
+  return *this;
+}
+
 Stmt& Stmt::bind_null(int index) {
   if (sqlite3_bind_null(stmt_, index) != SQLITE_OK) db_->fail("bind");
   return *this;

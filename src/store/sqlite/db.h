@@ -46,6 +46,7 @@ class Stmt {
 
   Stmt& bind(int index, std::int64_t v);
   Stmt& bind(int index, std::string_view v);
+  Stmt& bind(int index, double v);
   Stmt& bind_null(int index);
   // Advances; true while a row is available.
   bool step();
@@ -58,6 +59,7 @@ class Stmt {
 
   std::int64_t int64(int col) { return sqlite3_column_int64(stmt_, col); }
   std::string text(int col);
+  double real(int col) { return sqlite3_column_double(stmt_, col); }
   bool is_null(int col) { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
 
  private:

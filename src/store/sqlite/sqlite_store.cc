@@ -18,6 +18,7 @@ CREATE TABLE IF NOT EXISTS meta (
 ) WITHOUT ROWID;
 INSERT OR IGNORE INTO meta(key, value) VALUES ('revision', 0);
 INSERT OR IGNORE INTO meta(key, value) VALUES ('lock_token', 0);
+INSERT OR IGNORE INTO meta(key, value) VALUES ('feed_pruned_through', 0);
 
 CREATE TABLE IF NOT EXISTS tasks (
   task_id        TEXT PRIMARY KEY,
@@ -56,6 +57,17 @@ CREATE TABLE IF NOT EXISTS locks (
   expires_at  INTEGER NOT NULL
 ) WITHOUT ROWID;
 
+CREATE TABLE IF NOT EXISTS products (
+  product_id TEXT PRIMARY KEY,
+  name       TEXT NOT NULL,
+  stock      INTEGER NOT NULL CHECK (stock >= 0),
+  price      REAL NOT NULL,
+  version    INTEGER NOT NULL,
+  revision   INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+
 CREATE TABLE IF NOT EXISTS idempotency (
   principal  TEXT NOT NULL,
   key        TEXT NOT NULL,
@@ -76,10 +88,6 @@ CREATE TABLE IF NOT EXISTS users (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr const char* kTaskColumns =
-    "task_id, user_id, title, description, due, warning_offset, status, version, revision, "
-    "created_at, updated_at, updated_by";
-
 Task read_task(Stmt& s) {
   Task t;
   t.id = s.text(0);
@@ -97,7 +105,7 @@ Task read_task(Stmt& s) {
   return t;
 }
 
-// Binds every column of `t` in kTaskColumns order, from parameter 1.
+// Binds every column of `t` in table order, from parameter 1.
 void bind_task(Stmt& s, const Task& t) {
   s.bind(1, t.id).bind(2, t.fields.user_id).bind(3, t.fields.title).bind(4, t.fields.description);
   s.bind(5, t.fields.due).bind(6, t.fields.warning_offset).bind(7, status_name(t.fields.status));
@@ -116,6 +124,24 @@ Change read_change(Stmt& s) {
   c.by = s.text(5);
   c.at = s.int64(6);
   return c;
+}
+
+Product read_product(Stmt& s) {
+  Product p;
+  p.id = s.text(0);
+  p.name = s.text(1);
+  p.stock = s.int64(2);
+  p.price = s.real(3);
+  p.version = s.int64(4);
+  p.revision = s.int64(5);
+  p.created_at = s.int64(6);
+  p.updated_at = s.int64(7);
+  return p;
+}
+
+void bind_product(Stmt& s, const Product& p) {
+  s.bind(1, p.id).bind(2, p.name).bind(3, p.stock).bind(4, p.price).bind(5, p.version).bind(6, p.revision);
+  s.bind(7, p.created_at).bind(8, p.updated_at);
 }
 
 User read_user(Stmt& s) {
@@ -243,8 +269,8 @@ class SqliteTx final : public Tx {
     return out;
   }
 
-  std::int64_t oldest_stored_revision() override {
-    StmtScope s(db_.prepare("SELECT coalesce(min(revision), 0) FROM changes"));
+  std::int64_t feed_pruned_through() override {
+    StmtScope s(db_.prepare("SELECT value FROM meta WHERE key = 'feed_pruned_through'"));
     return s->step() ? s->int64(0) : 0;
   }
 
@@ -279,6 +305,7 @@ class SqliteTx final : public Tx {
            " AND n.revision > c.revision LIMIT ?3)) OR EXISTS (SELECT 1 FROM changes AS d "
            " WHERE d.task_id = c.task_id AND d.type = 'deleted' AND d.revision >= c.revision))")
         .bind(1, after).bind(2, last).bind(3, keep_versions).run();
+    db_.prepare("UPDATE meta SET value = max(value, ?) WHERE key = 'feed_pruned_through'").bind(1, last).run();
     return last;
   }
 
@@ -310,6 +337,56 @@ class SqliteTx final : public Tx {
   std::int64_t delete_expired_locks(Millis now) override {
     db_.prepare("DELETE FROM locks WHERE expires_at <= ?").bind(1, now).run();
     return sqlite3_changes(db_.handle());
+  }
+
+  std::optional<Product> get_product(std::string_view id) override {
+    StmtScope s(db_.prepare(
+        "SELECT product_id, name, stock, price, version, revision, created_at, updated_at FROM products "
+        "WHERE product_id = ?"));
+    s->bind(1, id);
+    if (!s->step()) return std::nullopt;
+    return read_product(*s.operator->());
+  }
+
+  void insert_product(const Product& p) override {
+    Stmt& s = db_.prepare(
+        "INSERT INTO products(product_id, name, stock, price, version, revision, created_at, updated_at) "
+        "VALUES (?,?,?,?,?,?,?,?)");
+    bind_product(s, p);
+    s.run();
+  }
+
+  void update_product(const Product& p) override {
+    Stmt& s = db_.prepare(
+        "UPDATE products SET name=?2, stock=?3, price=?4, version=?5, revision=?6, created_at=?7, updated_at=?8 "
+        "WHERE product_id=?1");
+    bind_product(s, p);
+    s.run();
+  }
+
+  void delete_product(std::string_view id) override {
+    db_.prepare("DELETE FROM products WHERE product_id = ?").bind(1, id).run();
+  }
+
+  std::vector<Product> list_products(std::string_view after_id, int limit) override {
+    StmtScope s(db_.prepare(
+        "SELECT product_id, name, stock, price, version, revision, created_at, updated_at FROM products "
+        "WHERE product_id > ? ORDER BY product_id LIMIT ?"));
+    s->bind(1, after_id).bind(2, std::int64_t{limit});
+    std::vector<Product> out;
+    while (s->step()) out.push_back(read_product(*s.operator->()));
+    return out;
+  }
+
+  std::optional<Product> take_stock(std::string_view id, std::int64_t quantity, std::int64_t revision,
+                                    Millis now) override {
+    StmtScope s(db_.prepare(
+        "UPDATE products SET stock = stock - ?2, version = version + 1, revision = ?3, "
+        "updated_at = max(?4, updated_at + 1) WHERE product_id = ?1 AND stock >= ?2 "
+        "RETURNING product_id, name, stock, price, version, revision, created_at, updated_at"));
+    s->bind(1, id).bind(2, quantity).bind(3, revision).bind(4, now);
+    if (!s->step()) return std::nullopt;
+    return read_product(*s.operator->());
   }
 
   std::optional<IdempotencyRecord> get_idempotency(std::string_view principal, std::string_view key) override {

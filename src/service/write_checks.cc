@@ -1,0 +1,65 @@
+#include "service/write_checks.h"
+
+#include <boost/json.hpp>
+
+namespace lockstep {
+
+Error with_current(Error e, const VersionedState& current) {
+  e.current_json = current.json;
+  e.current_version = current.version;
+  e.current_etag = current.etag.to_string();
+  return e;
+}
+
+bool body_has_version(const Body& body) {
+  if (!body.json || !body.json->is_object()) return false;
+  const auto& o = body.json->get_object();
+  return o.contains("version") || o.contains("expectedVersion");
+}
+
+Status require_precondition(const WriteContext& ctx, const ConditionalHeaders& headers, const Body& body) {
+  if (ctx.require_preconditions && !headers.conditions_write() && !body_has_version(body)) {
+    return Error(Code::kPreconditionRequired,
+                 "This server requires a conditional write: send If-Match with the ETag you read, "
+                 "or the version in the body.");
+  }
+  return Ok{};
+}
+
+Status check_conditions(const WriteContext& ctx, const VersionedState& current,
+                        const ConditionalHeaders& headers, std::optional<EntityTag>* merge_base) {
+  auto conditions = Conditions::parse(headers);
+  if (!conditions) return conditions.error();
+  Representation rep{current.etag, current.updated_at};
+  if (evaluate(*conditions, &rep, false) == Outcome::kProceed) return Ok{};
+  if (merge_base && ctx.merge && conditions->single_if_match()) {
+    *merge_base = conditions->single_if_match();
+    return Ok{};
+  }
+  return with_current(Error(Code::kPreconditionFailed,
+                            std::string("The ") + current.kind + " has changed since you read it (ETag " +
+                                current.etag.to_string() + ", version " + std::to_string(current.version) + ")."),
+                      current);
+}
+
+Status check_expected_version(std::optional<std::int64_t> expected, const VersionedState& current) {
+  if (expected && *expected != current.version) {
+    return with_current(Error(Code::kVersionConflict,
+                              "You expected version " + std::to_string(*expected) + " but the " + current.kind +
+                                  " is at version " + std::to_string(current.version) + "."),
+                        current);
+  }
+  return Ok{};
+}
+
+Result<const boost::json::value*> require_json(const Body& body) {
+  if (!body.present) {
+    Error e(Code::kValidationFailed, "The request needs a JSON body.");
+    e.errors.push_back({"", "a JSON object is required"});
+    return e;
+  }
+  if (!body.json) return Error(Code::kMalformedJson, "The body is not valid JSON: " + body.parse_error);
+  return &*body.json;
+}
+
+}  // namespace lockstep
