@@ -50,7 +50,8 @@ bool prefers_merge(const Request& req) {
 }  // namespace
 
 Api::Api(Store& store, const Clock& clock, ApiOptions options)
-    : store_(store), clock_(clock), options_(options), rate_limiter_(options.rate, options.burst) {
+    : store_(store), clock_(clock), options_(options), rate_limiter_(options.rate, options.burst),
+      web_(options.web_root) {
   add_task_routes(router_);
   add_change_routes(router_);
   add_lock_routes(router_);
@@ -89,6 +90,7 @@ void Api::handle(Request req, Respond respond) {
   }
   if (req.path == "/readyz") return ready(std::move(respond));
   if (req.path == "/metrics") return metrics(std::move(req), std::move(respond));
+  if (auto file = web_.serve(req)) return respond(std::move(*file));
 
   auto match = router_.match(req.method, req.path);
   if (!match.path_matched && !(req.path == "/v1" || req.path.starts_with("/v1/"))) {

@@ -11,6 +11,7 @@
 #include "http/idempotency.h"
 #include "http/rate_limit.h"
 #include "http/router.h"
+#include "http/static_files.h"
 #include "http/waits.h"
 #include "store/store.h"
 
@@ -26,6 +27,7 @@ struct ApiOptions {
   double burst = 2000;
   Millis idempotency_ttl_ms = 24 * 3600 * 1000;
   std::size_t max_batch = 100;
+  std::string web_root;  // the web board's built files; empty: no board
 };
 
 class Api {
@@ -68,6 +70,7 @@ class Api {
   LockQueue lock_queue_;
   RateLimiter rate_limiter_;
   KeysInFlight keys_in_flight_;
+  StaticFiles web_;
 };
 
 }  // namespace lockstep::http

@@ -39,6 +39,7 @@ struct Config {
   std::string rate_limit = "1000/2000";
   std::int64_t idempotency_ttl = 86400;
   std::size_t max_batch = 100;
+  std::string web_root = LOCKSTEP_DEFAULT_WEB_ROOT;
   std::string config_file;
 };
 
@@ -89,6 +90,7 @@ int serve(const Config& c) {
   api_options.burst = rate->second;
   api_options.idempotency_ttl_ms = c.idempotency_ttl * 1000;
   api_options.max_batch = c.max_batch;
+  api_options.web_root = c.web_root;
   Sweeper sweeper(*store, retention, api_options.idempotency_ttl_ms, std::chrono::seconds(30));
   http::Api api(*store, SystemClock::instance(), api_options);
   http::ServerOptions so;
@@ -212,6 +214,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 32))->capture_default_str();
   app.add_option("--max-batch", c.max_batch, "most operations in one batch")
       ->check(CLI::Range(std::size_t{1}, std::size_t{100000}))->capture_default_str();
+  app.add_option("--web-root", c.web_root, "folder of the web board's built files, served at /")
+      ->capture_default_str();
   app.add_option("--config", c.config_file, "TOML file whose keys are the long flag names");
   for (auto* opt : app.get_options()) opt->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
 

@@ -1,0 +1,32 @@
+// The web board's files (web/dist), read into memory once at start-up, so that serving them never
+// touches the disk from an I/O thread.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "http/message.h"
+
+namespace lockstep::http {
+
+class StaticFiles {
+ public:
+  // Loads every file under `root` (nothing when it does not exist).
+  explicit StaticFiles(const std::string& root);
+
+  // The answer for GET/HEAD `path`, or nullopt when it is not a file of the board. "/" is
+  // index.html.
+  std::optional<Response> serve(const Request& req) const;
+  bool empty() const { return files_.empty(); }
+
+ private:
+  struct File {
+    std::string content;
+    std::string type;
+    std::string etag;
+  };
+  std::map<std::string, File> files_;  // by URL path
+};
+
+}  // namespace lockstep::http
