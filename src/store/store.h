@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/histogram.h"
 #include "domain/product.h"
 #include "domain/task.h"
 #include "domain/user.h"
@@ -99,6 +100,8 @@ class Tx {
   virtual std::int64_t next_lock_token() = 0;
   // Deletes locks that expired before `now`; returns how many.
   virtual std::int64_t delete_expired_locks(Millis now) = 0;
+  // How many locks are live at `now` (for metrics).
+  virtual std::int64_t count_live_locks(Millis now) = 0;
 
   virtual std::optional<Product> get_product(std::string_view id) = 0;
   virtual void insert_product(const Product& p) = 0;
@@ -167,6 +170,14 @@ class Store {
   virtual bool healthy() = 0;
   // Finishes every accepted job, then stops the store's threads. Idempotent.
   virtual void stop() = 0;
+
+  // What the writer did: seconds each commit took and how many jobs it carried. Thread-safe.
+  virtual const Histogram& commit_seconds() const = 0;
+  virtual const Histogram& group_size() const = 0;
+
+  // Writes a consistent copy of the whole database to `path` while serving (SQLite's online
+  // backup). Returns a one-line reason on failure; stores without it say so.
+  virtual Status backup_to(const std::string& path) = 0;
 
   // Convenience for tools and start-up: runs `job` in a write transaction and waits for the
   // commit. Must not be called from a store thread. Returns false if nothing was committed.

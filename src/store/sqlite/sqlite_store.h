@@ -34,6 +34,9 @@ class SqliteStore final : public Store {
   std::size_t pending_writes() const override { return pending_writes_.load(); }
   bool healthy() override { return healthy_.load(); }
   void stop() override;
+  const Histogram& commit_seconds() const override { return commit_seconds_; }
+  const Histogram& group_size() const override { return group_size_; }
+  Status backup_to(const std::string& path) override;
 
  private:
   struct PendingWrite {
@@ -51,6 +54,8 @@ class SqliteStore final : public Store {
   StoreOptions options_;
   std::atomic<std::size_t> pending_writes_{0};
   std::atomic<bool> healthy_{true};
+  Histogram commit_seconds_{Histogram::latency_bounds()};
+  Histogram group_size_{{1, 2, 4, 8, 16, 32, 64, 128, 256, 512}};
 
   std::mutex mu_;
   std::condition_variable write_cv_;
