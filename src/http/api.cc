@@ -83,6 +83,12 @@ struct Api::Exchange {
 
 void Api::handle(Request req, Respond respond) {
   if (req.received_at == 0) req.received_at = clock_.now();
+  // Every answer is observed once, on its way out.
+  respond = [this, inner = std::move(respond), method = req.method, started = std::chrono::steady_clock::now()](
+                Response r) {
+    metrics_.observe(r, method, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    inner(std::move(r));
+  };
   if (req.path == "/healthz") {
     Response r = json_response(200, json::object{{"status", "ok"}});
     r.route = "/healthz";
@@ -140,6 +146,7 @@ void Api::submit_write(std::shared_ptr<Exchange> ex, bool may_wait) {
           return park(ex, ex->seen, *ex->response.park_until, true);
         } else if (ex->response.status >= 200 && ex->response.status < 300) {
           waits_.notify();
+          if (ex->waiter) metrics_.observe_lock_wait(static_cast<double>(clock_.now() - ex->req.received_at) / 1000);
         }
         ex->finish(keys_in_flight_, std::move(ex->response));
       });
@@ -198,7 +205,7 @@ void Api::metrics(Request req, Respond respond) {
         Response r = who ? Response{} : problem(who.error());
         if (who) {
           r.content_type = "text/plain; version=0.0.4";
-          r.body = metrics_text();
+          r.body = metrics_text(tx);
           r.principal = who->name;
         }
         r.route = "/metrics";
@@ -207,16 +214,14 @@ void Api::metrics(Request req, Respond respond) {
       [ex] { ex->respond(problem(Error(Code::kStoreUnavailable, "The store is not reachable."))); });
 }
 
-std::string Api::metrics_text() const {
-  std::string out;
-  auto gauge = [&](const char* name, const char* help, std::size_t value) {
-    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " gauge\n" + name + " " +
-           std::to_string(value) + "\n";
-  };
-  gauge("lockstep_pending_writes", "Writes accepted but not yet committed.", store_.pending_writes());
-  gauge("lockstep_parked_requests", "Long polls, event streams and lock requests waiting for news.", waits_.parked());
-  gauge("lockstep_lock_waiters", "Lock requests waiting for a lock, first come first served.", lock_queue_.waiting());
-  return out;
+std::string Api::metrics_text(Tx& tx) const {
+  Gauges g;
+  g.pending_writes = store_.pending_writes();
+  g.parked_requests = waits_.parked();
+  g.lock_waiters = lock_queue_.waiting();
+  g.locks_held = tx.count_live_locks(clock_.now());
+  g.event_streams = ChangeStream::open_streams();
+  return metrics_.render(g, store_.commit_seconds(), store_.group_size());
 }
 
 Response Api::run(Tx& tx, Exchange& ex, bool may_wait) {

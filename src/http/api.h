@@ -9,6 +9,7 @@
 #include "core/time.h"
 #include "http/message.h"
 #include "http/idempotency.h"
+#include "http/metrics.h"
 #include "http/rate_limit.h"
 #include "http/router.h"
 #include "http/static_files.h"
@@ -48,7 +49,7 @@ class Api {
   struct Exchange;
   void ready(Respond respond);
   void metrics(Request req, Respond respond);
-  std::string metrics_text() const;
+  std::string metrics_text(Tx& tx) const;
   void submit_read(std::shared_ptr<Exchange> ex, bool may_wait);
   void submit_write(std::shared_ptr<Exchange> ex, bool may_wait);
   // Re-runs a parked request after the next commit, or at its deadline (then without waiting).
@@ -71,6 +72,7 @@ class Api {
   RateLimiter rate_limiter_;
   KeysInFlight keys_in_flight_;
   StaticFiles web_;
+  Metrics metrics_;
 };
 
 }  // namespace lockstep::http

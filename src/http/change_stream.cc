@@ -1,5 +1,6 @@
 #include "http/change_stream.h"
 
+#include <atomic>
 #include <boost/json.hpp>
 
 #include "service/change_service.h"
@@ -7,6 +8,12 @@
 namespace json = boost::json;
 
 namespace lockstep::http {
+namespace {
+std::atomic<std::int64_t> g_open_streams{0};
+}  // namespace
+
+std::int64_t ChangeStream::open_streams() { return g_open_streams.load(); }
+ChangeStream::~ChangeStream() { g_open_streams.fetch_sub(1); }
 
 json::object change_to_json(const Change& c) {
   json::object o{{"revision", c.revision},
@@ -22,7 +29,9 @@ json::object change_to_json(const Change& c) {
 ChangeStream::ChangeStream(Store& store, WaitList& waits, std::function<bool(Tx&)> authorized,
                            Retention retention, std::int64_t after, std::chrono::seconds heartbeat)
     : store_(store), waits_(waits), authorized_(std::move(authorized)), retention_(retention),
-      after_(after), heartbeat_(heartbeat) {}
+      after_(after), heartbeat_(heartbeat) {
+  g_open_streams.fetch_add(1);
+}
 
 void ChangeStream::next(Emit emit) { poll(std::move(emit), true); }
 

@@ -24,7 +24,10 @@ class ChangeStream final : public EventSource, public std::enable_shared_from_th
   ChangeStream(Store& store, WaitList& waits, std::function<bool(Tx&)> authorized, Retention retention,
                std::int64_t after, std::chrono::seconds heartbeat);
 
+  ~ChangeStream() override;
   void next(Emit emit) override;
+  // How many streams are open in this process.
+  static std::int64_t open_streams();
 
  private:
   void poll(Emit emit, bool may_wait);

@@ -56,6 +56,7 @@ struct Response {
   bool close = false;     // close the connection after this response
   std::string principal;  // for the request log
   std::string route;      // for the request log: the route template, e.g. /v1/tasks/{id}
+  std::string code;       // the problem code of an error answer (for metrics)
   std::string log_note;   // for the request log: e.g. the versions of a conflict
 
   // Set by a handler that has nothing to answer yet: re-run it after the next commit, or once

@@ -80,6 +80,7 @@ Response problem(const Error& e) {
   Response r;
   r.status = status_for(e.code);
   r.content_type = "application/problem+json";
+  r.code = code_name(e.code);
   std::string name = code_name(e.code);
   std::string slug;
   for (char c : name) slug += c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

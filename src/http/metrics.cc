@@ -1,0 +1,112 @@
+#include "http/metrics.h"
+
+#include <cstdio>
+
+namespace lockstep::http {
+namespace {
+
+std::string escape(const std::string& v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+std::string num(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.9g", v);
+  return buf;
+}
+
+void header(std::string& out, const char* name, const char* type, const char* help) {
+  out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+}
+
+void histogram(std::string& out, const std::string& name, const std::string& labels, const Histogram& h) {
+  auto s = h.snapshot();
+  const std::string sep = labels.empty() ? "" : labels + ",";
+  for (std::size_t i = 0; i < h.bounds().size(); ++i) {
+    out += name + "_bucket{" + sep + "le=\"" + num(h.bounds()[i]) + "\"} " + std::to_string(s.cumulative[i]) + "\n";
+  }
+  out += name + "_bucket{" + sep + "le=\"+Inf\"} " + std::to_string(s.count) + "\n";
+  out += name + "_sum" + (labels.empty() ? "" : "{" + labels + "}") + " " + num(s.sum) + "\n";
+  out += name + "_count" + (labels.empty() ? "" : "{" + labels + "}") + " " + std::to_string(s.count) + "\n";
+}
+
+}  // namespace
+
+void Metrics::observe(const Response& r, const std::string& method, double seconds) {
+  const std::string route = r.route.empty() ? "other" : r.route;
+  std::lock_guard lock(mu_);
+  ++requests_[{route, method, r.status}];
+  auto& h = latency_[route];
+  if (!h) h = std::make_unique<Histogram>(Histogram::latency_bounds());
+  h->observe(seconds);
+  if (r.status == 409 || r.status == 412) ++conflicts_[{route, r.code.empty() ? std::to_string(r.status) : r.code}];
+  if (r.status == 423) ++locked_[route];
+  if (r.status == 429) ++rate_limited_;
+  if (r.status == 503) ++shed_;
+  for (const auto& [k, v] : r.headers) {
+    if (k == "Idempotent-Replayed") ++replays_;
+    if (k == "Preference-Applied") ++merges_;
+  }
+}
+
+void Metrics::observe_lock_wait(double seconds) { lock_wait_.observe(seconds); }
+
+std::string Metrics::render(const Gauges& g, const Histogram& commit_seconds, const Histogram& group_size) const {
+  std::string out;
+  std::lock_guard lock(mu_);
+  header(out, "lockstep_http_requests_total", "counter", "Answered requests by route template, method and status.");
+  for (const auto& [key, n] : requests_) {
+    const auto& [route, method, status] = key;
+    out += "lockstep_http_requests_total{route=\"" + escape(route) + "\",method=\"" + method + "\",status=\"" +
+           std::to_string(status) + "\"} " + std::to_string(n) + "\n";
+  }
+  header(out, "lockstep_http_request_duration_seconds", "histogram", "Time from a request read whole to its answer.");
+  for (const auto& [route, h] : latency_) {
+    histogram(out, "lockstep_http_request_duration_seconds", "route=\"" + escape(route) + "\"", *h);
+  }
+  header(out, "lockstep_conflicts_total", "counter", "409 and 412 answers by route and problem code.");
+  for (const auto& [key, n] : conflicts_) {
+    out += "lockstep_conflicts_total{route=\"" + escape(key.first) + "\",code=\"" + key.second + "\"} " +
+           std::to_string(n) + "\n";
+  }
+  header(out, "lockstep_locked_total", "counter", "423 Locked answers by route.");
+  for (const auto& [route, n] : locked_) {
+    out += "lockstep_locked_total{route=\"" + escape(route) + "\"} " + std::to_string(n) + "\n";
+  }
+  auto counter = [&](const char* name, const char* help, std::uint64_t v) {
+    header(out, name, "counter", help);
+    out += std::string(name) + " " + std::to_string(v) + "\n";
+  };
+  counter("lockstep_idempotent_replays_total", "Answers replayed for a repeated Idempotency-Key.", replays_);
+  counter("lockstep_rate_limited_total", "Requests refused with 429.", rate_limited_);
+  counter("lockstep_shed_total", "Requests refused with 503 (overload or store unavailable).", shed_);
+  counter("lockstep_merges_total", "Stale writes merged on the server (Preference-Applied).", merges_);
+  auto gauge = [&](const char* name, const char* help, double v) {
+    header(out, name, "gauge", help);
+    out += std::string(name) + " " + num(v) + "\n";
+  };
+  gauge("lockstep_pending_writes", "Writes accepted but not yet committed.", static_cast<double>(g.pending_writes));
+  gauge("lockstep_parked_requests", "Long polls, event streams and lock requests waiting for news.",
+        static_cast<double>(g.parked_requests));
+  gauge("lockstep_lock_waiters", "Lock requests waiting for a lock.", static_cast<double>(g.lock_waiters));
+  gauge("lockstep_locks_held", "Live task locks.", static_cast<double>(g.locks_held));
+  gauge("lockstep_event_streams", "Open change-feed event streams.", static_cast<double>(g.event_streams));
+  header(out, "lockstep_lock_wait_seconds", "histogram", "How long granted lock requests waited.");
+  histogram(out, "lockstep_lock_wait_seconds", "", lock_wait_);
+  header(out, "lockstep_commit_duration_seconds", "histogram", "Time of each store commit (one fsync).");
+  histogram(out, "lockstep_commit_duration_seconds", "", commit_seconds);
+  header(out, "lockstep_commit_group_size", "histogram", "Writes carried by each commit (group commit).");
+  histogram(out, "lockstep_commit_group_size", "", group_size);
+  return out;
+}
+
+}  // namespace lockstep::http

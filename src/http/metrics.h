@@ -1,0 +1,46 @@
+// The server's Prometheus metrics (API.md §10): requests by route, method and status, latency
+// histograms by route, conflicts and locks by route, replays, rate limiting, shedding, merges,
+// lock waits. Observed once per answer; rendered in the Prometheus text format. Thread-safe.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <tuple>
+
+#include "core/histogram.h"
+#include "http/message.h"
+
+namespace lockstep::http {
+
+// Point-in-time values the Api gathers for a scrape.
+struct Gauges {
+  std::size_t pending_writes = 0;
+  std::size_t parked_requests = 0;
+  std::size_t lock_waiters = 0;
+  std::int64_t locks_held = 0;
+  std::int64_t event_streams = 0;
+  std::int64_t connections = 0;
+};
+
+class Metrics {
+ public:
+  // One answered request.
+  void observe(const Response& r, const std::string& method, double seconds);
+  // A lock granted after waiting `seconds` in the queue.
+  void observe_lock_wait(double seconds);
+
+  std::string render(const Gauges& g, const Histogram& commit_seconds, const Histogram& group_size) const;
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::tuple<std::string, std::string, int>, std::uint64_t> requests_;  // route, method, status
+  std::map<std::string, std::unique_ptr<Histogram>> latency_;                     // by route
+  std::map<std::pair<std::string, std::string>, std::uint64_t> conflicts_;        // route, code (409/412)
+  std::map<std::string, std::uint64_t> locked_;                                   // 423 by route
+  std::uint64_t replays_ = 0, rate_limited_ = 0, shed_ = 0, merges_ = 0;
+  Histogram lock_wait_{{0.001, 0.01, 0.1, 0.5, 1, 2.5, 5, 10, 20, 30}};
+};
+
+}  // namespace lockstep::http
