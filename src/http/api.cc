@@ -4,6 +4,7 @@
 
 #include "http/change_stream.h"
 #include "http/idempotency.h"
+#include "http/openapi.h"
 #include "http/problem.h"
 #include "http/responses.h"
 #include "service/user_service.h"
@@ -52,12 +53,7 @@ bool prefers_merge(const Request& req) {
 Api::Api(Store& store, const Clock& clock, ApiOptions options)
     : store_(store), clock_(clock), options_(options), rate_limiter_(options.rate, options.burst),
       web_(options.web_root) {
-  add_task_routes(router_);
-  add_change_routes(router_);
-  add_lock_routes(router_);
-  add_batch_routes(router_);
-  add_product_routes(router_);
-  add_user_routes(router_);
+  add_all_routes(router_);
 }
 
 struct Api::Exchange {
@@ -96,6 +92,13 @@ void Api::handle(Request req, Respond respond) {
   }
   if (req.path == "/readyz") return ready(std::move(respond));
   if (req.path == "/metrics") return metrics(std::move(req), std::move(respond));
+  if (req.path == "/openapi.json" && is_safe(req.method)) {
+    Response r;
+    r.body = std::string(openapi_document());
+    r.head = req.method == "HEAD";
+    r.route = "/openapi.json";
+    return respond(std::move(r));
+  }
   if (auto file = web_.serve(req)) return respond(std::move(*file));
 
   auto match = router_.match(req.method, req.path);

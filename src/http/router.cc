@@ -21,6 +21,21 @@ void Router::add(std::string_view method, std::string_view pattern, Handler hand
   entries_.push_back({std::string(method), std::string(pattern), split(pattern), handler});
 }
 
+std::vector<std::pair<std::string, std::string>> Router::routes() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& e : entries_) out.emplace_back(e.method, e.pattern);
+  return out;
+}
+
+void add_all_routes(Router& router) {
+  add_task_routes(router);
+  add_change_routes(router);
+  add_lock_routes(router);
+  add_batch_routes(router);
+  add_product_routes(router);
+  add_user_routes(router);
+}
+
 Router::Match Router::match(std::string_view method, std::string_view path) const {
   Match m;
   if (path.empty() || path[0] != '/') return m;

@@ -46,6 +46,9 @@ class Router {
   // HEAD is served by the GET handler.
   Match match(std::string_view method, std::string_view path) const;
 
+  // Every (method, pattern) registered, in registration order.
+  std::vector<std::pair<std::string, std::string>> routes() const;
+
  private:
   struct Entry {
     std::string method;
@@ -57,6 +60,8 @@ class Router {
 };
 
 // Registration of each resource's routes.
+// Registers every route of the API (what Api serves under /v1).
+void add_all_routes(Router& router);
 void add_task_routes(Router& router);
 void add_change_routes(Router& router);
 void add_lock_routes(Router& router);
