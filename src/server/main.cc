@@ -5,7 +5,12 @@
 // the file.
 #include <CLI/CLI.hpp>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <cstdio>
+#include <filesystem>
 #include <cstdlib>
 #include <iostream>
 #include <thread>
@@ -17,11 +22,34 @@
 #include "server/layered_args.h"
 #include "service/sweeper.h"
 #include "service/user_service.h"
+#include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
 
 namespace {
 
 using namespace lockstep;
+
+// The board installed beside the binary (<prefix>/share/lockstep/web), else the source tree's build.
+std::string default_web_root() {
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  auto installed = exe.parent_path().parent_path() / "share" / "lockstep" / "web";
+  if (!ec && std::filesystem::is_directory(installed, ec)) return installed.string();
+  return LOCKSTEP_DEFAULT_WEB_ROOT;
+}
+
+// Holds `<db>.lock` with flock for as long as the process lives: one server per SQLite file, and
+// no restore under a running server. nullopt when another process holds it.
+std::optional<int> lock_database(const std::string& db) {
+  if (db.starts_with("postgres")) return -1;  // several nodes share PostgreSQL by design
+  int fd = ::open((db + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return -1;  // an unwritable folder fails later with SQLite's own reason
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    return std::nullopt;
+  }
+  return fd;
+}
 
 struct Config {
   std::string listen = "127.0.0.1:8080";
@@ -39,7 +67,7 @@ struct Config {
   std::string rate_limit = "1000/2000";
   std::int64_t idempotency_ttl = 86400;
   std::size_t max_batch = 100;
-  std::string web_root = LOCKSTEP_DEFAULT_WEB_ROOT;
+  std::string web_root = default_web_root();
   std::string config_file;
 };
 
@@ -69,6 +97,7 @@ int serve(const Config& c) {
   }
   if (port < 0 || port > 65535) die("--listen has an invalid port: '" + c.listen + "'");
 
+  if (!lock_database(c.db)) die("another lockstepd serves the database " + c.db);
   http::init_logging();
   int readers = c.readers > 0 ? c.readers : std::max(2, c.threads);
   auto store = open(c, readers);
@@ -158,6 +187,25 @@ int user_list(const Config& c) {
   return 0;
 }
 
+int backup(const Config& c, const std::string& file) {
+  if (c.db.starts_with("postgres")) die("back up PostgreSQL with pg_dump (see docs/operations.md)");
+  auto store = open(c, 1);
+  auto done = store->backup_to(file);
+  store->stop();
+  if (!done) die(done.error().detail);
+  std::cerr << "lockstepd: backed up " << c.db << " to " << file << "\n";
+  return 0;
+}
+
+int restore(const Config& c, const std::string& file) {
+  if (c.db.starts_with("postgres")) die("restore PostgreSQL with pg_restore (see docs/operations.md)");
+  if (!lock_database(c.db)) die("the database " + c.db + " is in use; stop lockstepd before restoring");
+  auto done = sqlite_restore(file, c.db);
+  if (!done) die(done.error().detail);
+  std::cerr << "lockstepd: restored " << c.db << " from " << file << "\n";
+  return 0;
+}
+
 int user_revoke(const Config& c, const std::string& name) {
   auto store = open(c, 1);
   Result<Ok> done = Error(Code::kInternal, "not run");
@@ -232,6 +280,13 @@ int main(int argc, char** argv) {
   auto* revoke = user->add_subcommand("revoke", "revoke a user's token at once");
   revoke->add_option("NAME", name, "user name")->required();
   revoke->fallthrough();
+  std::string file;
+  auto* backup_cmd = app.add_subcommand("backup", "copy the SQLite database to FILE while the server runs");
+  backup_cmd->add_option("FILE", file, "where to write the backup")->required();
+  backup_cmd->fallthrough();
+  auto* restore_cmd = app.add_subcommand("restore", "replace the SQLite database with the backup FILE (server stopped)");
+  restore_cmd->add_option("FILE", file, "a backup made by lockstepd backup")->required();
+  restore_cmd->fallthrough();
   app.require_subcommand(0, 1);
 
   std::vector<std::string> args;
@@ -251,5 +306,7 @@ int main(int argc, char** argv) {
   if (add->parsed()) return user_add(c, name, admin);
   if (list->parsed()) return user_list(c);
   if (revoke->parsed()) return user_revoke(c, name);
+  if (backup_cmd->parsed()) return backup(c, file);
+  if (restore_cmd->parsed()) return restore(c, file);
   return serve(c);
 }

@@ -554,6 +554,31 @@ Status SqliteStore::backup_to(const std::string& path) {
   }
 }
 
+Status sqlite_restore(const std::string& backup_path, const std::string& db_path) {
+  try {
+    Db backup(backup_path);
+    Stmt version(backup, "PRAGMA user_version");
+    version.step();
+    const std::int64_t v = version.int64(0);
+    version.reset();
+    Stmt tables(backup, "SELECT count(*) FROM sqlite_master WHERE name IN ('tasks', 'changes', 'users')");
+    tables.step();
+    if (v < 1 || v > kSchemaVersion || tables.int64(0) != 3) {
+      return Error(Code::kValidationFailed, "'" + backup_path + "' is not a Lockstep backup this version can restore");
+    }
+    tables.reset();
+    Db target(db_path);
+    sqlite3_backup* b = sqlite3_backup_init(target.handle(), "main", backup.handle(), "main");
+    if (!b) return Error(Code::kStoreUnavailable, std::string("cannot restore: ") + sqlite3_errmsg(target.handle()));
+    int rc = sqlite3_backup_step(b, -1);
+    sqlite3_backup_finish(b);
+    if (rc != SQLITE_DONE) return Error(Code::kStoreUnavailable, std::string("the restore failed: ") + sqlite3_errstr(rc));
+    return Ok{};
+  } catch (const StoreError& e) {
+    return Error(Code::kStoreUnavailable, e.what());
+  }
+}
+
 void SqliteStore::writer_loop(std::unique_ptr<Db> owned) {
   Db& db = *owned;
   SqliteTx tx(db);

@@ -23,6 +23,10 @@ namespace sqlite {
 class Db;
 }
 
+// Replaces the database at `db_path` with the backup at `backup_path` (which must be a Lockstep
+// database). REQUIRES: no server uses `db_path` (lockstepd checks its lock file first).
+Status sqlite_restore(const std::string& backup_path, const std::string& db_path);
+
 class SqliteStore final : public Store {
  public:
   // Opens the file, applies the schema, starts the threads. Throws StoreError.
