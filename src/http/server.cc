@@ -15,7 +15,7 @@
 #include "core/ids.h"
 #include "http/problem.h"
 #include "http/request_log.h"
-#include "http/url.h"
+#include "http/request_parse.h"
 
 namespace lockstep::http {
 namespace {
@@ -76,8 +76,7 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   void read() {
     parser_.emplace();
-    parser_->header_limit(static_cast<std::uint32_t>(options_.max_header));
-    parser_->body_limit(options_.max_body);
+    limit_parser(*parser_, options_.max_header, options_.max_body);
     stream_.expires_after(options_.read_timeout);
     bhttp::async_read(stream_, buffer_, *parser_,
                       beast::bind_front_handler(&Session::on_read, shared_from_this()));
@@ -111,32 +110,18 @@ class Session : public std::enable_shared_from_this<Session> {
       return send(std::move(r), "-", "-", started);
     }
     auto msg = parser_->release();
-    Request req;
-    req.method = std::string(msg.method_string());
-    std::string_view target = msg.target();
-    auto qpos = target.find('?');
-    auto path = percent_decode(target.substr(0, qpos));
-    auto query = parse_query(qpos == std::string_view::npos ? "" : target.substr(qpos + 1));
-    for (const auto& field : msg) {
-      std::string name(field.name_string());
-      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      req.headers.emplace_back(std::move(name), std::string(field.value()));
-    }
-    req.body = std::move(msg.body());
     keep_alive_ = msg.keep_alive();
-    auto rid = req.header("x-request-id");
-    std::string request_id = rid && valid_request_id(*rid) ? std::string(*rid) : make_ulid(SystemClock::instance().now());
-    if (!path || !query) {
-      Response r = problem(Error(Code::kValidationFailed, "The request target has a malformed percent-escape."));
-      return send(std::move(r), request_id, req.method, started);
-    }
-    req.target = std::string(target);
-    req.path = std::move(*path);
-    req.query = std::move(*query);
+    auto rid = msg.find("x-request-id");
+    std::string request_id = rid != msg.end() && valid_request_id(rid->value())
+                                 ? std::string(rid->value())
+                                 : make_ulid(SystemClock::instance().now());
+    std::string method(msg.method_string());
+    auto parsed = to_request(std::move(msg));
+    if (!parsed) return send(problem(parsed.error()), request_id, method, started);
+    Request req = std::move(*parsed);
 
     tracker_.begin();
     stream_.expires_never();  // the store answers; the write below sets its own timeout
-    std::string method = req.method;
     api_.handle(std::move(req), [self = shared_from_this(), request_id, method, started](Response r) {
       net::post(self->stream_.get_executor(),
                 [self, r = std::move(r), request_id, method, started]() mutable {
@@ -260,7 +245,7 @@ class Session : public std::enable_shared_from_this<Session> {
   const ServerOptions& options_;
   Tracker& tracker_;
   beast::flat_buffer buffer_;
-  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::optional<RequestParser> parser_;
   bool keep_alive_ = true;
   bool drain_after_send_ = false;
   std::vector<char> drain_buffer_;

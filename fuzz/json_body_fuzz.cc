@@ -1,0 +1,25 @@
+// Request bodies through JSON parsing and every body validator of the API.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "domain/lock.h"
+#include "domain/product.h"
+#include "domain/task.h"
+#include "service/task_service.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  using namespace lockstep;
+  Body body = Body::parse(std::string_view(reinterpret_cast<const char*>(data), size));
+  if (!body.json) return 0;
+  const Millis now = 1'800'000'000'000;
+  for (auto kind : {WriteKind::kCreate, WriteKind::kReplace, WriteKind::kPatch}) {
+    auto w = parse_task_write(*body.json, kind, now, kind == WriteKind::kCreate ? "" : "task-1");
+    if (w) (void)task_to_json(Task{"task-1", w->apply_to({}), 1, 1, now, now, "fuzz", std::nullopt});
+  }
+  (void)parse_delete_body(*body.json);
+  (void)parse_lock_request(&*body.json);
+  (void)parse_product_write(*body.json, true);
+  (void)parse_product_write(*body.json, false);
+  return 0;
+}
