@@ -1,9 +1,26 @@
 #!/usr/bin/env bash
 # Builds everything and runs every test: the README's test command, and what CI runs.
+#   1. the optimised build: unit, integration, crash-loop, package (and client, bench, web) tests;
+#   2. the same unit, integration and crash-loop tests under AddressSanitizer + UBSan;
+#   3. the concurrency tests under ThreadSanitizer;
+#   4. a short run of every fuzzer (fuzz/run.sh; the long form is `fuzz/run.sh 3600`).
+# LOCKSTEP_QUICK=1 runs step 1 only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-preset="${LOCKSTEP_PRESET:-release}"
-cmake --preset "$preset" >/dev/null
-cmake --build --preset "$preset"
-ctest --preset "$preset" "$@"
+
+cmake --preset release >/dev/null
+cmake --build --preset release
+ctest --preset release "$@"
+[ "${LOCKSTEP_QUICK:-0}" = 1 ] && exit 0
+
+core_targets=(lockstepd unit_tests integration_tests chaos_tests)
+cmake --preset asan >/dev/null
+cmake --build --preset asan --target "${core_targets[@]}"
+ctest --preset asan -L core
+
+cmake --preset tsan >/dev/null
+cmake --build --preset tsan --target lockstepd integration_tests
+ctest --preset tsan -L core -R '^(Concurrency|Locks|Changes|Batches)\.'
+
+fuzz/run.sh "${LOCKSTEP_FUZZ_SECONDS:-10}"

@@ -4,6 +4,8 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 
+#include <fstream>
+
 #include "fixture.h"
 
 namespace lockstep::testing {
@@ -75,6 +77,57 @@ TEST_F(Hostile, half_closed_connection_still_gets_its_answer) {
     answer.append(buf, n);
   }
   EXPECT_TRUE(answer.starts_with("HTTP/1.1 200")) << answer;
+}
+
+// Reads the server's resident memory from /proc.
+long rss_kib(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.starts_with("VmRSS:")) return std::stol(line.substr(6));
+  }
+  return -1;
+}
+
+TEST_F(Hostile, slow_loris_half_open_and_non_reading_clients_do_not_starve_a_normal_client) {
+  net::io_context ioc;
+  const tcp::endpoint server(net::ip::make_address("127.0.0.1"), server_->port());
+  // 400 connections that send half a request head and then nothing.
+  std::vector<tcp::socket> loris;
+  for (int i = 0; i < 400; ++i) {
+    loris.emplace_back(ioc);
+    loris.back().connect(server);
+    net::write(loris.back(), net::buffer(std::string("GET /v1/tasks HTTP/1.1\r\nHost: x\r\nX-Slow: ")));
+  }
+  // A client that pipelines many requests and never reads an answer.
+  tcp::socket greedy(ioc);
+  greedy.connect(server);
+  std::string pipelined;
+  for (int i = 0; i < 2000; ++i) pipelined += "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+  boost::system::error_code ignored;
+  greedy.non_blocking(true);
+  net::write(greedy, net::buffer(pipelined), ignored);
+  // A flood of connections opened and dropped at once.
+  for (int i = 0; i < 300; ++i) {
+    tcp::socket s(ioc);
+    s.connect(server);
+  }
+  // Invalid UTF-8 and a body that claims more than it sends, on their own connections.
+  auto c = alice();
+  EXPECT_EQ(c.request("POST", "/v1/tasks", "{\"userId\":\"\xff\xfe\"}").status, 400);
+  tcp::socket liar(ioc);
+  liar.connect(server);
+  net::write(liar, net::buffer(std::string("POST /v1/tasks HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n{")));
+
+  for (int i = 0; i < 20; ++i) {
+    auto created = c.create_task();
+    ASSERT_EQ(created.status, 201);
+    EXPECT_EQ(c.get("/v1/tasks/" + created.str("taskId")).status, 200);
+  }
+  EXPECT_EQ(anonymous().get("/healthz").status, 200);
+  long rss = rss_kib(server_->pid());
+  EXPECT_LT(rss, 128 * 1024) << "RSS " << rss << " KiB";
+  RecordProperty("rss_kib", static_cast<int>(rss));
 }
 
 TEST_F(Hostile, invalid_percent_escapes_in_the_path_are_400) {
