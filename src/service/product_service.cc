@@ -52,14 +52,9 @@ Result<Product> create_product(Tx& tx, const WriteContext& ctx, const Body& body
 Result<ProductRead> get_product(Tx& tx, std::string_view id, const ConditionalHeaders& headers) {
   auto p = tx.get_product(id);
   if (!p) return not_found(id);
-  auto conditions = Conditions::parse(headers);
-  if (!conditions) return conditions.error();
-  Representation rep{p->etag(), p->updated_at};
-  auto outcome = evaluate(*conditions, &rep, true);
-  if (outcome == Outcome::kPreconditionFailed) {
-    return with_current(Error(Code::kPreconditionFailed, "The product does not match If-Match."), state_of(*p));
-  }
-  return ProductRead{std::move(*p), outcome == Outcome::kNotModified};
+  auto not_modified = check_read_conditions(state_of(*p), headers);
+  if (!not_modified) return not_modified.error();
+  return ProductRead{std::move(*p), *not_modified};
 }
 
 Result<ProductPage> list_products(Tx& tx, const QueryParams& params) {

@@ -299,15 +299,9 @@ Result<ReassignResult> reassign_tasks(Tx& tx, const WriteContext& ctx, const Bod
 Result<TaskRead> get_task(Tx& tx, std::string_view id, const ConditionalHeaders& headers, Millis now) {
   auto current = load(tx, id, now);
   if (!current) return not_found(id);
-  auto conditions = Conditions::parse(headers);
-  if (!conditions) return conditions.error();
-  Representation rep{current->etag(), current->updated_at};
-  Outcome outcome = evaluate(*conditions, &rep, true);
-  if (outcome == Outcome::kPreconditionFailed) {
-    return with_current(Error(Code::kPreconditionFailed, "The task does not match If-Match."),
-                        *current);
-  }
-  return TaskRead{std::move(*current), outcome == Outcome::kNotModified};
+  auto not_modified = check_read_conditions(state_of(*current), headers);
+  if (!not_modified) return not_modified.error();
+  return TaskRead{std::move(*current), *not_modified};
 }
 
 Result<TaskPage> list_tasks(Tx& tx, const QueryParams& params, Millis now) {

@@ -42,6 +42,18 @@ Status check_conditions(const WriteContext& ctx, const VersionedState& current,
                       current);
 }
 
+Result<bool> check_read_conditions(const VersionedState& current, const ConditionalHeaders& headers) {
+  auto conditions = Conditions::parse(headers);
+  if (!conditions) return conditions.error();
+  Representation rep{current.etag, current.updated_at};
+  const Outcome outcome = evaluate(*conditions, &rep, true);
+  if (outcome == Outcome::kPreconditionFailed) {
+    return with_current(Error(Code::kPreconditionFailed, std::string("The ") + current.kind + " does not match If-Match."),
+                        current);
+  }
+  return outcome == Outcome::kNotModified;
+}
+
 Status check_expected_version(std::optional<std::int64_t> expected, const VersionedState& current) {
   if (expected && *expected != current.version) {
     return with_current(Error(Code::kVersionConflict,

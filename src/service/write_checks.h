@@ -36,6 +36,10 @@ Status require_precondition(const WriteContext& ctx, const ConditionalHeaders& h
 Status check_conditions(const WriteContext& ctx, const VersionedState& current,
                         const ConditionalHeaders& headers, std::optional<EntityTag>* merge_base = nullptr);
 
+// The conditions of a GET or HEAD: 400 when malformed, 412 with current when If-Match fails;
+// otherwise true when the answer is 304 Not Modified.
+Result<bool> check_read_conditions(const VersionedState& current, const ConditionalHeaders& headers);
+
 // A body version that is not the current one: 409 VERSION_CONFLICT with current.
 Status check_expected_version(std::optional<std::int64_t> expected, const VersionedState& current);
 
