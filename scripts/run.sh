@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Builds lockstepd and starts it on the embedded SQLite default (./lockstep.db).
+# Builds lockstepd and the web board and starts it on the embedded SQLite default (./lockstep.db).
 # Extra arguments go to `lockstepd serve`, e.g. scripts/run.sh --listen 127.0.0.1:9090
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 cmake --preset release >/dev/null
 cmake --build --preset release --target lockstepd
+web/build.sh
 exec build/release/bin/lockstepd serve "$@"

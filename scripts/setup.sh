@@ -7,8 +7,13 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config curl
   libboost1.81-dev libboost-json1.81-dev
   libsqlite3-dev libssl-dev libspdlog-dev libcli11-dev
+  libpq-dev postgresql
   libgtest-dev libgmock-dev libbenchmark-dev
+  clang libclang-rt-14-dev
+  chromium
 )
+# The web board builds with Node.js from npm packages; this image's NodeSource node carries npm.
+command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do

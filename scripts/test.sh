@@ -9,6 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 
+web/build.sh  # the board: served by the tests' servers and shipped in the package
 cmake --preset release >/dev/null
 cmake --build --preset release
 ctest --preset release "$@"

@@ -295,8 +295,8 @@ Response Api::dispatch(Tx& tx, Exchange& ex, const Principal& who, bool may_wait
     return r;
   }
   if (!match.handler) return problem(Error(Code::kNotFound, "No such resource: " + req.path));
-  if ((req.method == "POST" || req.method == "PUT" || req.method == "PATCH" || !req.body.empty()) &&
-      !acceptable_content_type(req)) {
+  // A body must say it is JSON; a request without one (a lock with the defaults) need not.
+  if (!req.body.empty() && !acceptable_content_type(req)) {
     return problem(Error(Code::kUnsupportedMediaType,
                          req.method == "PATCH" ? "Send the body as application/json or application/merge-patch+json."
                                                : "Send the body as application/json."));

@@ -140,6 +140,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!r.body.empty() || r.status >= 200) res->set(bhttp::field::content_type, r.content_type);
     for (auto& [k, v] : r.headers) res->insert(k, v);
     res->set("X-Request-Id", request_id);
+    res->set(bhttp::field::date, format_http_date(SystemClock::instance().now()));
     bool close = r.close || !keep_alive_ || tracker_.draining;
     res->keep_alive(!close);
     if (r.status == 204 || r.status == 304) {

@@ -43,6 +43,8 @@ TEST_F(Locks, acquire_shows_the_lock_without_changing_version_or_etag) {
   EXPECT_EQ(a.get(lock_path(task)).num("token"), l.num("token"));
   EXPECT_EQ(a.get("/v1/changes?since=1").json.at("changes").as_array().size(), 0u);  // no change entry
   EXPECT_EQ(a.post(lock_path(task), {{"ttlSeconds", 0}}).status, 400);
+  // No body at all (and so no Content-Type): the defaults.
+  EXPECT_EQ(bob().request("POST", lock_path(task)).status, 423);
   EXPECT_EQ(a.post("/v1/tasks/nope/lock", json::object{}).status, 404);
 }
 

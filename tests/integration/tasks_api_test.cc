@@ -18,6 +18,7 @@ TEST_F(TasksApi, create_returns_201_location_etag_and_version_1) {
   ASSERT_EQ(r.status, 201) << r.raw.body;
   EXPECT_EQ(r.header("Location"), task_path(r));
   EXPECT_EQ(r.header("ETag"), r.str("eTag"));
+  EXPECT_FALSE(r.header("Date").empty());  // RFC 9110 §6.6.1
   EXPECT_EQ(r.num("version"), 1);
   EXPECT_EQ(r.str("updatedBy"), "alice");
   EXPECT_EQ(r.str("taskStatus"), "NOT_STARTED");
