@@ -40,12 +40,26 @@ struct HttpConnection::Impl {
     }
   }
 
+  // An address literal is used as it is; a name is looked up (the first address wins).
+  tcp::endpoint resolve() {
+    beast::error_code ec;
+    auto address = net::ip::make_address(host == "localhost" ? "127.0.0.1" : host, ec);
+    if (!ec) return {address, port};
+    tcp::resolver resolver(ioc);
+    auto found = resolver.resolve(host, std::to_string(port), ec);
+    if (ec || found.empty()) {
+      stream.reset();
+      throw ConnectionError("cannot resolve " + host + ": " + (ec ? ec.message() : "no address"));
+    }
+    return found.begin()->endpoint();
+  }
+
   void connect() {
     if (stream) return;
     stream.emplace(ioc);
     buffer.clear();
     beast::error_code ec;
-    tcp::endpoint endpoint(net::ip::make_address(host == "localhost" ? "127.0.0.1" : host), port);
+    tcp::endpoint endpoint = resolve();
     stream->expires_after(timeout);
     stream->async_connect(endpoint, [&](beast::error_code e) { ec = e; });
     run(ec, "cannot connect to");
@@ -81,6 +95,10 @@ HttpConnection::HttpConnection(std::string host, unsigned short port, std::chron
 HttpConnection::~HttpConnection() = default;
 
 void HttpConnection::close() { impl_->stream.reset(); }
+
+void HttpConnection::set_timeout(std::chrono::milliseconds timeout) { impl_->timeout = timeout; }
+
+bool HttpConnection::is_open() const { return impl_->stream.has_value(); }
 
 HttpResponse HttpConnection::request(std::string_view method, std::string_view target,
                                      const HttpHeaders& headers, std::string_view body) {

@@ -50,6 +50,12 @@ class HttpConnection {
   // Sends raw bytes and reads one answer: for tests of malformed requests.
   HttpResponse raw(std::string_view bytes);
 
+  // Bounds each later request (connect, send, answer), e.g. longer for a long poll.
+  void set_timeout(std::chrono::milliseconds timeout);
+
+  // Whether a connection is open now (it may still have been closed by the server since).
+  bool is_open() const;
+
   void close();
 
  private:

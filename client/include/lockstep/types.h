@@ -1,0 +1,222 @@
+// The resources of the Lockstep HTTP contract (API.md §3, §5, §6, §8, §9) as plain C++ values,
+// and the bodies a client sends. Times are RFC 3339 strings exactly as the server wrote them;
+// ETags are kept with their quotes, as the ETag header carries them.
+//
+// Every `from_json` is lenient: a missing member leaves the default, so a newer server that adds
+// members does not break an older client.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lockstep {
+
+// A lease on a task (API.md §5); `token` is the fencing token to send as `Lock-Token`.
+struct Lock {
+  std::string task_id;
+  std::string owner;
+  std::string acquired_at;
+  std::string expires_at;
+  std::int64_t token = 0;
+
+  static Lock from_json(const boost::json::object& o);
+};
+
+struct Task {
+  std::string task_id;
+  std::string user_id;
+  std::string title;        // taskTitle
+  std::string description;  // taskDescription
+  std::string due_date;     // dueDate, RFC 3339
+  std::int64_t warning_offset = 0;
+  std::string status = "NOT_STARTED";  // taskStatus: NOT_STARTED IN_PROGRESS BLOCKED DEFERRED ...
+  std::int64_t version = 0;
+  std::string etag;  // e.g. "\"3-17\"", with its quotes
+  std::string created_at;
+  std::string updated_at;
+  std::string updated_by;
+  std::optional<Lock> lock;  // not covered by the ETag; read the lock itself for its state
+
+  static Task from_json(const boost::json::object& o);
+};
+
+// The writable fields of a task, for a create (POST) or a full replace (PUT).
+struct TaskFields {
+  std::string user_id;
+  std::string title;
+  std::string due_date;
+  std::int64_t warning_offset = 0;
+  std::string description;
+  std::optional<std::string> status;  // absent: NOT_STARTED on create and on PUT
+
+  boost::json::object to_json() const;
+  static TaskFields of(const Task& t);
+};
+
+// A merge patch (RFC 7396) of a task: only the members set are sent, so only they change, and
+// only they count as "set" for a server-side merge (API.md §4).
+struct TaskPatch {
+  std::optional<std::string> user_id;
+  std::optional<std::string> title;
+  std::optional<std::string> description;
+  std::optional<std::string> due_date;
+  std::optional<std::int64_t> warning_offset;
+  std::optional<std::string> status;
+
+  bool empty() const;
+  boost::json::object to_json() const;
+  // The fields in which `after` differs from `before`.
+  static TaskPatch diff(const Task& before, const Task& after);
+};
+
+struct TaskQuery {
+  std::optional<std::string> user_id;
+  std::optional<std::string> status;
+  std::optional<std::string> due_before;  // RFC 3339
+  std::optional<int> limit;               // 1-500; the server's default is 50
+  std::optional<std::string> page_token;
+};
+
+struct TaskPage {
+  std::vector<Task> tasks;
+  std::optional<std::string> next_page_token;  // absent on the last page
+  std::int64_t revision = 0;  // the store's revision of this snapshot: follow the feed from here
+
+  static TaskPage from_json(const boost::json::object& o);
+};
+
+// One entry of the change feed (API.md §8). `task` is absent for a delete.
+struct Change {
+  std::int64_t revision = 0;
+  std::string type;  // created | updated | deleted
+  std::string task_id;
+  std::int64_t version = 0;
+  std::optional<Task> task;
+  std::string by;
+  std::string at;
+  boost::json::object json;  // the change as the server sent it
+
+  static Change from_json(const boost::json::object& o);
+};
+
+struct ChangePage {
+  std::vector<Change> changes;
+  std::int64_t last_revision = 0;  // pass as the next `since`
+
+  static ChangePage from_json(const boost::json::object& o);
+};
+
+struct TaskVersion {
+  std::int64_t version = 0;
+  std::int64_t revision = 0;
+  std::string at;
+  std::string by;
+  Task task;
+
+  static std::vector<TaskVersion> list_from_json(const boost::json::object& o);
+};
+
+// One operation of POST /v1/tasks:batch (API.md §6). Build them with the factories.
+struct BatchOperation {
+  std::string op;  // create | update | delete
+  std::string task_id;
+  std::optional<std::string> if_match;
+  std::optional<std::int64_t> expected_version;
+  boost::json::object body;  // the task of a create, the patch of an update
+
+  static BatchOperation create(const TaskFields& task);
+  static BatchOperation update(std::string task_id, const TaskPatch& patch);
+  static BatchOperation remove(std::string task_id);
+  BatchOperation& with_if_match(std::string etag);
+  BatchOperation& with_expected_version(std::int64_t version);
+  boost::json::object to_json() const;
+};
+
+// The outcome of one operation: a success has `task` (absent for a delete); a failure has `code`
+// and `detail` (and `424 NOT_APPLIED` for the innocent operations of an aborted atomic batch).
+struct BatchItemResult {
+  std::size_t index = 0;
+  int status = 0;
+  std::optional<Task> task;
+  std::string code;
+  std::string detail;
+  boost::json::object json;
+
+  static std::vector<BatchItemResult> list_from_json(const boost::json::object& o);
+};
+
+struct BatchResult {
+  std::vector<BatchItemResult> results;
+  std::optional<std::int64_t> successful;  // only for `atomic: false`
+  std::optional<std::int64_t> failed;
+  std::optional<bool> all_succeeded;
+
+  static BatchResult from_json(const boost::json::object& o);
+};
+
+struct Reassignment {
+  std::int64_t reassigned = 0;
+  std::vector<std::string> task_ids;
+
+  static Reassignment from_json(const boost::json::object& o);
+};
+
+struct Product {
+  std::string product_id;
+  std::string name;
+  std::int64_t stock = 0;
+  double price = 0;
+  std::int64_t version = 0;
+  std::string etag;
+  std::string created_at;
+  std::string updated_at;
+
+  static Product from_json(const boost::json::object& o);
+};
+
+struct ProductFields {
+  std::string name;
+  std::int64_t stock = 0;
+  double price = 0;
+
+  boost::json::object to_json() const;
+};
+
+struct ProductPatch {
+  std::optional<std::string> name;
+  std::optional<std::int64_t> stock;
+  std::optional<double> price;
+
+  boost::json::object to_json() const;
+};
+
+struct ProductPage {
+  std::vector<Product> products;
+  std::optional<std::string> next_page_token;
+
+  static ProductPage from_json(const boost::json::object& o);
+};
+
+struct Purchase {
+  Product product;
+  std::int64_t purchased = 0;
+
+  static Purchase from_json(const boost::json::object& o);
+};
+
+struct User {
+  std::string name;
+  std::string role;    // user | admin
+  std::string status;  // active | revoked
+  std::string created_at;
+  std::string token;  // only in the answer to a create, shown once
+
+  static User from_json(const boost::json::object& o);
+  static std::vector<User> list_from_json(const boost::json::object& o);
+};
+
+}  // namespace lockstep

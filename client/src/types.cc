@@ -1,0 +1,245 @@
+// JSON mapping of the client's resource types (API.md's member names).
+#include "lockstep/types.h"
+
+#include <boost/json/array.hpp>
+#include <cmath>
+
+#include "json_fields.h"
+
+namespace lockstep {
+
+namespace json = boost::json;
+using detail::has_object;
+using detail::num;
+using detail::obj;
+using detail::opt_int;
+using detail::opt_str;
+using detail::str;
+
+namespace {
+
+const json::array& array_member(const json::object& o, const char* key) {
+  static const json::array kEmpty;
+  auto* v = o.if_contains(key);
+  return v && v->is_array() ? v->get_array() : kEmpty;
+}
+
+// Whole prices are written as integers: "25" reads better than "2.5e1" and is the same number.
+json::value price_json(double price) {
+  if (std::floor(price) == price && std::fabs(price) < 9e15) return static_cast<std::int64_t>(price);
+  return price;
+}
+
+}  // namespace
+
+Lock Lock::from_json(const json::object& o) {
+  return {str(o, "taskId"), str(o, "owner"), str(o, "acquiredAt"), str(o, "expiresAt"), num(o, "token")};
+}
+
+Task Task::from_json(const json::object& o) {
+  Task t;
+  t.task_id = str(o, "taskId");
+  t.user_id = str(o, "userId");
+  t.title = str(o, "taskTitle");
+  t.description = str(o, "taskDescription");
+  t.due_date = str(o, "dueDate");
+  t.warning_offset = num(o, "warningOffset");
+  t.status = str(o, "taskStatus");
+  t.version = num(o, "version");
+  t.etag = str(o, "eTag");
+  t.created_at = str(o, "createdAt");
+  t.updated_at = str(o, "updatedAt");
+  t.updated_by = str(o, "updatedBy");
+  if (has_object(o, "lock")) t.lock = Lock::from_json(obj(o, "lock"));
+  return t;
+}
+
+json::object TaskFields::to_json() const {
+  json::object o{{"userId", user_id},
+                 {"taskTitle", title},
+                 {"taskDescription", description},
+                 {"dueDate", due_date},
+                 {"warningOffset", warning_offset}};
+  if (status) o["taskStatus"] = *status;
+  return o;
+}
+
+TaskFields TaskFields::of(const Task& t) {
+  return {t.user_id, t.title, t.due_date, t.warning_offset, t.description, t.status};
+}
+
+bool TaskPatch::empty() const {
+  return !user_id && !title && !description && !due_date && !warning_offset && !status;
+}
+
+json::object TaskPatch::to_json() const {
+  json::object o;
+  if (user_id) o["userId"] = *user_id;
+  if (title) o["taskTitle"] = *title;
+  if (description) o["taskDescription"] = *description;
+  if (due_date) o["dueDate"] = *due_date;
+  if (warning_offset) o["warningOffset"] = *warning_offset;
+  if (status) o["taskStatus"] = *status;
+  return o;
+}
+
+TaskPatch TaskPatch::diff(const Task& before, const Task& after) {
+  TaskPatch p;
+  if (after.user_id != before.user_id) p.user_id = after.user_id;
+  if (after.title != before.title) p.title = after.title;
+  if (after.description != before.description) p.description = after.description;
+  if (after.due_date != before.due_date) p.due_date = after.due_date;
+  if (after.warning_offset != before.warning_offset) p.warning_offset = after.warning_offset;
+  if (after.status != before.status) p.status = after.status;
+  return p;
+}
+
+TaskPage TaskPage::from_json(const json::object& o) {
+  TaskPage page;
+  for (const auto& t : array_member(o, "tasks")) {
+    if (t.is_object()) page.tasks.push_back(Task::from_json(t.get_object()));
+  }
+  page.next_page_token = opt_str(o, "nextPageToken");
+  page.revision = num(o, "revision");
+  return page;
+}
+
+Change Change::from_json(const json::object& o) {
+  Change c;
+  c.revision = num(o, "revision");
+  c.type = str(o, "type");
+  c.task_id = str(o, "taskId");
+  c.version = num(o, "version");
+  if (has_object(o, "task")) c.task = Task::from_json(obj(o, "task"));
+  c.by = str(o, "by");
+  c.at = str(o, "at");
+  c.json = o;
+  return c;
+}
+
+ChangePage ChangePage::from_json(const json::object& o) {
+  ChangePage page;
+  for (const auto& c : array_member(o, "changes")) {
+    if (c.is_object()) page.changes.push_back(Change::from_json(c.get_object()));
+  }
+  page.last_revision = num(o, "lastRevision");
+  return page;
+}
+
+std::vector<TaskVersion> TaskVersion::list_from_json(const json::object& o) {
+  std::vector<TaskVersion> out;
+  for (const auto& v : array_member(o, "versions")) {
+    if (!v.is_object()) continue;
+    const auto& e = v.get_object();
+    out.push_back({num(e, "version"), num(e, "revision"), str(e, "at"), str(e, "by"),
+                   Task::from_json(obj(e, "task"))});
+  }
+  return out;
+}
+
+BatchOperation BatchOperation::create(const TaskFields& task) { return {"create", "", {}, {}, task.to_json()}; }
+
+BatchOperation BatchOperation::update(std::string task_id, const TaskPatch& patch) {
+  return {"update", std::move(task_id), {}, {}, patch.to_json()};
+}
+
+BatchOperation BatchOperation::remove(std::string task_id) { return {"delete", std::move(task_id), {}, {}, {}}; }
+
+BatchOperation& BatchOperation::with_if_match(std::string etag) {
+  if_match = std::move(etag);
+  return *this;
+}
+
+BatchOperation& BatchOperation::with_expected_version(std::int64_t version) {
+  expected_version = version;
+  return *this;
+}
+
+json::object BatchOperation::to_json() const {
+  json::object o{{"op", op}};
+  if (op == "create") o["task"] = body;
+  if (op != "create") o["taskId"] = task_id;
+  if (op == "update") o["patch"] = body;
+  if (if_match) o["ifMatch"] = *if_match;
+  if (expected_version) o["expectedVersion"] = *expected_version;
+  return o;
+}
+
+std::vector<BatchItemResult> BatchItemResult::list_from_json(const json::object& o) {
+  std::vector<BatchItemResult> out;
+  for (const auto& v : array_member(o, "results")) {
+    if (!v.is_object()) continue;
+    const auto& e = v.get_object();
+    BatchItemResult r;
+    r.index = static_cast<std::size_t>(num(e, "index"));
+    r.status = static_cast<int>(num(e, "status"));
+    if (has_object(e, "task")) r.task = Task::from_json(obj(e, "task"));
+    r.code = str(e, "code");
+    r.detail = str(e, "detail");
+    r.json = e;
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+BatchResult BatchResult::from_json(const json::object& o) {
+  BatchResult r;
+  r.results = BatchItemResult::list_from_json(o);
+  r.successful = opt_int(o, "successful");
+  r.failed = opt_int(o, "failed");
+  if (auto* v = o.if_contains("allSucceeded"); v && v->is_bool()) r.all_succeeded = v->get_bool();
+  return r;
+}
+
+Reassignment Reassignment::from_json(const json::object& o) {
+  Reassignment r;
+  r.reassigned = num(o, "reassigned");
+  for (const auto& id : array_member(o, "taskIds")) {
+    if (id.is_string()) r.task_ids.emplace_back(id.get_string());
+  }
+  return r;
+}
+
+Product Product::from_json(const json::object& o) {
+  return {str(o, "productId"), str(o, "name"),      num(o, "stock"),     detail::real(o, "price"),
+          num(o, "version"),   str(o, "eTag"),      str(o, "createdAt"), str(o, "updatedAt")};
+}
+
+json::object ProductFields::to_json() const {
+  return {{"name", name}, {"stock", stock}, {"price", price_json(price)}};
+}
+
+json::object ProductPatch::to_json() const {
+  json::object o;
+  if (name) o["name"] = *name;
+  if (stock) o["stock"] = *stock;
+  if (price) o["price"] = price_json(*price);
+  return o;
+}
+
+ProductPage ProductPage::from_json(const json::object& o) {
+  ProductPage page;
+  for (const auto& p : array_member(o, "products")) {
+    if (p.is_object()) page.products.push_back(Product::from_json(p.get_object()));
+  }
+  page.next_page_token = opt_str(o, "nextPageToken");
+  return page;
+}
+
+Purchase Purchase::from_json(const json::object& o) {
+  return {Product::from_json(obj(o, "product")), num(o, "purchased")};
+}
+
+User User::from_json(const json::object& o) {
+  return {str(o, "name"), str(o, "role"), str(o, "status"), str(o, "createdAt"), str(o, "token")};
+}
+
+std::vector<User> User::list_from_json(const json::object& o) {
+  std::vector<User> out;
+  for (const auto& u : array_member(o, "users")) {
+    if (u.is_object()) out.push_back(User::from_json(u.get_object()));
+  }
+  return out;
+}
+
+}  // namespace lockstep

@@ -1,0 +1,244 @@
+// Transcript tests of the `lockstep` command line (API.md §13) against the real lockstepd.
+#include <sys/stat.h>
+
+#include <boost/json.hpp>
+#include <fstream>
+
+#include "cli_runner.h"
+#include "client_fixture.h"
+#include "fake_server.h"
+
+namespace lockstep::testing {
+namespace {
+
+namespace json = boost::json;
+
+class Cli : public ClientTest {
+ protected:
+  void SetUp() override {
+    ClientTest::SetUp();
+    cli_.set_env("LOCKSTEP_URL", url());
+  }
+
+  // `lockstep --token TOKEN ARGS...`
+  CliResult as(const std::string& token, std::vector<std::string> args, const std::string& in = "") {
+    args.insert(args.begin(), {"--token", token});
+    return cli_.run(args, in);
+  }
+  std::string create(const std::string& title = "Ship v1") {
+    auto r = as(alice_token_, {"task", "create", "--user-id", "alice", "--title", title, "--due", kFarFuture, "-o", "json"});
+    EXPECT_EQ(r.status, 0) << r.err;
+    return std::string(json::parse(r.out).at("taskId").as_string());
+  }
+
+  CliRunner cli_;
+};
+
+// stderr is exactly one line, `lockstep: ...`.
+void expect_one_error_line(const CliResult& r) {
+  ASSERT_EQ(r.err_lines().size(), 1u) << r.err;
+  EXPECT_TRUE(r.err.starts_with("lockstep: ")) << r.err;
+}
+
+TEST_F(Cli, seed_scenario_stale_if_match_exits_3_with_the_current_state) {
+  const std::string id = create();
+  auto read = as(bob_token_, {"task", "get", id, "-o", "json"});
+  ASSERT_EQ(read.status, 0);
+  const std::string etag(json::parse(read.out).at("eTag").as_string());
+  EXPECT_EQ(etag, "\"1-1\"");
+
+  auto alice = as(alice_token_, {"task", "update", id, "--status", "BLOCKED", "--if-match", etag});
+  ASSERT_EQ(alice.status, 0) << alice.err;
+  EXPECT_NE(alice.out.find("BLOCKED"), std::string::npos);
+
+  auto bob = as(bob_token_, {"task", "update", id, "--status", "COMPLETED", "--if-match", "1-1"});
+  EXPECT_EQ(bob.status, 3);
+  EXPECT_EQ(bob.out, "");
+  ASSERT_FALSE(bob.err_lines().empty());
+  EXPECT_TRUE(bob.err_lines()[0].starts_with("lockstep: ")) << bob.err;
+  EXPECT_NE(bob.err.find("BLOCKED"), std::string::npos) << bob.err;
+
+  auto bob_json = as(bob_token_, {"-o", "json", "task", "update", id, "--status", "COMPLETED", "--if-match", etag});
+  EXPECT_EQ(bob_json.status, 3);
+  auto lines = bob_json.err_lines();
+  ASSERT_EQ(lines.size(), 2u) << bob_json.err;
+  auto current = json::parse(lines[1]);
+  EXPECT_EQ(current.at("taskStatus"), "BLOCKED");
+  EXPECT_EQ(current.at("version"), 2);
+  EXPECT_EQ(alice_client().get_task(id)->status, "BLOCKED");
+}
+
+TEST_F(Cli, json_output_is_exactly_the_apis_answer) {
+  const std::string id = create();
+  auto api = alice().get("/v1/tasks/" + id);
+  auto r = as(alice_token_, {"task", "get", id, "-o", "json"});
+  ASSERT_EQ(r.status, 0);
+  EXPECT_EQ(r.out, api.raw.body + "\n");
+
+  auto api_list = alice().get("/v1/tasks");
+  auto list = as(alice_token_, {"task", "list", "--output", "json"});
+  ASSERT_EQ(list.status, 0);
+  EXPECT_EQ(json::parse(list.out), api_list.json);
+  EXPECT_TRUE(json::parse(list.out).as_object().contains("revision"));
+}
+
+TEST_F(Cli, global_options_may_stand_anywhere) {
+  const std::string id = create();
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"-o", "json", "task", "get", id}, {"task", "-o", "json", "get", id}, {"task", "get", "-o", "json", id}}) {
+    auto r = as(alice_token_, args);
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_TRUE(r.out.starts_with("{")) << r.out;
+  }
+  auto token_last = cli_.run({"task", "get", id, "--token", alice_token_});
+  EXPECT_EQ(token_last.status, 0) << token_last.err;
+}
+
+TEST_F(Cli, an_answer_without_a_body_prints_nothing_in_json) {
+  const std::string id = create();
+  auto r = as(alice_token_, {"task", "delete", id, "--expected-version", "1", "-o", "json"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "");
+}
+
+TEST_F(Cli, exit_statuses) {
+  const std::string id = create();
+  auto bad_flag = as(alice_token_, {"task", "list", "--bogus"});
+  EXPECT_EQ(bad_flag.status, 2);
+  expect_one_error_line(bad_flag);
+
+  auto not_found = as(alice_token_, {"task", "get", "no-such-task"});
+  EXPECT_EQ(not_found.status, 4);
+  expect_one_error_line(not_found);
+
+  auto wrong_token = as("lst_wrong", {"task", "list"});
+  EXPECT_EQ(wrong_token.status, 6);
+  expect_one_error_line(wrong_token);
+
+  auto conflict = as(alice_token_, {"task", "delete", id, "--expected-version", "9"});
+  EXPECT_EQ(conflict.status, 3);
+
+  ASSERT_TRUE(bob_client().acquire_lock(id));
+  auto locked = as(alice_token_, {"task", "update", id, "--title", "mine"});
+  EXPECT_EQ(locked.status, 5);
+  expect_one_error_line(locked);
+}
+
+TEST_F(Cli, an_unreachable_server_exits_7_after_retrying) {
+  unsigned short port;
+  {
+    FakeServer gone({});  // takes a free port and gives it back: nothing listens there now
+    port = gone.port();
+  }
+  auto r = as(alice_token_, {"--url", "http://127.0.0.1:" + std::to_string(port), "--retry-for", "1", "task", "list"});
+  EXPECT_EQ(r.status, 7);
+  expect_one_error_line(r);
+}
+
+TEST_F(Cli, a_malformed_url_is_a_usage_error) {
+  auto r = as(alice_token_, {"--url", "127.0.0.1:8080", "task", "list"});
+  EXPECT_EQ(r.status, 2);
+  expect_one_error_line(r);
+  EXPECT_NE(r.err.find("http://"), std::string::npos);
+}
+
+TEST_F(Cli, login_writes_a_private_config_and_flags_beat_env_beat_file) {
+  cli_.set_env("LOCKSTEP_URL", "");
+  auto login = cli_.run({"login", "--url", url(), "--token", alice_token_});
+  ASSERT_EQ(login.status, 0) << login.err;
+  const std::string path = cli_.home().file("config") + "/lockstep/config.toml";
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+
+  EXPECT_EQ(cli_.run({"task", "list"}).status, 0);  // url and token from the file
+  cli_.set_env("LOCKSTEP_TOKEN", "lst_wrong");
+  EXPECT_EQ(cli_.run({"task", "list"}).status, 6);  // the environment beats the file
+  EXPECT_EQ(cli_.run({"task", "list", "--token", bob_token_}).status, 0);  // a flag beats both
+  cli_.set_env("LOCKSTEP_TOKEN", "");
+  cli_.set_env("LOCKSTEP_URL", "http://127.0.0.1:1");
+  EXPECT_EQ(cli_.run({"task", "list", "--retry-for", "0"}).status, 7);  // each value on its own
+}
+
+TEST_F(Cli, locks_from_the_command_line) {
+  const std::string id = create();
+  auto acquired = as(alice_token_, {"lock", "acquire", id, "--ttl", "30", "-o", "json"});
+  ASSERT_EQ(acquired.status, 0) << acquired.err;
+  const auto token = json::parse(acquired.out).at("token").as_int64();
+  auto show = as(bob_token_, {"lock", "show", id});
+  EXPECT_EQ(show.status, 0);
+  EXPECT_NE(show.out.find("alice"), std::string::npos);
+  auto fenced = as(alice_token_, {"task", "update", id, "--title", "t", "--lock-token", std::to_string(token)});
+  EXPECT_EQ(fenced.status, 0) << fenced.err;
+  EXPECT_EQ(as(bob_token_, {"lock", "release", id}).status, 6);
+  EXPECT_EQ(as(alice_token_, {"lock", "release", id}).status, 0);
+  EXPECT_EQ(as(alice_token_, {"lock", "show", id}).status, 4);
+}
+
+TEST_F(Cli, batch_from_stdin_and_watch) {
+  const std::string id = create();
+  const std::string body = R"({"atomic":true,"operations":[{"op":"update","taskId":")" + id +
+                           R"(","expectedVersion":1,"patch":{"warningOffset":10}}]})";
+  auto batch = as(alice_token_, {"batch", "-", "-o", "json"}, body);
+  ASSERT_EQ(batch.status, 0) << batch.err;
+  EXPECT_EQ(json::parse(batch.out).at("results").at(0).at("status"), 200);
+  auto stale = as(alice_token_, {"batch", "-"}, body);
+  EXPECT_EQ(stale.status, 3);
+  EXPECT_NE(stale.err.find("VERSION_CONFLICT"), std::string::npos) << stale.err;
+
+  auto watch = as(alice_token_, {"watch", "--since", "0", "--count", "2", "-o", "json"});
+  ASSERT_EQ(watch.status, 0) << watch.err;
+  std::istringstream lines(watch.out);
+  std::string first, second;
+  std::getline(lines, first);
+  std::getline(lines, second);
+  EXPECT_EQ(json::parse(first).at("type"), "created");
+  EXPECT_EQ(json::parse(second).at("type"), "updated");
+}
+
+TEST_F(Cli, products_and_history) {
+  auto made = as(alice_token_, {"product", "create", "--name", "Last ticket", "--stock", "1", "--price", "25", "-o", "json"});
+  ASSERT_EQ(made.status, 0) << made.err;
+  const std::string pid(json::parse(made.out).at("productId").as_string());
+  EXPECT_EQ(as(bob_token_, {"product", "purchase", pid}).status, 0);
+  auto sold_out = as(alice_token_, {"product", "purchase", pid, "--quantity", "1"});
+  EXPECT_EQ(sold_out.status, 3);
+  EXPECT_EQ(as(alice_token_, {"product", "get", pid}).status, 0);
+  EXPECT_NE(as(alice_token_, {"product", "list"}).out.find("Last ticket"), std::string::npos);
+
+  const std::string id = create();
+  ASSERT_EQ(as(bob_token_, {"task", "update", id, "--title", "second"}).status, 0);
+  auto history = as(alice_token_, {"task", "history", id});
+  EXPECT_EQ(history.status, 0);
+  EXPECT_NE(history.out.find("second"), std::string::npos);
+}
+
+TEST_F(Cli, edit_writes_back_with_if_match) {
+  const std::string id = create("Edit me");
+  const std::string editor = cli_.home().file("editor.sh");
+  std::ofstream(editor) << "#!/bin/sh\nsed -i 's/\"Edit me\"/\"Edited\"/' \"$1\"\n";
+  ::chmod(editor.c_str(), 0700);
+  cli_.set_env("EDITOR", editor);
+  auto r = as(alice_token_, {"task", "edit", id});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(alice_client().get_task(id)->title, "Edited");
+}
+
+TEST_F(Cli, edit_shows_a_conflict_field_by_field_and_exits_3_without_a_terminal) {
+  const std::string id = create("Edit me");
+  const std::string editor = cli_.home().file("editor.sh");
+  // While "alice" edits, bob changes the title.
+  std::ofstream(editor) << "#!/bin/sh\n" << LOCKSTEP_CLI_PATH << " --token " << bob_token_ << " task update " << id
+                        << " --title Bobs >/dev/null\nsed -i 's/\"Edit me\"/\"Alices\"/' \"$1\"\n";
+  ::chmod(editor.c_str(), 0700);
+  cli_.set_env("EDITOR", editor);
+  auto r = as(alice_token_, {"task", "edit", id});
+  EXPECT_EQ(r.status, 3);
+  EXPECT_NE(r.err.find("taskTitle"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("\"Bobs\""), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("\"Alices\""), std::string::npos) << r.err;
+  EXPECT_EQ(alice_client().get_task(id)->title, "Bobs");
+}
+
+}  // namespace
+}  // namespace lockstep::testing

@@ -1,0 +1,49 @@
+// The commands of the lockstep CLI (API.md §13). Each add_*_commands registers its subcommands
+// on the parsed command line; the one the user named runs after parsing, with a Context.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "config.h"
+#include "output.h"
+
+namespace lockstep::cli {
+
+struct Context {
+  Client& client;
+  Format format;
+  Credentials credentials;
+  double retry_for_seconds;
+};
+
+using Action = std::function<int(Context&)>;
+
+// What the command line selected: set by the callback of the subcommand that was given.
+struct Selection {
+  Action action;
+};
+
+// Makes `action` the one to run when `cmd` is on the command line.
+inline void on_run(CLI::App* cmd, Selection& selection, Action action) {
+  cmd->callback([&selection, action = std::move(action)] { selection.action = action; });
+}
+
+// `value` when option `name` of `cmd` was given, else nullopt (also when `cmd` has no such option).
+template <class T>
+std::optional<T> given(const CLI::App* cmd, const std::string& name, const T& value) {
+  const CLI::Option* opt = cmd->get_option_no_throw(name);
+  return opt && opt->count() > 0 ? std::optional<T>(value) : std::nullopt;
+}
+
+void add_task_commands(CLI::App& app, Selection& selection);
+void add_edit_command(CLI::App& task, Selection& selection);
+void add_lock_commands(CLI::App& app, Selection& selection);
+void add_product_commands(CLI::App& app, Selection& selection);
+// batch, watch
+void add_feed_commands(CLI::App& app, Selection& selection);
+
+}  // namespace lockstep::cli
