@@ -54,6 +54,8 @@ Api::Api(Store& store, const Clock& clock, ApiOptions options)
     : store_(store), clock_(clock), options_(options), rate_limiter_(options.rate, options.burst),
       web_(options.web_root) {
   add_all_routes(router_);
+  // Commits of other nodes wake this node's long polls, event streams and lock waiters.
+  store_.on_remote_commit([this] { waits_.notify(); });
 }
 
 struct Api::Exchange {
@@ -257,14 +259,18 @@ Response Api::run(Tx& tx, Exchange& ex, bool may_wait) {
 Response Api::run_authenticated(Tx& tx, Exchange& ex, const Principal& who, bool may_wait) {
   const Request& req = ex.req;
   auto key = req.header("idempotency-key");
-  if (!is_safe(req.method) && key && ex.claimed_key.empty()) {
+  if (!is_safe(req.method) && key) {
     if (!valid_idempotency_key(*key)) {
       Error e(Code::kValidationFailed, "Idempotency-Key must be 1 to 255 visible ASCII characters.");
       e.errors.push_back({"Idempotency-Key", "must be 1 to 255 visible ASCII characters"});
       return problem(e);
     }
+    // Looked up on every run, re-runs too (a parked lock wait, a retried transaction): another
+    // node may have answered this key meanwhile.
     auto record = tx.get_idempotency(who.name, *key);
     if (record && record->created_at > clock_.now() - options_.idempotency_ttl_ms) return replay(*record, req);
+  }
+  if (!is_safe(req.method) && key && ex.claimed_key.empty()) {
     if (!keys_in_flight_.claim(who.name, std::string(*key))) {
       Error e(Code::kIdempotencyInProgress, "A request with this Idempotency-Key is still running; retry shortly.");
       e.retry_after_seconds = 1;

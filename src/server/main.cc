@@ -147,8 +147,17 @@ int serve(const Config& c) {
     http::log_event("warn", "--insecure-no-auth: every request is served WITHOUT authentication");
   }
   std::string address = host + ":" + std::to_string(server->port());
+  // A password in a database URL never reaches the log.
+  std::string shown_db = c.db;
+  if (auto scheme = shown_db.find("://"); scheme != std::string::npos) {
+    auto at = shown_db.find('@', scheme);
+    auto colon = shown_db.find(':', scheme + 3);
+    if (at != std::string::npos && colon != std::string::npos && colon < at) {
+      shown_db.replace(colon + 1, at - colon - 1, "***");
+    }
+  }
   http::log_event("info", "listening",
-                  "{\"address\":\"" + address + "\",\"db\":\"" + c.db + "\",\"threads\":" +
+                  "{\"address\":\"" + address + "\",\"db\":\"" + shown_db + "\",\"threads\":" +
                       std::to_string(c.threads) + "}");
   server->run();
   store->stop();

@@ -2,6 +2,7 @@
 
 #include <future>
 
+#include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace lockstep {
@@ -26,7 +27,7 @@ bool Store::write_sync(const std::function<bool(Tx&)>& job) {
 
 std::unique_ptr<Store> open_store(const StoreOptions& options) {
   if (options.url.starts_with("postgresql://") || options.url.starts_with("postgres://")) {
-    throw StoreError("PostgreSQL is not supported by this build yet; use a SQLite file path");
+    return std::make_unique<PostgresStore>(options);
   }
   return std::make_unique<SqliteStore>(options);
 }

@@ -175,6 +175,11 @@ class Store {
   virtual const Histogram& commit_seconds() const = 0;
   virtual const Histogram& group_size() const = 0;
 
+  // Calls `wake` (from a store thread) when other processes may have committed: on PostgreSQL,
+  // after a notification from another node, and at least once a second in case one was missed.
+  // Stores used by one process only never call it. Call once, before serving.
+  virtual void on_remote_commit(std::function<void()> wake) { (void)wake; }
+
   // Writes a consistent copy of the whole database to `path` while serving (SQLite's online
   // backup). Returns a one-line reason on failure; stores without it say so.
   virtual Status backup_to(const std::string& path) = 0;

@@ -1,0 +1,153 @@
+#include "store/postgres/pg.h"
+
+#include <charconv>
+
+namespace lockstep::pg {
+namespace {
+
+// libpq prints server notices ("relation already exists, skipping") on stderr, which would break
+// the server's one-JSON-line-per-event log. They carry nothing the store acts on.
+void ignore_notice(void*, const char*) {}
+
+// The first line of a libpq message (they end with a newline and may add DETAIL lines).
+std::string first_line(const char* message) {
+  std::string s = message ? message : "";
+  auto nl = s.find('\n');
+  if (nl != std::string::npos) s.resize(nl);
+  return s.empty() ? "unknown error" : s;
+}
+
+bool means_connection_lost(const std::string& sqlstate) {
+  // Class 08: connection exception; 57P01-03: the server is shutting down or terminated us.
+  return sqlstate.starts_with("08") || sqlstate == "57P01" || sqlstate == "57P02" || sqlstate == "57P03";
+}
+
+}  // namespace
+
+std::string Result::text(int row, int col) const {
+  return std::string(PQgetvalue(r_.get(), row, col), static_cast<std::size_t>(PQgetlength(r_.get(), row, col)));
+}
+
+std::int64_t Result::int64(int row, int col) const {
+  const char* p = PQgetvalue(r_.get(), row, col);
+  std::int64_t v = 0;
+  auto [end, ec] = std::from_chars(p, p + PQgetlength(r_.get(), row, col), v);
+  if (ec != std::errc()) throw StoreError(std::string("PostgreSQL: not an integer: ") + p);
+  return v;
+}
+
+double Result::real(int row, int col) const {
+  const char* p = PQgetvalue(r_.get(), row, col);
+  double v = 0;
+  auto [end, ec] = std::from_chars(p, p + PQgetlength(r_.get(), row, col), v);
+  if (ec != std::errc()) throw StoreError(std::string("PostgreSQL: not a number: ") + p);
+  return v;
+}
+
+std::int64_t Result::affected() const {
+  const char* n = PQcmdTuples(r_.get());
+  return n && *n ? std::stoll(n) : 0;
+}
+
+Params& Params::int64(std::int64_t v) {
+  values_.push_back(std::to_string(v));
+  null_.push_back(false);
+  return *this;
+}
+
+Params& Params::text(std::string_view v) {
+  values_.emplace_back(v);
+  null_.push_back(false);
+  return *this;
+}
+
+Params& Params::real(double v) {
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);  // shortest form that reads back exactly
+  values_.emplace_back(buf, ec == std::errc() ? end : buf);
+  null_.push_back(false);
+  return *this;
+}
+
+Params& Params::null() {
+  values_.emplace_back();
+  null_.push_back(true);
+  return *this;
+}
+
+std::vector<const char*> Params::pointers() const {
+  std::vector<const char*> out;
+  out.reserve(values_.size());
+  for (std::size_t i = 0; i < values_.size(); ++i) out.push_back(null_[i] ? nullptr : values_[i].c_str());
+  return out;
+}
+
+Connection::Connection(const std::string& url) {
+  // Later keywords override earlier ones, so the URL's own settings beat these defaults.
+  const char* keys[] = {"connect_timeout", "application_name", "dbname", nullptr};
+  const char* values[] = {"5", "lockstepd", url.c_str(), nullptr};
+  conn_ = PQconnectdbParams(keys, values, 1);
+  if (!conn_) throw PgError("PostgreSQL: out of memory", "", true);
+  if (PQstatus(conn_) != CONNECTION_OK) {
+    std::string msg = first_line(PQerrorMessage(conn_));
+    PQfinish(conn_);
+    conn_ = nullptr;
+    throw PgError("cannot connect to PostgreSQL: " + msg, "", true);
+  }
+  PQsetNoticeProcessor(conn_, &ignore_notice, nullptr);
+}
+
+Connection::~Connection() {
+  if (conn_) PQfinish(conn_);
+}
+
+Result Connection::check(PGresult* r, const char* what) {
+  Result result(r);
+  auto status = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return result;
+  const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+  std::string sqlstate = state ? state : "";
+  const char* primary = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
+  std::string msg = primary ? primary : first_line(PQerrorMessage(conn_));
+  bool lost = broken() || means_connection_lost(sqlstate);
+  throw PgError(std::string("PostgreSQL ") + what + ": " + msg + (sqlstate.empty() ? "" : " (" + sqlstate + ")"),
+                sqlstate, lost);
+}
+
+Result Connection::exec(const char* sql) { return check(PQexec(conn_, sql), "exec"); }
+
+Result Connection::query(const char* sql, const Params& params) {
+  auto it = prepared_.find(sql);
+  if (it == prepared_.end()) {
+    std::string name = "lockstep_" + std::to_string(prepared_.size());
+    check(PQprepare(conn_, name.c_str(), sql, 0, nullptr), "prepare");
+    it = prepared_.emplace(sql, std::move(name)).first;
+  }
+  auto values = params.pointers();
+  return check(PQexecPrepared(conn_, it->second.c_str(), params.size(), values.data(), nullptr, nullptr, 0),
+               "query");
+}
+
+Result Connection::query_once(const char* sql, const Params& params) {
+  auto values = params.pointers();
+  return check(PQexecParams(conn_, sql, params.size(), nullptr, values.data(), nullptr, nullptr, 0), "query");
+}
+
+Transaction::Transaction(Connection& conn, const char* begin) : conn_(conn) { conn_.exec(begin); }
+
+Transaction::~Transaction() {
+  if (!open_ || conn_.broken()) return;
+  try {
+    conn_.exec("ROLLBACK");
+  } catch (const StoreError&) {
+    // The connection failed on the way out; the server rolls the transaction back itself.
+  }
+}
+
+void Transaction::commit() {
+  open_ = false;  // whatever COMMIT answers, the transaction is over
+  Result r = conn_.exec("COMMIT");
+  if (r.command() != "COMMIT") throw PgError("PostgreSQL: the transaction failed and was rolled back", "", false);
+}
+
+}  // namespace lockstep::pg

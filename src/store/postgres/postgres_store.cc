@@ -1,0 +1,333 @@
+#include "store/postgres/postgres_store.h"
+
+#include <poll.h>
+
+#include <algorithm>
+#include <chrono>
+#include <future>
+#include <optional>
+#include <random>
+
+#include "store/postgres/pg.h"
+#include "store/postgres/postgres_tx.h"
+#include "store/postgres/schema.h"
+
+namespace lockstep {
+namespace {
+
+// A short random pause before running a job again, growing with the attempts, so that two
+// transactions that deadlocked do not meet again in the same step.
+void back_off(int attempt) {
+  thread_local std::minstd_rand random(std::random_device{}());
+  const int most_ms = std::min(50, 1 << std::min(attempt, 6));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1 + static_cast<int>(random() % most_ms)));
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+class PostgresStore::Slot {
+ public:
+  Slot(const PostgresStore& store, std::unique_ptr<pg::Connection> conn) : store_(store), conn_(std::move(conn)) {}
+
+  // The connection, opened again if it was lost. Throws PgError when the server is unreachable.
+  pg::Connection& get() {
+    if (!conn_ || conn_->broken()) conn_ = store_.connect();
+    return *conn_;
+  }
+  void drop() { conn_.reset(); }
+
+ private:
+  const PostgresStore& store_;
+  std::unique_ptr<pg::Connection> conn_;
+};
+
+PostgresStore::PostgresStore(const StoreOptions& options) : options_(options) {
+  // Every connection is opened here, on the calling thread, so that an unreachable server or a
+  // newer schema fails start-up with its reason.
+  auto first = connect();
+  if (first->server_version() < 130000) {
+    throw StoreError("lockstepd needs PostgreSQL 13 or later; the server is version " +
+                     std::to_string(first->server_version() / 10000));
+  }
+  pg::migrate(*first);
+  const int readers = std::max(1, options_.readers);
+  const int writers = std::max(4, readers);
+  std::vector<std::unique_ptr<pg::Connection>> writer_conns, reader_conns;
+  writer_conns.push_back(std::move(first));
+  while (static_cast<int>(writer_conns.size()) < writers) writer_conns.push_back(connect());
+  while (static_cast<int>(reader_conns.size()) < readers) reader_conns.push_back(connect());
+  for (auto& c : writer_conns) {
+    writers_.emplace_back([this, c = std::move(c)]() mutable { writer_loop(std::move(c)); });
+  }
+  for (auto& c : reader_conns) {
+    readers_.emplace_back([this, c = std::move(c)]() mutable { reader_loop(std::move(c)); });
+  }
+}
+
+PostgresStore::~PostgresStore() { stop(); }
+
+std::unique_ptr<pg::Connection> PostgresStore::connect() const {
+  auto conn = std::make_unique<pg::Connection>(options_.url);
+  // A node that stops in the middle of a transaction (frozen, not dead: a dead one's connection
+  // closes) would hold its row locks, the revision counter among them, for every node. Jobs never
+  // pause inside a transaction, so a minute idle in one means the node is gone.
+  conn->exec("SET idle_in_transaction_session_timeout = '60s'");
+  return conn;
+}
+
+void PostgresStore::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  write_cv_.notify_all();
+  read_cv_.notify_all();
+  for (auto& t : writers_) {
+    if (t.joinable()) t.join();
+  }
+  for (auto& t : readers_) {
+    if (t.joinable()) t.join();
+  }
+  if (listener_.joinable()) listener_.join();
+}
+
+void PostgresStore::on_remote_commit(std::function<void()> wake) {
+  listener_ = std::thread([this, wake = std::move(wake)] { listen_loop(wake); });
+}
+
+void PostgresStore::listen_loop(const std::function<void()>& wake) {
+  auto stopping = [this] {
+    std::lock_guard lock(mu_);
+    return stopping_;
+  };
+  std::unique_ptr<pg::Connection> conn;
+  while (!stopping()) {
+    if (!conn || conn->broken()) {
+      try {
+        conn = connect();
+        conn->exec("LISTEN lockstep_commit");
+      } catch (const std::exception&) {
+        conn.reset();  // the database is away: the once-a-second wake below still re-checks
+      }
+    }
+    bool notified = false;
+    if (conn) {
+      pollfd pfd{PQsocket(conn->raw()), POLLIN, 0};
+      if (::poll(&pfd, 1, 1000) > 0 && PQconsumeInput(conn->raw()) == 1) {
+        while (PGnotify* n = PQnotifies(conn->raw())) {
+          PQfreemem(n);
+          notified = true;
+        }
+      }
+    } else {
+      std::unique_lock lock(mu_);
+      read_cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
+    }
+    (void)notified;
+    wake();  // a notification, or the bounded fallback
+  }
+}
+
+void PostgresStore::write(WriteJob job, WriteDone done) {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) {
+      done(false);
+      return;
+    }
+    writes_.push_back({std::move(job), std::move(done)});
+    pending_writes_.fetch_add(1);
+  }
+  write_cv_.notify_one();
+}
+
+void PostgresStore::read(ReadJob job, std::function<void()> failed) {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) {
+      failed();
+      return;
+    }
+    reads_.push_back({std::move(job), std::move(failed)});
+  }
+  read_cv_.notify_one();
+}
+
+bool PostgresStore::healthy() {
+  auto answer = std::make_shared<std::promise<bool>>();
+  auto result = answer->get_future();
+  read(
+      [answer](Tx& tx) {
+        tx.latest_revision();
+        answer->set_value(true);
+      },
+      [answer] { answer->set_value(false); });
+  return result.wait_for(std::chrono::seconds(5)) == std::future_status::ready && result.get();
+}
+
+Status PostgresStore::backup_to(const std::string&) {
+  return Error(Code::kStoreUnavailable,
+               "lockstepd backs up SQLite files only; back up PostgreSQL with pg_dump (see docs/operations.md)");
+}
+
+void PostgresStore::writer_loop(std::unique_ptr<pg::Connection> conn) {
+  Slot slot(*this, std::move(conn));
+  for (;;) {
+    PendingWrite w;
+    {
+      std::unique_lock lock(mu_);
+      write_cv_.wait(lock, [&] { return stopping_ || !writes_.empty(); });
+      if (writes_.empty()) return;  // stopping, and everything accepted is done
+      w = std::move(writes_.front());
+      writes_.pop_front();
+    }
+    run_write(slot, w);
+  }
+}
+
+void PostgresStore::reader_loop(std::unique_ptr<pg::Connection> conn) {
+  Slot slot(*this, std::move(conn));
+  for (;;) {
+    PendingRead r;
+    {
+      std::unique_lock lock(mu_);
+      read_cv_.wait(lock, [&] { return stopping_ || !reads_.empty(); });
+      if (reads_.empty()) return;
+      r = std::move(reads_.front());
+      reads_.pop_front();
+    }
+    run_read(slot, r);
+  }
+}
+
+void PostgresStore::run_write(Slot& slot, PendingWrite& w) {
+  Outcome outcome = Outcome::kFailed;
+  bool restarted = false;
+  for (int attempt = 1; attempt <= kMaxAttempts; ++attempt) {
+    outcome = attempt_write(slot, w.job);
+    if (outcome == Outcome::kRetry) {
+      back_off(attempt);
+      continue;
+    }
+    // A job whose BEGIN failed never ran: once, it may try a fresh connection (the server may
+    // have restarted since this connection was last used).
+    if (outcome == Outcome::kNotStarted && !restarted) {
+      restarted = true;
+      continue;
+    }
+    break;
+  }
+  // A job that asked to undo its writes was carried out all the same (as in a group commit).
+  w.done(outcome == Outcome::kCommitted || outcome == Outcome::kUndone);
+  pending_writes_.fetch_sub(1);
+}
+
+PostgresStore::Outcome PostgresStore::attempt_write(Slot& slot, const WriteJob& job) {
+  // Outcome and whether the connection was lost; the slot drops a lost connection only after the
+  // transaction guard that refers to it has gone.
+  bool lost = false;
+  Outcome outcome = [&] {
+    const auto started = std::chrono::steady_clock::now();
+    pg::Connection* conn = nullptr;
+    std::optional<pg::Transaction> transaction;
+    try {
+      conn = &slot.get();
+      transaction.emplace(*conn, "BEGIN ISOLATION LEVEL READ COMMITTED");
+    } catch (const pg::PgError& e) {
+      lost = e.connection_lost();
+      return Outcome::kNotStarted;
+    }
+    pg::PgTx tx(*conn, true);
+    bool keep = false;
+    bool threw = false;
+    try {
+      keep = job(tx);
+    } catch (const std::exception&) {
+      threw = true;
+    }
+    auto settle = [&](const pg::PgError& e) {
+      lost = e.connection_lost();
+      return e.retryable() && !lost ? Outcome::kRetry : Outcome::kFailed;
+    };
+    if (const pg::PgError* failure = tx.failure()) return settle(*failure);
+    if (threw) return Outcome::kFailed;
+    if (!keep) return Outcome::kUndone;  // the guard rolls back
+    std::int64_t xid = 0;
+    try {
+      if (tx.wrote()) xid = tx.notify_commit();
+      transaction->commit();
+    } catch (const pg::PgError& e) {
+      if (xid != 0 && e.connection_lost()) {
+        lost = true;
+        return resolve_commit(xid);
+      }
+      return settle(e);
+    }
+    commit_seconds_.observe(seconds_since(started));
+    group_size_.observe(1);
+    return Outcome::kCommitted;
+  }();
+  if (lost) slot.drop();
+  return outcome;
+}
+
+PostgresStore::Outcome PostgresStore::resolve_commit(std::int64_t xid) const {
+  // The COMMIT went out but its answer was lost with the connection. The server finishes (or
+  // abandons) the commit on its own; a fresh connection asks which, for up to about a second
+  // while the old session is still "in progress". Unknown is answered as failed (503).
+  for (int i = 0; i < 20; ++i) {
+    try {
+      auto conn = connect();
+      pg::Result r = conn->query("SELECT txid_status($1)", pg::Params().int64(xid));
+      const std::string status = r.is_null(0, 0) ? "" : r.text(0, 0);
+      if (status == "committed") return Outcome::kCommitted;
+      if (status != "in progress") return Outcome::kFailed;
+    } catch (const pg::PgError&) {
+      return Outcome::kFailed;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return Outcome::kFailed;
+}
+
+void PostgresStore::run_read(Slot& slot, PendingRead& r) {
+  Outcome outcome = attempt_read(slot, r.job);
+  if (outcome == Outcome::kNotStarted) outcome = attempt_read(slot, r.job);  // once, on a fresh connection
+  if (outcome != Outcome::kCommitted) r.failed();
+}
+
+PostgresStore::Outcome PostgresStore::attempt_read(Slot& slot, const ReadJob& job) {
+  bool lost = false;
+  Outcome outcome = [&] {
+    pg::Connection* conn = nullptr;
+    std::optional<pg::Transaction> transaction;
+    try {
+      conn = &slot.get();
+      transaction.emplace(*conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    } catch (const pg::PgError& e) {
+      lost = e.connection_lost();
+      return Outcome::kNotStarted;
+    }
+    pg::PgTx tx(*conn, false);
+    try {
+      job(tx);
+    } catch (const std::exception&) {
+      lost = tx.failure() && tx.failure()->connection_lost();
+      return Outcome::kFailed;
+    }
+    try {
+      transaction->commit();
+    } catch (const pg::PgError& e) {
+      lost = e.connection_lost();  // the job has run and answered; only the connection matters now
+    }
+    return Outcome::kCommitted;
+  }();
+  if (lost) slot.drop();
+  return outcome;
+}
+
+}  // namespace lockstep

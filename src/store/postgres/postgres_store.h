@@ -1,0 +1,100 @@
+// The distributed store: PostgreSQL, shared by any number of lockstepd nodes.
+//
+// Threads: two pools, each thread owning one connection. Writer threads (as many as readers, at
+// least 2) run each write job in its own READ COMMITTED transaction; reader threads
+// (StoreOptions::readers) run each read job in a READ ONLY REPEATABLE READ transaction, one
+// snapshot for the whole job. Jobs never run on the caller's thread; their callbacks run on the
+// store thread that ran them. There is no group commit: PostgreSQL commits each transaction, and
+// concurrent commits share WAL flushes on the server.
+//
+// Failures: a write that meets a serialization failure or a deadlock (SQLSTATE 40001, 40P01), or
+// loses a race to insert the same key (23505), is run again from the start, up to kMaxAttempts
+// times. A lost connection is dropped and a new one opened for the next job; a job that met it is
+// answered done(false) / failed() (503 upstream), unless it had not started yet (its BEGIN
+// failed), in which case it runs once more on the fresh connection. When the connection is lost
+// during COMMIT, the outcome is asked of the server on a fresh connection (txid_status), so that
+// a write that did commit is not answered as failed.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "store/store.h"
+
+namespace lockstep {
+
+namespace pg {
+class Connection;
+}
+
+class PostgresStore final : public Store {
+ public:
+  // How many times a write job runs before it is answered as failed.
+  static constexpr int kMaxAttempts = 10;
+
+  // Connects, creates or migrates the schema, opens every pool connection and starts the
+  // threads. Throws StoreError with a one-line reason (unreachable server, newer schema...).
+  explicit PostgresStore(const StoreOptions& options);
+  ~PostgresStore() override;
+
+  void write(WriteJob job, WriteDone done) override;
+  void read(ReadJob job, std::function<void()> failed) override;
+  std::size_t pending_writes() const override { return pending_writes_.load(); }
+  // Runs a trivial query on a reader connection; waits at most 5 s. Must not be called from a
+  // store thread.
+  bool healthy() override;
+  void stop() override;
+  const Histogram& commit_seconds() const override { return commit_seconds_; }
+  const Histogram& group_size() const override { return group_size_; }
+  // Starts a thread that LISTENs on lockstep_commit and calls `wake` for every notification from
+  // any node, and at least once a second (a bounded fallback if a notification was missed).
+  void on_remote_commit(std::function<void()> wake) override;
+  // Not offered: PostgreSQL is backed up with its own tools (pg_dump, base backups).
+  Status backup_to(const std::string& path) override;
+
+ private:
+  struct PendingWrite {
+    WriteJob job;
+    WriteDone done;
+  };
+  struct PendingRead {
+    ReadJob job;
+    std::function<void()> failed;
+  };
+  // A pool thread's connection: opened again on demand after it was lost.
+  class Slot;
+  enum class Outcome { kCommitted, kUndone, kRetry, kFailed, kNotStarted };
+
+  std::unique_ptr<pg::Connection> connect() const;
+  void writer_loop(std::unique_ptr<pg::Connection> conn);
+  void listen_loop(const std::function<void()>& wake);
+  void reader_loop(std::unique_ptr<pg::Connection> conn);
+  void run_write(Slot& slot, PendingWrite& w);
+  Outcome attempt_write(Slot& slot, const WriteJob& job);
+  void run_read(Slot& slot, PendingRead& r);
+  Outcome attempt_read(Slot& slot, const ReadJob& job);
+  Outcome resolve_commit(std::int64_t xid) const;
+
+  StoreOptions options_;
+  std::atomic<std::size_t> pending_writes_{0};
+  Histogram commit_seconds_{Histogram::latency_bounds()};
+  Histogram group_size_{{1, 2, 4, 8, 16, 32, 64, 128, 256, 512}};
+
+  std::mutex mu_;
+  std::condition_variable write_cv_;
+  std::condition_variable read_cv_;
+  std::deque<PendingWrite> writes_;  // guarded by mu_
+  std::deque<PendingRead> reads_;    // guarded by mu_
+  bool stopping_ = false;            // guarded by mu_
+
+  std::vector<std::thread> writers_;
+  std::vector<std::thread> readers_;
+  std::thread listener_;
+};
+
+}  // namespace lockstep

@@ -1,0 +1,242 @@
+// What only the PostgreSQL store has: several stores (nodes) on one database, start-up on an
+// unreachable or newer database, lost connections, deadlocks, and the commit notification.
+#include <libpq-fe.h>
+#include <poll.h>
+
+#include <atomic>
+#include <chrono>
+#include <latch>
+#include <thread>
+
+#include "store_fixture.h"
+
+namespace lockstep::testing {
+namespace {
+
+class PostgresStore : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    LOCKSTEP_REQUIRE_POSTGRES();
+    url_ = PgServer::shared().create_database();
+    database_ = url_.substr(url_.rfind('/') + 1);
+  }
+  static std::unique_ptr<Store> open(const std::string& url) { return open_store(StoreOptions{url, 2, 512}); }
+  void admin(const std::string& sql) { PgServer::shared().exec(database_, sql); }
+  // Ends every connection lockstepd has open to this test's database.
+  void terminate_store_connections() {
+    admin("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'lockstepd' "
+          "AND datname = current_database()");
+  }
+
+  // A readiness probe: true once a session of this database waits for a lock (at most 10 s).
+  bool wait_for_a_lock_waiter() {
+    PGconn* conn = PQconnectdb(url_.c_str());
+    bool seen = false;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!seen && PQstatus(conn) == CONNECTION_OK && std::chrono::steady_clock::now() < deadline) {
+      PGresult* r = PQexec(conn, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                 "AND wait_event_type = 'Lock'");
+      seen = PQresultStatus(r) == PGRES_TUPLES_OK && std::string(PQgetvalue(r, 0, 0)) != "0";
+      PQclear(r);
+      if (!seen) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    PQfinish(conn);
+    return seen;
+  }
+
+  std::string url_;
+  std::string database_;
+};
+
+TEST_F(PostgresStore, stores_opened_at_once_on_an_empty_database_all_start_on_one_schema) {
+  constexpr int kNodes = 4;
+  std::vector<std::unique_ptr<Store>> stores(kNodes);
+  std::vector<std::string> errors(kNodes);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kNodes; ++i) {
+    threads.emplace_back([&, i] {
+      try {
+        stores[i] = open(url_);
+      } catch (const std::exception& e) {
+        errors[i] = e.what();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < kNodes; ++i) ASSERT_TRUE(stores[i]) << errors[i];
+  // One store's write is every store's: they share the revision counter.
+  for (auto& s : stores) {
+    ASSERT_TRUE(s->write_sync([](Tx& tx) {
+      tx.next_revision();
+      return true;
+    }));
+  }
+  std::int64_t latest = 0;
+  ASSERT_TRUE(stores[0]->write_sync([&](Tx& tx) {
+    latest = tx.latest_revision();
+    return true;
+  }));
+  EXPECT_EQ(latest, kNodes);
+}
+
+TEST_F(PostgresStore, the_first_user_is_created_once_when_nodes_start_together) {
+  auto a = open(url_);
+  auto b = open(url_);
+  std::latch a_counted(1), b_waits(1);
+  std::atomic<int> created{0};
+  auto bootstrap = [&](const char* hash) {
+    return [&, hash](Tx& tx) {
+      if (tx.count_users() == 0) {
+        tx.put_user({"admin", Role::kAdmin, hash, 1});
+        ++created;
+      }
+      return true;
+    };
+  };
+  // a counts and holds its transaction open until b is seen waiting for it; b then sees a's user.
+  std::thread first([&] {
+    a->write_sync([&](Tx& tx) {
+      bool kept = bootstrap("first")(tx);
+      a_counted.count_down();
+      b_waits.wait();
+      return kept;
+    });
+  });
+  a_counted.wait();
+  std::thread second([&] { b->write_sync(bootstrap("second")); });
+  EXPECT_TRUE(wait_for_a_lock_waiter());
+  b_waits.count_down();
+  first.join();
+  second.join();
+  EXPECT_EQ(created.load(), 1);
+  b->write_sync([](Tx& tx) {
+    EXPECT_TRUE(tx.find_user_by_token_hash("first"));
+    return false;
+  });
+}
+
+TEST_F(PostgresStore, a_database_of_a_newer_schema_is_refused_with_the_reason) {
+  open(url_)->stop();
+  admin("UPDATE meta SET value = 99 WHERE key = 'schema_version'");
+  try {
+    open(url_);
+    FAIL() << "a newer schema was accepted";
+  } catch (const StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("newer"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(PostgresStore, an_unreachable_server_fails_start_up_with_the_reason) {
+  try {
+    open("postgresql://lockstep@127.0.0.1:1/nothing");
+    FAIL() << "opened a store on a closed port";
+  } catch (const StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot connect"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(PostgresStore, idle_connections_lost_to_a_server_restart_are_replaced_without_failing_a_job) {
+  auto store = open(url_);
+  terminate_store_connections();
+  EXPECT_TRUE(store->write_sync([](Tx& tx) {
+    tx.insert_task(make_task("after"));
+    return true;
+  }));
+  std::promise<bool> read_ok;
+  store->read([&](Tx& tx) { read_ok.set_value(tx.get_task("after").has_value()); },
+              [&] { read_ok.set_value(false); });
+  EXPECT_TRUE(read_ok.get_future().get());
+  EXPECT_TRUE(store->healthy());
+}
+
+TEST_F(PostgresStore, a_job_whose_connection_breaks_fails_and_writes_nothing_then_the_store_recovers) {
+  auto store = open(url_);
+  std::promise<bool> done;
+  store->write(
+      [&](Tx& tx) {
+        tx.insert_task(make_task("half"));
+        terminate_store_connections();
+        tx.insert_task(make_task("other_half"));
+        return true;
+      },
+      [&](bool committed) { done.set_value(committed); });
+  EXPECT_FALSE(done.get_future().get());
+  std::int64_t found = -1;
+  for (int i = 0; i < 3; ++i) {  // several writers may have lost their connection: each recovers
+    ASSERT_TRUE(store->write_sync([&](Tx& tx) {
+      found = static_cast<std::int64_t>(tx.list_tasks({}).size());
+      return true;
+    }));
+  }
+  EXPECT_EQ(found, 0);
+}
+
+TEST_F(PostgresStore, jobs_that_deadlock_are_run_again_and_both_commit) {
+  auto store = open(url_);
+  ASSERT_TRUE(store->write_sync([](Tx& tx) {
+    tx.insert_task(make_task("x"));
+    tx.insert_task(make_task("y"));
+    return true;
+  }));
+  std::latch both_hold_one(2);
+  std::atomic<int> runs{0};
+  auto job = [&](const char* first, const char* second) {
+    return [&, first, second](Tx& tx) {
+      ++runs;
+      Task a = *tx.get_task(first);
+      if (runs.load() <= 2) both_hold_one.arrive_and_wait();  // only the first runs meet
+      Task b = *tx.get_task(second);
+      a.fields.warning_offset += 1;
+      b.fields.warning_offset += 1;
+      tx.update_task(a);
+      tx.update_task(b);
+      return true;
+    };
+  };
+  std::promise<bool> one, two;
+  store->write(job("x", "y"), [&](bool c) { one.set_value(c); });
+  store->write(job("y", "x"), [&](bool c) { two.set_value(c); });
+  EXPECT_TRUE(one.get_future().get());
+  EXPECT_TRUE(two.get_future().get());
+  EXPECT_GE(runs.load(), 3);  // one of them was chosen as the deadlock victim and ran again
+  ASSERT_TRUE(store->write_sync([](Tx& tx) {
+    EXPECT_EQ(tx.get_task("x")->fields.warning_offset, 32);
+    EXPECT_EQ(tx.get_task("y")->fields.warning_offset, 32);
+    return true;
+  }));
+}
+
+TEST_F(PostgresStore, a_commit_that_wrote_notifies_lockstep_commit_with_its_revision) {
+  auto store = open(url_);
+  PGconn* listener = PQconnectdb(url_.c_str());
+  ASSERT_EQ(PQstatus(listener), CONNECTION_OK);
+  PQclear(PQexec(listener, "LISTEN lockstep_commit"));
+  auto commit_one = [](Tx& tx) { return tx.next_revision() > 0; };
+  ASSERT_TRUE(store->write_sync(commit_one));
+  ASSERT_FALSE(store->write_sync([](Tx& tx) {  // undone: PostgreSQL drops its notification
+    tx.next_revision();
+    return false;
+  }));
+  ASSERT_TRUE(store->write_sync(commit_one));
+  std::vector<std::string> payloads;
+  pollfd fd{PQsocket(listener), POLLIN, 0};
+  while (payloads.size() < 2 && poll(&fd, 1, 5000) > 0) {
+    PQconsumeInput(listener);
+    while (PGnotify* n = PQnotifies(listener)) {
+      payloads.emplace_back(n->extra);
+      PQfreemem(n);
+    }
+  }
+  PQfinish(listener);
+  EXPECT_EQ(payloads, (std::vector<std::string>{"1", "2"}));
+}
+
+TEST_F(PostgresStore, backup_says_to_use_pg_dump) {
+  auto store = open(url_);
+  auto result = store->backup_to("/tmp/never-written.db");
+  ASSERT_FALSE(result);
+  EXPECT_NE(result.error().detail.find("pg_dump"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace lockstep::testing

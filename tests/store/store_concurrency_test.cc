@@ -1,0 +1,208 @@
+// What every store promises when transactions run at once: real threads submitting jobs together
+// (started by a barrier), on SQLite and on PostgreSQL alike.
+#include <algorithm>
+#include <atomic>
+#include <barrier>
+#include <latch>
+#include <mutex>
+#include <thread>
+
+#include "store_fixture.h"
+
+namespace lockstep::testing {
+namespace {
+
+using StoreConcurrency = StoreTest;
+
+// Runs `body(i)` on `n` threads released together.
+void run_together(int n, const std::function<void(int)>& body) {
+  std::barrier start(n);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < n; ++i) {
+    threads.emplace_back([&, i] {
+      start.arrive_and_wait();
+      body(i);
+    });
+  }
+  for (auto& t : threads) t.join();
+}
+
+// The check-and-write of a precondition: keeps the write only if the task is still at `expected`.
+bool conditional_update(Tx& tx, const std::string& id, std::int64_t expected, std::int64_t* seen) {
+  auto t = tx.get_task(id);
+  if (!t) return false;
+  *seen = t->version;
+  if (t->version != expected) return false;
+  t->version += 1;
+  t->revision = tx.next_revision();
+  t->fields.warning_offset += 1;
+  tx.update_task(*t);
+  return true;
+}
+
+TEST_P(StoreConcurrency, of_racing_writers_holding_one_version_exactly_one_wins_and_the_rest_see_it) {
+  ASSERT_TRUE(write([](Tx& tx) {
+    tx.insert_task(make_task("t"));
+    return true;
+  }));
+  constexpr int kRounds = 10, kWriters = 6;
+  for (int round = 0; round < kRounds; ++round) {
+    std::atomic<int> won{0}, lost_to_winner{0};
+    run_together(kWriters, [&](int) {
+      std::int64_t seen = 0;
+      if (write([&](Tx& tx) { return conditional_update(tx, "t", 1 + round, &seen); })) {
+        ++won;
+      } else if (seen == 2 + round) {
+        ++lost_to_winner;  // it read the winner's committed version, not the old one
+      }
+    });
+    EXPECT_EQ(won.load(), 1) << "round " << round;
+    EXPECT_EQ(lost_to_winner.load(), kWriters - 1) << "round " << round;
+  }
+  read([&](Tx& tx) {
+    EXPECT_EQ(tx.get_task("t")->version, 1 + kRounds);
+    EXPECT_EQ(tx.get_task("t")->fields.warning_offset, 30 + kRounds);
+  });
+}
+
+TEST_P(StoreConcurrency, read_modify_write_jobs_lose_no_increment) {
+  ASSERT_TRUE(write([](Tx& tx) {
+    tx.insert_task(make_task("counter"));
+    tx.insert_product(make_product("p", 0));
+    return true;
+  }));
+  constexpr int kThreads = 4, kEach = 25;
+  run_together(kThreads, [&](int) {
+    for (int i = 0; i < kEach; ++i) {
+      ASSERT_TRUE(write([](Tx& tx) {
+        Task t = *tx.get_task("counter");
+        t.fields.warning_offset += 1;
+        t.version += 1;
+        tx.update_task(t);
+        Product p = *tx.get_product("p");
+        p.stock += 1;
+        tx.update_product(p);
+        return true;
+      }));
+    }
+  });
+  read([&](Tx& tx) {
+    EXPECT_EQ(tx.get_task("counter")->fields.warning_offset, 30 + kThreads * kEach);
+    EXPECT_EQ(tx.get_product("p")->stock, kThreads * kEach);
+  });
+}
+
+TEST_P(StoreConcurrency, concurrent_purchases_never_take_stock_below_zero) {
+  constexpr int kStock = 30, kBuyers = 6, kTriesEach = 10;
+  ASSERT_TRUE(write([](Tx& tx) {
+    tx.insert_product(make_product("p", kStock));
+    return true;
+  }));
+  std::atomic<int> bought{0};
+  run_together(kBuyers, [&](int) {
+    for (int i = 0; i < kTriesEach; ++i) {
+      bool got = false;
+      write([&](Tx& tx) {
+        auto after = tx.take_stock("p", 1, tx.next_revision(), 1);
+        got = after.has_value();
+        return got;
+      });
+      if (got) ++bought;
+    }
+  });
+  EXPECT_EQ(bought.load(), kStock);
+  read([](Tx& tx) {
+    EXPECT_EQ(tx.get_product("p")->stock, 0);
+    EXPECT_EQ(tx.get_product("p")->version, 1 + kStock);
+  });
+}
+
+// A follower reading the feed while writers commit sees every revision exactly once, in order:
+// no batch it reads ever skips a revision that commits later.
+TEST_P(StoreConcurrency, a_follower_of_the_changes_never_skips_a_revision_while_writers_commit) {
+  constexpr int kWriters = 4, kEach = 30;
+  std::atomic<bool> writing{true};
+  std::vector<std::int64_t> followed;
+  std::thread follower([&] {
+    std::int64_t since = 0;
+    for (;;) {
+      const bool last_pass = !writing.load();  // every write has committed: this pass sees them all
+      std::size_t got = 0;
+      read([&](Tx& tx) {
+        for (const auto& c : tx.list_changes(since, 7)) {
+          followed.push_back(c.revision);
+          since = c.revision;
+          ++got;
+        }
+      });
+      if (last_pass && got == 0) break;
+    }
+  });
+  run_together(kWriters, [&](int w) {
+    for (int i = 0; i < kEach; ++i) {
+      ASSERT_TRUE(write([&](Tx& tx) {
+        record_change(tx, "task-" + std::to_string(w), i + 1);
+        return true;
+      }));
+    }
+  });
+  writing = false;
+  follower.join();
+  ASSERT_EQ(followed.size(), static_cast<std::size_t>(kWriters * kEach));
+  for (std::size_t i = 0; i < followed.size(); ++i) ASSERT_EQ(followed[i], static_cast<std::int64_t>(i + 1));
+}
+
+TEST_P(StoreConcurrency, a_read_job_sees_one_snapshot_while_a_write_commits) {
+  ASSERT_TRUE(write([](Tx& tx) {
+    tx.insert_task(make_task("t"));
+    record_change(tx, "t", 1, ChangeType::kCreated);
+    return true;
+  }));
+  std::latch read_started(1), write_done(1);
+  std::thread reader([&] {
+    read([&](Tx& tx) {
+      const std::int64_t before = tx.latest_revision();
+      const std::size_t tasks_before = tx.list_tasks({}).size();
+      read_started.count_down();
+      write_done.wait();
+      EXPECT_EQ(tx.latest_revision(), before);
+      EXPECT_EQ(tx.list_tasks({}).size(), tasks_before);
+      EXPECT_EQ(tx.list_changes(0, 10).size(), 1u);
+    });
+  });
+  read_started.wait();
+  EXPECT_TRUE(write([](Tx& tx) {
+    tx.insert_task(make_task("u"));
+    record_change(tx, "u", 1, ChangeType::kCreated);
+    return true;
+  }));
+  write_done.count_down();
+  reader.join();
+  read([](Tx& tx) { EXPECT_EQ(tx.latest_revision(), 2); });  // a later read sees it
+}
+
+TEST_P(StoreConcurrency, fencing_tokens_from_concurrent_grants_are_all_different) {
+  constexpr int kThreads = 4, kEach = 20;
+  std::mutex mu;
+  std::vector<std::int64_t> tokens;
+  run_together(kThreads, [&](int) {
+    for (int i = 0; i < kEach; ++i) {
+      std::int64_t token = 0;
+      ASSERT_TRUE(write([&](Tx& tx) {
+        token = tx.next_lock_token();
+        return true;
+      }));
+      std::lock_guard lock(mu);
+      tokens.push_back(token);
+    }
+  });
+  std::sort(tokens.begin(), tokens.end());
+  EXPECT_EQ(std::adjacent_find(tokens.begin(), tokens.end()), tokens.end());
+  EXPECT_EQ(tokens.size(), static_cast<std::size_t>(kThreads * kEach));
+}
+
+INSTANTIATE_TEST_SUITE_P(Stores, StoreConcurrency, ::testing::Values(Backend::kSqlite, Backend::kPostgres),
+                         backend_test_name);
+
+}  // namespace
+}  // namespace lockstep::testing
