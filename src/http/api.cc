@@ -5,6 +5,7 @@
 #include "http/change_stream.h"
 #include "http/idempotency.h"
 #include "http/openapi.h"
+#include "http/request_log.h"
 #include "http/problem.h"
 #include "http/responses.h"
 #include "service/user_service.h"
@@ -226,6 +227,7 @@ std::string Api::metrics_text(Tx& tx) const {
   g.lock_waiters = lock_queue_.waiting();
   g.locks_held = tx.count_live_locks(clock_.now());
   g.event_streams = ChangeStream::open_streams();
+  g.dropped_log_lines = dropped_log_lines();
   return metrics_.render(g, store_.commit_seconds(), store_.group_size());
 }
 

@@ -90,6 +90,8 @@ std::string Metrics::render(const Gauges& g, const Histogram& commit_seconds, co
   counter("lockstep_rate_limited_total", "Requests refused with 429.", rate_limited_);
   counter("lockstep_shed_total", "Requests refused with 503 (overload or store unavailable).", shed_);
   counter("lockstep_merges_total", "Stale writes merged on the server (Preference-Applied).", merges_);
+  counter("lockstep_log_lines_dropped_total", "Request log lines dropped because stderr could not keep up.",
+          g.dropped_log_lines);
   auto gauge = [&](const char* name, const char* help, double v) {
     header(out, name, "gauge", help);
     out += std::string(name) + " " + num(v) + "\n";

@@ -22,6 +22,7 @@ struct Gauges {
   std::int64_t locks_held = 0;
   std::int64_t event_streams = 0;
   std::int64_t connections = 0;
+  std::size_t dropped_log_lines = 0;
 };
 
 class Metrics {

@@ -28,13 +28,22 @@ void init_logging() {
   spdlog::init_thread_pool(8192, 1);
   auto sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
   auto l = std::make_shared<spdlog::async_logger>("lockstep", sink, spdlog::thread_pool(),
-                                                  spdlog::async_overflow_policy::block);
+                                                  // A stalled stderr (a full pipe, a stuck log
+                                                  // collector) must never stall the I/O threads:
+                                                  // past the queue, the oldest lines are dropped
+                                                  // and counted (lockstep_log_lines_dropped_total).
+                                                  spdlog::async_overflow_policy::overrun_oldest);
   l->set_pattern("%v");
   spdlog::register_logger(l);
   spdlog::flush_every(std::chrono::seconds(1));
 }
 
 void shutdown_logging() { spdlog::shutdown(); }
+
+std::size_t dropped_log_lines() {
+  auto pool = spdlog::thread_pool();
+  return pool ? pool->overrun_counter() : 0;
+}
 
 void log_event(std::string_view level, std::string_view msg, std::string_view extra_json) {
   json::object o{{"time", format_rfc3339(SystemClock::instance().now())}, {"level", level}, {"msg", msg}};

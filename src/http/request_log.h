@@ -12,6 +12,9 @@ namespace lockstep::http {
 // Sets up logging to standard error. Call once at start-up, before serving.
 void init_logging();
 
+// Log lines dropped because standard error could not keep up.
+std::size_t dropped_log_lines();
+
 // Flushes and stops the logger. Call once, at exit.
 void shutdown_logging();
 

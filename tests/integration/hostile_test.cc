@@ -130,6 +130,17 @@ TEST_F(Hostile, slow_loris_half_open_and_non_reading_clients_do_not_starve_a_nor
   RecordProperty("rss_kib", static_cast<int>(rss));
 }
 
+TEST_F(Hostile, a_stderr_nobody_reads_does_not_stall_the_server) {
+  server_->stop_reading_log();
+  // Far more log lines than the pipe and the logger's queue hold.
+  HttpConnection conn("127.0.0.1", server_->port());
+  for (int i = 0; i < 12000; ++i) ASSERT_EQ(conn.request("GET", "/healthz").status, 200) << i;
+  auto m = alice().get("/metrics");
+  auto pos = m.raw.body.find("\nlockstep_log_lines_dropped_total ");
+  ASSERT_NE(pos, std::string::npos);
+  EXPECT_GT(std::stol(m.raw.body.substr(pos + 34)), 0);
+}
+
 TEST_F(Hostile, invalid_percent_escapes_in_the_path_are_400) {
   auto c = alice();
   EXPECT_EQ(c.get("/v1/tasks/%zz").status, 400);

@@ -109,6 +109,10 @@ ServerProcess::ServerProcess(std::string db, std::vector<std::string> extra_args
     std::string pending;
     char buf[4096];
     for (;;) {
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [&] { return !paused_ || pid_ <= 0; });
+      }
       ssize_t n = ::read(stderr_fd_, buf, sizeof buf);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) break;
@@ -147,6 +151,11 @@ ServerProcess::~ServerProcess() {
   if (pid_ > 0) terminate();
   if (reader_.joinable()) reader_.join();
   if (stderr_fd_ >= 0) close(stderr_fd_);
+}
+
+void ServerProcess::stop_reading_log() {
+  std::lock_guard lock(mu_);
+  paused_ = true;
 }
 
 std::string ServerProcess::bootstrap_token() const {
@@ -192,6 +201,11 @@ int ServerProcess::wait_exit(std::chrono::milliseconds timeout) {
 void ServerProcess::kill9() {
   if (pid_ <= 0) return;
   ::kill(pid_, SIGKILL);
+  {
+    std::lock_guard lock(mu_);
+    paused_ = false;
+    cv_.notify_all();
+  }
   int status = 0;
   waitpid(pid_, &status, 0);
   pid_ = -1;
@@ -200,6 +214,11 @@ void ServerProcess::kill9() {
 int ServerProcess::terminate() {
   if (pid_ <= 0) return -1;
   ::kill(pid_, SIGTERM);
+  {
+    std::lock_guard lock(mu_);
+    paused_ = false;
+    cv_.notify_all();
+  }
   return wait_exit(std::chrono::seconds(15));
 }
 

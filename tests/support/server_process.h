@@ -60,6 +60,9 @@ class ServerProcess {
   // Sends SIGTERM; returns the exit status (or -1 if it had to be killed).
   int terminate();
 
+  // Stops draining the server's stderr, as a stuck log collector would: the pipe fills up.
+  void stop_reading_log();
+
   // Everything the server wrote to stderr so far.
   std::vector<std::string> log_lines() const;
   // Waits until a stderr line satisfies `pred`; false on timeout.
@@ -77,6 +80,7 @@ class ServerProcess {
   mutable std::condition_variable cv_;
   std::vector<std::string> lines_;  // guarded by mu_
   bool eof_ = false;                // guarded by mu_
+  bool paused_ = false;             // guarded by mu_
 };
 
 }  // namespace lockstep::testing
