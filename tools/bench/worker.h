@@ -1,0 +1,46 @@
+// A worker is one thread's share of the run: an io_context with concurrency hint 1 (no locking
+// inside Asio), the connections assigned to it, and the Stats and OccLedger only it writes.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "connection.h"
+#include "stats.h"
+#include "workloads.h"
+
+namespace lockstep::bench {
+
+class Worker {
+ public:
+  Worker(const RunPlan& plan, LiveCounters& live, int index);
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  // Starts `count` connections, each running operations back to back until the plan's deadline.
+  void start_connections(int count);
+  // Prints a progress line to stderr every second until the deadline.
+  void start_progress();
+  // Runs until every connection has finished its last operation. Call from one thread only.
+  void run();
+
+  const Stats& stats() const { return stats_; }
+  const OccLedger& ledger() const { return ledger_; }
+
+ private:
+  asio::awaitable<void> drive(Connection& conn);
+  asio::awaitable<void> report_progress();
+
+  const RunPlan& plan_;
+  LiveCounters& live_;
+  asio::io_context io_{1};
+  Stats stats_;
+  OccLedger ledger_;
+  OpContext context_;
+  std::vector<std::unique_ptr<Connection>> connections_;
+};
+
+}  // namespace lockstep::bench
