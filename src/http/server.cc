@@ -64,13 +64,11 @@ class Session : public std::enable_shared_from_this<Session> {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
   }
 
-  // Answers 503 at once and closes: the connection limit is reached.
-  void reject_overloaded() {
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
-      Response r = problem(Error(Code::kOverloaded, "Too many connections; try again shortly."));
-      r.close = true;
-      self->send(std::move(r), "-", "GET", std::chrono::steady_clock::now());
-    });
+  // Past the connection limit: reads one request with a short timeout, answers /healthz as usual
+  // (it is never shed) and anything else 503, then closes.
+  void start_over_limit() {
+    over_limit_ = true;
+    start();
   }
 
  private:
@@ -102,12 +100,14 @@ class Session : public std::enable_shared_from_this<Session> {
       Response r = problem(e);
       r.close = true;
       drain_after_send_ = true;
-      return send(std::move(r), "-", "-", started);
+      return send(std::move(r), make_ulid(SystemClock::instance().now()), "-", started);
     }
-    if (tracker_.draining) {
-      Response r = problem(Error(Code::kOverloaded, "The server is shutting down."));
+    if (tracker_.draining || (over_limit_ && parser_->get().target() != "/healthz")) {
+      Response r = problem(Error(Code::kOverloaded, tracker_.draining ? "The server is shutting down."
+                                                                       : "Too many connections; try again shortly."));
       r.close = true;
-      return send(std::move(r), "-", "-", started);
+      return send(std::move(r), make_ulid(SystemClock::instance().now()), std::string(parser_->get().method_string()),
+                  started);
     }
     auto msg = parser_->release();
     keep_alive_ = msg.keep_alive();
@@ -141,7 +141,7 @@ class Session : public std::enable_shared_from_this<Session> {
     for (auto& [k, v] : r.headers) res->insert(k, v);
     res->set("X-Request-Id", request_id);
     res->set(bhttp::field::date, format_http_date(SystemClock::instance().now()));
-    bool close = r.close || !keep_alive_ || tracker_.draining;
+    bool close = r.close || !keep_alive_ || tracker_.draining || over_limit_;
     res->keep_alive(!close);
     if (r.status == 204 || r.status == 304) {
       res->erase(bhttp::field::content_type);
@@ -249,6 +249,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<RequestParser> parser_;
   bool keep_alive_ = true;
   bool drain_after_send_ = false;
+  bool over_limit_ = false;  // accepted past --max-connections
   std::vector<char> drain_buffer_;
   std::shared_ptr<EventSource> events_;
   std::size_t drained_ = 0;
@@ -278,7 +279,7 @@ struct Server::Impl {
         socket.set_option(tcp::no_delay(true), ec);
         auto session = std::make_shared<Session>(std::move(socket), api, options, tracker);
         if (tracker.connections.load() > options.max_connections) {
-          session->reject_overloaded();
+          session->start_over_limit();
         } else {
           session->start();
         }

@@ -254,6 +254,20 @@ TEST_F(Batches, rate_limit_answers_429_with_retry_after_and_headers_then_lets_th
   EXPECT_EQ(c.get("/v1/tasks").status, 200);
 }
 
+TEST_F(Batches, past_the_connection_limit_new_connections_get_503_but_healthz_is_never_shed) {
+  start({"--max-connections", "2"});
+  auto a = alice();
+  auto b = bob();
+  ASSERT_EQ(a.get("/v1/tasks").status, 200);  // two connections held open
+  ASSERT_EQ(b.get("/v1/tasks").status, 200);
+  auto third = alice();
+  auto shed = third.get("/v1/tasks");
+  EXPECT_EQ(shed.status, 503);
+  EXPECT_EQ(shed.str("code"), "OVERLOADED");
+  EXPECT_NE(shed.header("X-Request-Id"), "-");
+  EXPECT_EQ(anonymous().get("/healthz").status, 200);
+}
+
 TEST_F(Batches, overload_sheds_writes_fast_with_503_and_loses_nothing_acknowledged) {
   start({"--max-pending-writes", "2", "--rate-limit", "0"});
   constexpr int kWriters = 24, kEach = 10;

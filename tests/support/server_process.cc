@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -96,6 +97,7 @@ ServerProcess::ServerProcess(std::string db, std::vector<std::string> extra_args
   auto argv = make_argv(args);
   pid_ = fork();
   if (pid_ == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);  // a test that dies takes its server with it
     dup2(err_pipe[1], 2);
     int devnull = open("/dev/null", O_RDWR);
     dup2(devnull, 0);
