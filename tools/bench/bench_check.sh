@@ -1,11 +1,34 @@
 #!/usr/bin/env bash
-# The bench's lost-update check as a test: a fresh lockstepd on a free port, an occ run against
-# it, exit status 0 only when every acknowledged increment is in the server's final state.
-# Usage: bench_check.sh LOCKSTEPD LOCKSTEP_BENCH
+# The bench's correctness checks as tests: a fresh lockstepd on a free port, one lockstep-bench
+# run against it, exit status 0 only when the run's checks pass (for occ: every acknowledged
+# increment is in the server's final state) with no unexpected status or error.
+#
+# Usage: bench_check.sh LOCKSTEPD LOCKSTEP_BENCH [--users N] [--server FLAG]... [--expect TEXT]...
+#                       [BENCH_ARG...]
+#   --users N      create N more principals and pass their tokens (--token) to the bench: the
+#                  lock workload needs one per connection
+#   --server FLAG  one more word for `lockstepd serve` (e.g. --server --max-pending-writes
+#                  --server 4)
+#   --expect TEXT  the run's --json report must contain TEXT (e.g. '"sold":10')
+# Without BENCH_ARGs it runs `--workload occ -c 16 -d 3 --hot 10`.
 set -euo pipefail
 
 lockstepd=$1
 bench=$2
+shift 2
+users=0
+extra_server_flags=()
+expects=()
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --users) users=$2; shift 2 ;;
+    --server) extra_server_flags+=("$2"); shift 2 ;;
+    --expect) expects+=("$2"); shift 2 ;;
+    *) break ;;
+  esac
+done
+bench_args=("$@")
+[[ ${#bench_args[@]} -gt 0 ]] || bench_args=(--workload occ -c 16 -d 3 --hot 10)
 dir=$(mktemp -d)
 server_pid=
 
@@ -21,9 +44,12 @@ trap cleanup EXIT
 trap 'exit 143' TERM INT
 
 token=$("$lockstepd" user add bench --db "$dir/b.db")
+tokens=()
+for i in $(seq 1 "$users"); do tokens+=("$("$lockstepd" user add "bench$i" --db "$dir/b.db")"); done
 server_flags=()
 # Benchmarks run without the per-principal rate limit (API.md §7), on servers that have one.
 if "$lockstepd" --help 2>/dev/null | grep -q -- '--rate-limit'; then server_flags+=(--rate-limit 0); fi
+server_flags+=("${extra_server_flags[@]}")
 "$lockstepd" serve --listen 127.0.0.1:0 --db "$dir/b.db" "${server_flags[@]}" 2>"$dir/server.log" &
 server_pid=$!
 
@@ -44,9 +70,12 @@ if command -v curl >/dev/null; then
   done
 fi
 
+token_flags=()
+if [[ ${#tokens[@]} -gt 0 ]]; then token_flags=(--token "$(IFS=,; echo "${tokens[*]}")"); fi
 status=0
-LOCKSTEP_TOKEN=$token "$bench" --url "http://127.0.0.1:$port" --workload occ -c 16 -d 3 --hot 10 \
-  || status=$?
+# The report goes to stderr (the test log); the JSON object to a file for --expect.
+LOCKSTEP_TOKEN=$token "$bench" --url "http://127.0.0.1:$port" "${token_flags[@]}" --json \
+  "${bench_args[@]}" >"$dir/report.json" || status=$?
 
 kill -TERM "$server_pid"
 server_rc=0
@@ -57,9 +86,16 @@ if [[ $status -ne 0 ]]; then
   tail -n 20 "$dir/server.log" >&2
   exit "$status"
 fi
+for text in "${expects[@]}"; do
+  if ! grep -qF -- "$text" "$dir/report.json"; then
+    echo "the report lacks $text:" >&2
+    cat "$dir/report.json" >&2
+    exit 1
+  fi
+done
 if [[ $server_rc -ne 0 ]]; then
   echo "lockstepd exited with $server_rc after SIGTERM" >&2
   tail -n 20 "$dir/server.log" >&2
   exit 1
 fi
-echo "bench_occ_check: PASS"
+echo "bench_check ${bench_args[*]}: PASS"

@@ -20,8 +20,14 @@ bool is_throttle(unsigned status) { return status == 429 || status == 503; }
 }  // namespace
 
 Connection::Connection(asio::any_io_executor executor, const ConnectionConfig& config,
-                       Stats& stats, LiveCounters& live)
-    : config_(config), stats_(stats), live_(live), stream_(executor), timer_(executor) {
+                       Stats& stats, LiveCounters& live, std::size_t index)
+    : config_(config),
+      authorization_(config.authorizations[index % config.authorizations.size()]),
+      index_(index),
+      stats_(stats),
+      live_(live),
+      stream_(executor),
+      timer_(executor) {
   request_.version(11);
   request_.set(http::field::host, config_.host_header);
   request_.set(http::field::user_agent, "lockstep-bench");
@@ -31,7 +37,9 @@ asio::awaitable<Outcome> Connection::call(const Call& call, Clock::time_point ha
   for (;;) {
     if (Clock::now() >= hard_deadline) co_return Outcome::failed(Failure::kDeadline, false);
     Outcome outcome = co_await exchange(call, hard_deadline);
-    if (!outcome.answered() || !is_throttle(outcome.status)) co_return outcome;
+    if (!outcome.answered() || !is_throttle(outcome.status) || !call.wait_throttled) {
+      co_return outcome;
+    }
     ++stats_.throttled;
     co_await pause(std::min<Clock::duration>(retry_after(), hard_deadline - Clock::now()));
   }
@@ -92,11 +100,13 @@ asio::awaitable<Outcome> Connection::exchange(const Call& call, Clock::time_poin
   live_.requests.fetch_add(1, std::memory_order_relaxed);
   const unsigned status = response_.result_int();
   ++stats_.statuses[status];
-  if (status >= 400 && status != 412 && !is_throttle(status)) {
+  if (!is_throttle(status) && !is_expected_status(config_.workload, status)) {
     live_.errors.fetch_add(1, std::memory_order_relaxed);
   }
   Outcome outcome;
   outcome.status = status;
+  outcome.elapsed = elapsed;
+  outcome.merged = response_["Preference-Applied"] == "conflict=merge";
   outcome.etag = std::string(response_[http::field::etag]);
   outcome.body = std::move(response_.body());
   if (!response_.keep_alive()) close();
@@ -113,7 +123,7 @@ void Connection::prepare(const Call& call) {
   request_.method(call.method);
   request_.target(call.target);
   if (call.authenticated) {
-    request_.set(http::field::authorization, config_.authorization);
+    request_.set(http::field::authorization, authorization_);
   } else {
     request_.erase(http::field::authorization);
   }
@@ -122,6 +132,15 @@ void Connection::prepare(const Call& call) {
   } else {
     request_.set(http::field::if_match, call.if_match);
   }
+  auto set_or_erase = [this](std::string_view name, std::string_view value) {
+    if (value.empty()) {
+      request_.erase(name);
+    } else {
+      request_.set(name, value);
+    }
+  };
+  set_or_erase("Prefer", call.prefer);
+  set_or_erase("Lock-Token", call.lock_token);
   if (call.body.empty()) {
     request_.erase(http::field::content_type);
   } else {

@@ -36,19 +36,33 @@ using Clock = std::chrono::steady_clock;
 struct Call {
   http::verb method = http::verb::get;
   std::string_view target;
-  std::string_view body;      // sent as application/json when not empty
-  std::string_view if_match;  // sent as If-Match when not empty
+  std::string_view body;        // sent as application/json when not empty
+  std::string_view if_match;    // sent as If-Match when not empty
+  std::string_view prefer;      // sent as Prefer when not empty
+  std::string_view lock_token;  // sent as Lock-Token when not empty
   bool authenticated = true;
+  bool wait_throttled = true;  // false: a 429/503 is returned like any answer, not waited out
 
-  static Call get(std::string_view target) { return Call{http::verb::get, target, {}, {}, true}; }
+  static Call make(http::verb method, std::string_view target, std::string_view body = {}) {
+    Call c;
+    c.method = method;
+    c.target = target;
+    c.body = body;
+    return c;
+  }
+  static Call get(std::string_view target) { return make(http::verb::get, target); }
   static Call post(std::string_view target, std::string_view body) {
-    return Call{http::verb::post, target, body, {}, true};
+    return make(http::verb::post, target, body);
   }
   static Call patch(std::string_view target, std::string_view body, std::string_view if_match) {
-    return Call{http::verb::patch, target, body, if_match, true};
+    Call c = make(http::verb::patch, target, body);
+    c.if_match = if_match;
+    return c;
   }
   static Call unauthenticated_get(std::string_view target) {
-    return Call{http::verb::get, target, {}, {}, false};
+    Call c = make(http::verb::get, target);
+    c.authenticated = false;
+    return c;
   }
 };
 
@@ -62,6 +76,8 @@ struct Outcome {
   Failure failure = Failure::kNone;
   bool maybe_delivered = false;  // on failure: the request may have reached the server
   unsigned status = 0;
+  bool merged = false;  // the answer carried Preference-Applied: conflict=merge
+  std::chrono::nanoseconds elapsed{};  // of the last exchange: first byte written to last read
   std::string etag;
   std::string body;
 
@@ -78,22 +94,25 @@ struct Outcome {
 struct ConnectionConfig {
   std::vector<tcp::endpoint> endpoints;
   std::string host_header;
-  std::string authorization;  // "Bearer <token>"
+  std::vector<std::string> authorizations;  // "Bearer <token>"; connection i uses [i % size]
   std::chrono::nanoseconds timeout{};
+  Workload workload = Workload::kRead;  // which statuses count as errors on the progress line
 };
 
 class Connection {
  public:
+  // `index` numbers the connection within its run: it picks the token (and so the principal).
   Connection(asio::any_io_executor executor, const ConnectionConfig& config, Stats& stats,
-             LiveCounters& live);
+             LiveCounters& live, std::size_t index = 0);
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  // Sends `call` and returns its final answer (never a 429/503: those are waited out and resent
-  // until hard_deadline). The Outcome's body and etag are moved out of the connection.
+  // Sends `call` and returns its final answer (never a 429/503 unless call.wait_throttled is
+  // false: those are waited out and resent until hard_deadline). The Outcome's body and etag are moved out of the connection.
   asio::awaitable<Outcome> call(const Call& call, Clock::time_point hard_deadline);
 
   void close();
+  std::size_t index() const { return index_; }
 
  private:
   asio::awaitable<bool> ensure_open(Clock::time_point hard_deadline);
@@ -106,6 +125,8 @@ class Connection {
   Clock::duration retry_after() const;
 
   const ConnectionConfig& config_;
+  const std::string& authorization_;
+  std::size_t index_;
   Stats& stats_;
   LiveCounters& live_;
   beast::tcp_stream stream_;

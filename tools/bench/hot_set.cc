@@ -12,12 +12,8 @@
 namespace lockstep::bench {
 namespace {
 
-// Setup and check are not measured, so they get a generous, fixed allowance.
-constexpr auto kPhaseLimit = std::chrono::seconds(120);
 constexpr int kAttempts = 3;
 constexpr std::size_t kMaxReported = 5;
-
-using IndexedStep = std::function<asio::awaitable<bool>(Connection&, std::size_t)>;
 
 asio::awaitable<void> drain_indices(Connection& conn, std::size_t& next, std::size_t count,
                                     const IndexedStep& step, bool& all_ok) {
@@ -28,8 +24,22 @@ asio::awaitable<void> drain_indices(Connection& conn, std::size_t& next, std::si
   conn.close();
 }
 
-// Runs step(conn, i) for every i in [0, count) over `width` connections on a private
-// single-threaded io_context; true when every step returned true.
+std::string check_task(std::size_t i, const TaskView& task, std::uint64_t acked,
+                       std::uint64_t in_doubt, bool offsets) {
+  const auto offset = static_cast<std::uint64_t>(task.warning_offset);
+  const auto changes = static_cast<std::uint64_t>(task.version - 1);
+  if ((!offsets || (offset >= acked && offset <= acked + in_doubt)) && changes >= acked &&
+      changes <= acked + in_doubt) {
+    return {};
+  }
+  return "task " + std::to_string(i) + " (" + task.task_id + "): warningOffset " +
+         std::to_string(offset) + ", version " + std::to_string(task.version) + ", but " +
+         std::to_string(acked) + (offsets ? " increments" : " writes") + " acknowledged" +
+         (in_doubt ? " (+" + std::to_string(in_doubt) + " in doubt)" : "");
+}
+
+}  // namespace
+
 bool for_each_index(const ConnectionConfig& config, std::size_t count, int width,
                     const IndexedStep& step) {
   asio::io_context io{1};
@@ -48,7 +58,6 @@ bool for_each_index(const ConnectionConfig& config, std::size_t count, int width
   return all_ok;
 }
 
-// One request, resent after a transport failure (a lost create only leaves an extra task).
 asio::awaitable<Outcome> call_with_retries(Connection& conn, const Call& call,
                                            Clock::time_point deadline) {
   Outcome outcome;
@@ -64,22 +73,6 @@ std::string describe(const Outcome& outcome) {
   if (outcome.failure == Failure::kDeadline) return "timed out";
   return "status " + std::to_string(outcome.status) + ": " + outcome.body.substr(0, 300);
 }
-
-std::string check_task(std::size_t i, const TaskView& task, std::uint64_t acked,
-                       std::uint64_t in_doubt) {
-  const auto offset = static_cast<std::uint64_t>(task.warning_offset);
-  const auto changes = static_cast<std::uint64_t>(task.version - 1);
-  if (offset >= acked && offset <= acked + in_doubt && changes >= acked &&
-      changes <= acked + in_doubt) {
-    return {};
-  }
-  return "task " + std::to_string(i) + " (" + task.task_id + "): warningOffset " +
-         std::to_string(offset) + ", version " + std::to_string(task.version) + ", but " +
-         std::to_string(acked) + " increments acknowledged" +
-         (in_doubt ? " (+" + std::to_string(in_doubt) + " in doubt)" : "");
-}
-
-}  // namespace
 
 std::optional<std::vector<std::string>> create_hot_set(const Options& options,
                                                        const ConnectionConfig& config,
@@ -104,8 +97,10 @@ std::optional<std::vector<std::string>> create_hot_set(const Options& options,
 }
 
 Verification verify_hot_set(const Options& options, const ConnectionConfig& config,
-                            const std::vector<std::string>& targets, const OccLedger& ledger) {
+                            const std::vector<std::string>& targets, const OccLedger& ledger,
+                            bool offsets, const TaskCheck& extra) {
   Verification v;
+  v.unit = offsets ? "increments" : "writes";
   v.tasks = targets.size();
   for (std::size_t i = 0; i < targets.size(); ++i) {
     v.acked += ledger.acked[i];
@@ -124,8 +119,9 @@ Verification verify_hot_set(const Options& options, const ConnectionConfig& conf
       report("task " + std::to_string(i) + " could not be read back: " + describe(outcome));
       co_return false;
     }
-    v.found += static_cast<std::uint64_t>(task->warning_offset);
-    std::string mismatch = check_task(i, *task, ledger.acked[i], ledger.in_doubt[i]);
+    v.found += static_cast<std::uint64_t>(offsets ? task->warning_offset : task->version - 1);
+    std::string mismatch = check_task(i, *task, ledger.acked[i], ledger.in_doubt[i], offsets);
+    if (mismatch.empty() && extra) mismatch = extra(i, outcome.body);
     if (!mismatch.empty()) report(std::move(mismatch));
     co_return mismatch.empty();
   };

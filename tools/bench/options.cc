@@ -23,12 +23,19 @@ std::string_view to_string(Workload w) {
     case Workload::kCreate: return "create";
     case Workload::kOcc: return "occ";
     case Workload::kHealthz: return "healthz";
+    case Workload::kOccMerge: return "occ-merge";
+    case Workload::kLock: return "lock";
+    case Workload::kPurchase: return "purchase";
+    case Workload::kBatch: return "batch";
+    case Workload::kMixed: return "mixed";
+    case Workload::kOverload: return "overload";
+    case Workload::kFollow: return "follow";
   }
   return "?";
 }
 
 std::optional<Workload> parse_workload(std::string_view name) {
-  for (Workload w : {Workload::kRead, Workload::kCreate, Workload::kOcc, Workload::kHealthz}) {
+  for (Workload w : kAllWorkloads) {
     if (name == to_string(w)) return w;
   }
   return std::nullopt;
@@ -51,6 +58,34 @@ std::optional<ServerAddress> parse_url(std::string_view url) {
   if (host.empty() || !is_port(a.port)) return std::nullopt;
   a.host = std::string(host);
   return a;
+}
+
+std::optional<Mix> parse_mix(std::string_view text) {
+  int parts[3] = {0, 0, 0};
+  for (int i = 0; i < 3; ++i) {
+    const auto slash = text.find('/');
+    if ((i < 2) != (slash != std::string_view::npos)) return std::nullopt;
+    const std::string_view part = text.substr(0, slash);
+    auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), parts[i]);
+    if (part.empty() || ec != std::errc{} || end != part.data() + part.size() || parts[i] < 0) {
+      return std::nullopt;
+    }
+    text = i < 2 ? text.substr(slash + 1) : std::string_view{};
+  }
+  if (parts[0] + parts[1] + parts[2] != 100) return std::nullopt;
+  return Mix{parts[0], parts[1], parts[2]};
+}
+
+std::vector<std::string> split_tokens(std::string_view text) {
+  std::vector<std::string> out;
+  while (!text.empty()) {
+    const auto comma = text.find(',');
+    const std::string_view item = text.substr(0, comma);
+    if (!item.empty()) out.emplace_back(item);
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return out;
 }
 
 std::chrono::nanoseconds Options::duration() const { return seconds_to_ns(duration_s); }

@@ -25,6 +25,32 @@ double conflict_rate(const Stats& st) {
   return st.writes ? static_cast<double>(st.conflicts) / static_cast<double>(st.writes) : 0.0;
 }
 
+// What `writes` and `conflicts` count for the workload (stats.h); nullptr where nothing contends.
+const char* conflict_label(Workload w) {
+  switch (w) {
+    case Workload::kOcc:
+    case Workload::kMixed:
+    case Workload::kFollow: return "PATCHes answered 412";
+    case Workload::kOccMerge: return "PATCHes answered 409 MERGE_CONFLICT";
+    case Workload::kLock: return "lock acquires answered 423";
+    case Workload::kPurchase: return "purchases answered 409 OUT_OF_STOCK";
+    case Workload::kBatch: return "batches answered 409 BATCH_ABORTED";
+    default: return nullptr;
+  }
+}
+
+// occ-merge: the share of applied writes the server merged onto a newer version.
+double merge_rate(const Stats& st) {
+  const std::uint64_t applied = st.writes - st.conflicts;
+  return applied ? static_cast<double>(st.merged) / static_cast<double>(applied) : 0.0;
+}
+
+// overload: the share of answered creates that were shed (503/429).
+double shed_rate(const Stats& st) {
+  const std::uint64_t answered = st.accepted_ns.count() + st.shed_ns.count();
+  return answered ? static_cast<double>(st.shed_ns.count()) / static_cast<double>(answered) : 0.0;
+}
+
 double cpu_percent(const Summary& s) {
   return s.elapsed_s > 0 ? 100.0 * (s.cpu.user_s + s.cpu.system_s) / s.elapsed_s : 0.0;
 }
@@ -64,9 +90,9 @@ std::string error_list(const Summary& s) {
 
 void print_verification(std::FILE* out, const Verification& v) {
   if (v.pass) {
-    std::fprintf(out, "  check      PASS: %llu tasks hold all %llu acknowledged increments",
+    std::fprintf(out, "  check      PASS: %llu tasks hold all %llu acknowledged %s",
                  static_cast<unsigned long long>(v.tasks),
-                 static_cast<unsigned long long>(v.acked));
+                 static_cast<unsigned long long>(v.acked), v.unit);
     if (v.in_doubt) {
       std::fprintf(out, ", and %llu of the %llu whose answers were lost",
                    static_cast<unsigned long long>(v.found - v.acked),
@@ -96,6 +122,20 @@ json::object verification_json(const Verification& v) {
                       {"mismatched", v.mismatched}, {"firstMismatches", std::move(lines)}};
 }
 
+void print_check(std::FILE* out, const CheckResult& c) {
+  std::fprintf(out, "  check      %s %s: %s\n", c.pass ? "PASS" : "FAIL", c.name.c_str(),
+               c.summary.c_str());
+  for (const auto& line : c.first_failures) std::fprintf(out, "             %s\n", line.c_str());
+}
+
+json::object check_json(const CheckResult& c) {
+  json::array lines;
+  for (const auto& line : c.first_failures) lines.emplace_back(line);
+  return json::object{{"name", c.name},     {"pass", c.pass},
+                      {"summary", c.summary}, {"failed", c.failed},
+                      {"firstFailures", std::move(lines)}, {"details", c.details}};
+}
+
 json::object counts_json(const Summary& s, bool unexpected_only) {
   json::object o;
   for (const auto& [status, n] : s.stats.statuses) {
@@ -107,6 +147,14 @@ json::object counts_json(const Summary& s, bool unexpected_only) {
 }
 
 }  // namespace
+
+bool Summary::checks_pass() const {
+  if (verification && !verification->pass) return false;
+  for (const auto& c : checks) {
+    if (!c.pass) return false;
+  }
+  return true;
+}
 
 CpuTimes process_cpu() {
   rusage usage{};
@@ -136,19 +184,34 @@ void print_table(std::FILE* out, const Summary& s) {
                static_cast<unsigned long long>(st.ops));
   std::fprintf(out, "  requests   %12.1f /s   (%llu)\n", per_second(st.requests, s.elapsed_s),
                static_cast<unsigned long long>(st.requests));
-  if (o.workload == Workload::kOcc) {
-    std::fprintf(out, "  conflicts  %12.2f %%    (%llu of %llu writes answered 412)\n",
-                 100.0 * conflict_rate(st), static_cast<unsigned long long>(st.conflicts),
-                 static_cast<unsigned long long>(st.writes));
+  if (const char* label = conflict_label(o.workload)) {
+    std::fprintf(out, "  conflicts  %12.2f %%    (%llu of %llu %s)\n", 100.0 * conflict_rate(st),
+                 static_cast<unsigned long long>(st.conflicts),
+                 static_cast<unsigned long long>(st.writes), label);
+  }
+  if (o.workload == Workload::kOccMerge) {
+    std::fprintf(out, "  merged     %12.2f %%    (%llu of %llu applied PATCHes merged server-side)\n",
+                 100.0 * merge_rate(st), static_cast<unsigned long long>(st.merged),
+                 static_cast<unsigned long long>(st.writes - st.conflicts));
+  }
+  if (o.workload == Workload::kOverload) {
+    std::fprintf(out, "  shed       %12.2f %%    (%llu of %llu creates answered 503/429)\n",
+                 100.0 * shed_rate(st), static_cast<unsigned long long>(st.shed_ns.count()),
+                 static_cast<unsigned long long>(st.accepted_ns.count() + st.shed_ns.count()));
   }
   std::fprintf(out, "  latency ms       p50       p90       p99     p99.9       max      mean\n");
   print_latency_row(out, "request", st.request_ns);
   print_latency_row(out, "op", st.op_ns);
+  if (o.workload == Workload::kOverload) {
+    print_latency_row(out, "201", st.accepted_ns);
+    print_latency_row(out, "503", st.shed_ns);
+  }
   std::fprintf(out, "  statuses   %s\n", status_list(st).c_str());
   std::fprintf(out, "  errors     %s\n", error_list(s).c_str());
   std::fprintf(out, "  tool CPU   %.2f s user + %.2f s system = %.2f s, %.1f %% of one core\n",
                s.cpu.user_s, s.cpu.system_s, s.cpu.user_s + s.cpu.system_s, cpu_percent(s));
   if (s.verification) print_verification(out, *s.verification);
+  for (const auto& c : s.checks) print_check(out, c);
 }
 
 std::string to_json(const Summary& s) {
@@ -170,6 +233,8 @@ std::string to_json(const Summary& s) {
       {"conflictRate", conflict_rate(st)},
       {"latencyMs", json::object{{"request", latency_json(st.request_ns)},
                                  {"op", latency_json(st.op_ns)}}},
+      {"merged", st.merged},
+      {"mergeRate", merge_rate(st)},
       {"statuses", counts_json(s, false)},
       {"unexpectedStatuses", counts_json(s, true)},
       {"transportErrors", st.transport_errors},
@@ -183,7 +248,15 @@ std::string to_json(const Summary& s) {
                            {"systemS", s.cpu.system_s},
                            {"percentOfOneCore", cpu_percent(s)}}},
   };
+  if (o.workload == Workload::kOverload) {
+    r["shedRate"] = shed_rate(st);
+    r["latencyMs"].as_object()["accepted"] = latency_json(st.accepted_ns);
+    r["latencyMs"].as_object()["shed"] = latency_json(st.shed_ns);
+  }
   if (s.verification) r["verification"] = verification_json(*s.verification);
+  json::array checks;
+  for (const auto& c : s.checks) checks.push_back(check_json(c));
+  r["checks"] = std::move(checks);
   return json::serialize(r);
 }
 

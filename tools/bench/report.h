@@ -4,7 +4,9 @@
 #include <cstdio>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "checks.h"
 #include "hot_set.h"
 #include "options.h"
 #include "stats.h"
@@ -24,7 +26,10 @@ struct Summary {
   Stats stats;
   double elapsed_s = 0;  // from the first operation to the end of the last one
   CpuTimes cpu;          // spent over elapsed_s
-  std::optional<Verification> verification;
+  std::optional<Verification> verification;  // the hot set's (occ, occ-merge, lock, batch, ...)
+  std::vector<CheckResult> checks;            // the workload's own (checks.h)
+
+  bool checks_pass() const;
 };
 
 // The statuses outside the workload's expected set, as "404 x3, 500 x1"; empty when none.

@@ -9,6 +9,9 @@ void Stats::merge(const Stats& other) {
   requests += other.requests;
   writes += other.writes;
   conflicts += other.conflicts;
+  merged += other.merged;
+  accepted_ns.merge(other.accepted_ns);
+  shed_ns.merge(other.shed_ns);
   capped += other.capped;
   anomalies += other.anomalies;
   transport_errors += other.transport_errors;
@@ -25,7 +28,14 @@ bool is_expected_status(Workload w, unsigned status) {
     case Workload::kRead:
     case Workload::kHealthz: return status == 200;
     case Workload::kCreate: return status == 201;
-    case Workload::kOcc: return status == 200 || status == 412;
+    case Workload::kOcc:
+    case Workload::kMixed:
+    case Workload::kFollow: return status == 200 || status == 201 || status == 412;
+    case Workload::kOccMerge:
+    case Workload::kPurchase:
+    case Workload::kBatch: return status == 200 || status == 201 || status == 409;
+    case Workload::kLock: return status == 200 || status == 204 || status == 423;
+    case Workload::kOverload: return status == 201;
   }
   return false;
 }

@@ -13,15 +13,16 @@ Worker::Worker(const RunPlan& plan, LiveCounters& live, int index)
     : plan_(plan), live_(live), ledger_(plan.hot_targets.size()) {
   context_.plan = &plan_;
   context_.stats = &stats_;
-  context_.ledger = &ledger_;
+  context_.ledger = &ledger_.occ;
+  context_.run = &ledger_;
   context_.rng.seed(std::random_device{}() + static_cast<unsigned>(index));
   context_.create_prefix = std::to_string(index) + "-";
 }
 
-void Worker::start_connections(int count) {
+void Worker::start_connections(int count, std::size_t first_index) {
   for (int i = 0; i < count; ++i) {
-    connections_.push_back(
-        std::make_unique<Connection>(io_.get_executor(), *plan_.connection, stats_, live_));
+    connections_.push_back(std::make_unique<Connection>(io_.get_executor(), *plan_.connection,
+                                                        stats_, live_, first_index + i));
     asio::co_spawn(io_, drive(*connections_.back()), asio::detached);
   }
 }
@@ -41,8 +42,8 @@ asio::awaitable<void> Worker::drive(Connection& conn) {
     }
     const auto elapsed = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start);
     stats_.op_ns.record(static_cast<std::uint64_t>(elapsed.count()));
-    ++stats_.ops;
-    live_.ops.fetch_add(1, std::memory_order_relaxed);
+    stats_.ops += context_.op_units;
+    live_.ops.fetch_add(context_.op_units, std::memory_order_relaxed);
   }
   conn.close();
 }

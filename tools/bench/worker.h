@@ -1,5 +1,5 @@
 // A worker is one thread's share of the run: an io_context with concurrency hint 1 (no locking
-// inside Asio), the connections assigned to it, and the Stats and OccLedger only it writes.
+// inside Asio), the connections assigned to it, and the Stats and RunLedger only it writes.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -20,15 +20,16 @@ class Worker {
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 
-  // Starts `count` connections, each running operations back to back until the plan's deadline.
-  void start_connections(int count);
+  // Starts `count` connections, numbered from `first_index` in the run (the number picks the
+  // token), each running operations back to back until the plan's deadline.
+  void start_connections(int count, std::size_t first_index);
   // Prints a progress line to stderr every second until the deadline.
   void start_progress();
   // Runs until every connection has finished its last operation. Call from one thread only.
   void run();
 
   const Stats& stats() const { return stats_; }
-  const OccLedger& ledger() const { return ledger_; }
+  const RunLedger& ledger() const { return ledger_; }
 
  private:
   asio::awaitable<void> drive(Connection& conn);
@@ -38,7 +39,7 @@ class Worker {
   LiveCounters& live_;
   asio::io_context io_{1};
   Stats stats_;
-  OccLedger ledger_;
+  RunLedger ledger_;
   OpContext context_;
   std::vector<std::unique_ptr<Connection>> connections_;
 };
