@@ -71,7 +71,9 @@ struct Api::Exchange {
   std::string claimed_key;   // the Idempotency-Key this exchange holds in flight
   std::string principal;     // whose key it is
   bool stored = false;       // its answer was stored with the transaction
-  bool rate_counted = false; // it took its rate-limit token
+  // The rate-limit verdict of its one token (taken on the first run, not again when a parked
+  // request re-runs); every answer to it describes it (API.md §7).
+  std::optional<RateLimiter::Verdict> rate;
 
   // Answers, first letting go of the Idempotency-Key (after the commit that stored the answer).
   void finish(KeysInFlight& keys, Response r) {
@@ -146,8 +148,10 @@ void Api::submit_write(std::shared_ptr<Exchange> ex, bool may_wait) {
       },
       [this, ex](bool committed) {
         if (!committed) {
+          const std::string principal = ex->response.principal;
           ex->response = problem(Error(Code::kStoreUnavailable, "The write was not committed; it is safe to retry."));
-          ex->response.route = ex->match.pattern;
+          ex->response.principal = principal;
+          describe_rate(*ex, ex->response);
         } else if (ex->response.park_until) {
           return park(ex, ex->seen, *ex->response.park_until, true);
         } else if (ex->response.status >= 200 && ex->response.status < 300) {
@@ -238,24 +242,24 @@ Response Api::run(Tx& tx, Exchange& ex, bool may_wait) {
   Response r;
   if (!who) {
     r = problem(who.error());
-  } else if (!ex.rate_counted && rate_limiter_.enabled()) {
-    // A request takes its token once, not again when a parked request re-runs.
-    ex.rate_counted = true;
-    auto verdict = rate_limiter_.take(who->name, RateLimiter::Clock::now());
-    if (!verdict.allowed) {
+  } else {
+    if (!ex.rate && rate_limiter_.enabled()) ex.rate = rate_limiter_.take(who->name, RateLimiter::Clock::now());
+    if (ex.rate && !ex.rate->allowed) {
       Error e(Code::kRateLimited, "Too many requests; slow down.");
-      e.retry_after_seconds = static_cast<int>(verdict.retry_after);
+      e.retry_after_seconds = static_cast<int>(ex.rate->retry_after);
       r = problem(e);
     } else {
       r = run_authenticated(tx, ex, *who, may_wait);
     }
-    rate_limiter_.describe(verdict, r);
-  } else {
-    r = run_authenticated(tx, ex, *who, may_wait);
+    r.principal = who->name;
   }
-  if (who) r.principal = who->name;
-  r.route = ex.match.pattern;
+  describe_rate(ex, r);
   return r;
+}
+
+void Api::describe_rate(const Exchange& ex, Response& r) const {
+  r.route = ex.match.pattern;
+  if (ex.rate) rate_limiter_.describe(*ex.rate, r);
 }
 
 Response Api::run_authenticated(Tx& tx, Exchange& ex, const Principal& who, bool may_wait) {
@@ -303,6 +307,9 @@ Response Api::dispatch(Tx& tx, Exchange& ex, const Principal& who, bool may_wait
     return r;
   }
   if (!match.handler) return problem(Error(Code::kNotFound, "No such resource: " + req.path));
+  if (match.access == Access::kAdminOnly && who.role != Role::kAdmin) {
+    return problem(Error(Code::kForbidden, "Only admins may " + req.method + " " + match.pattern + "."));
+  }
   // A body must say it is JSON; a request without one (a lock with the defaults) need not.
   if (!req.body.empty() && !acceptable_content_type(req)) {
     return problem(Error(Code::kUnsupportedMediaType,

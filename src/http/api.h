@@ -60,6 +60,8 @@ class Api {
   Response run_authenticated(Tx& tx, Exchange& ex, const Principal& who, bool may_wait);
   // 405/404/415, then the handler.
   Response dispatch(Tx& tx, Exchange& ex, const Principal& who, bool may_wait);
+  // Names the route of `r` and adds the RateLimit headers of the exchange's token, if it took one.
+  void describe_rate(const Exchange& ex, Response& r) const;
   // Turns a handler's "stream after revision R" into the event stream itself.
   void attach_stream(Response& r, const Request& req);
 

@@ -17,8 +17,8 @@ std::vector<std::string> split(std::string_view path) {
 
 }  // namespace
 
-void Router::add(std::string_view method, std::string_view pattern, Handler handler) {
-  entries_.push_back({std::string(method), std::string(pattern), split(pattern), handler});
+void Router::add(std::string_view method, std::string_view pattern, Handler handler, Access access) {
+  entries_.push_back({std::string(method), std::string(pattern), split(pattern), handler, access});
 }
 
 std::vector<std::pair<std::string, std::string>> Router::routes() const {
@@ -58,6 +58,7 @@ Router::Match Router::match(std::string_view method, std::string_view path) cons
     m.pattern = e.pattern;
     if (e.method == wanted) {
       m.handler = e.handler;
+      m.access = e.access;
       m.params = std::move(params);
       m.allow.clear();
       return m;

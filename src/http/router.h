@@ -32,12 +32,17 @@ struct Call {
 // returns the answer. A write handler's changes are kept only if the answer is 2xx.
 using Handler = Response (*)(Tx& tx, const Call& call);
 
+// Who may call a route. An admin-only route refuses everyone else with 403 before the body is
+// looked at (API.md §1: 403 comes before 415).
+enum class Access { kAnyUser, kAdminOnly };
+
 class Router {
  public:
-  void add(std::string_view method, std::string_view pattern, Handler handler);
+  void add(std::string_view method, std::string_view pattern, Handler handler, Access access = Access::kAnyUser);
 
   struct Match {
     Handler handler = nullptr;           // null: no route for this method
+    Access access = Access::kAnyUser;
     std::vector<std::string> params;
     std::string pattern;                 // the route template, for logs and metrics
     std::string allow;                   // when the path matched but the method did not
@@ -55,6 +60,7 @@ class Router {
     std::string pattern;
     std::vector<std::string> segments;
     Handler handler;
+    Access access;
   };
   std::vector<Entry> entries_;
 };

@@ -12,11 +12,6 @@ namespace json = boost::json;
 namespace lockstep::http {
 namespace {
 
-std::optional<Response> admins_only(const Call& call) {
-  if (call.ctx.principal.role == Role::kAdmin) return std::nullopt;
-  return problem(Error(Code::kForbidden, "Only admins manage users."));
-}
-
 json::object user_json(const User& u) {
   return {{"name", u.name},
           {"role", role_name(u.role)},
@@ -24,15 +19,13 @@ json::object user_json(const User& u) {
           {"createdAt", format_rfc3339(u.created_at)}};
 }
 
-Response list(Tx& tx, const Call& call) {
-  if (auto denied = admins_only(call)) return *denied;
+Response list(Tx& tx, const Call& /*call*/) {
   json::array users;
   for (const auto& u : tx.list_users()) users.push_back(user_json(u));
   return json_response(200, json::object{{"users", std::move(users)}});
 }
 
 Response create(Tx& tx, const Call& call) {
-  if (auto denied = admins_only(call)) return *denied;
   Body body = Body::parse(call.req.body);
   if (!body.json) return problem(Error(Code::kMalformedJson, "The body is not valid JSON: " + body.parse_error));
   Error e(Code::kValidationFailed, "The user has invalid fields.");
@@ -65,7 +58,6 @@ Response create(Tx& tx, const Call& call) {
 }
 
 Response revoke(Tx& tx, const Call& call) {
-  if (auto denied = admins_only(call)) return *denied;
   auto r = revoke_user(tx, call.params[0]);
   if (!r) return problem(r.error());
   Response resp;
@@ -76,9 +68,10 @@ Response revoke(Tx& tx, const Call& call) {
 }  // namespace
 
 void add_user_routes(Router& router) {
-  router.add("GET", "/v1/users", list);
-  router.add("POST", "/v1/users", create);
-  router.add("DELETE", "/v1/users/{name}", revoke);
+  // Only admins manage users (API.md §2).
+  router.add("GET", "/v1/users", list, Access::kAdminOnly);
+  router.add("POST", "/v1/users", create, Access::kAdminOnly);
+  router.add("DELETE", "/v1/users/{name}", revoke, Access::kAdminOnly);
 }
 
 }  // namespace lockstep::http

@@ -240,11 +240,13 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "lockstepd 0.1.0");
   app.add_option("--listen", c.listen, "HOST:PORT to serve on (port 0: any free port)")
       ->capture_default_str();
-  app.add_option("--db", c.db, "SQLite database file (created and migrated on start)")
+  app.add_option("--db", c.db, "SQLite database file, or postgresql://USER@HOST:PORT/DB for several nodes on one\n"
+                 "PostgreSQL (13 or later); the schema is created and migrated on start")
       ->capture_default_str();
   app.add_option("--threads", c.threads, "I/O threads (default: one per core)")
       ->check(CLI::Range(1, 1024))->capture_default_str();
-  app.add_option("--readers", c.readers, "store reader threads (default: as many as --threads, at least 2)")
+  app.add_option("--readers", c.readers, "store reader threads, one connection each (default: as many as --threads, at least 2);\n"
+                 "on PostgreSQL also the connection pool: N readers and max(4, N) writers")
       ->check(CLI::Range(0, 256));
   app.add_flag("--require-preconditions", c.require_preconditions,
                "answer 428 to a PATCH, PUT or DELETE without If-Match, If-Unmodified-Since or a body version");
@@ -309,7 +311,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(static_cast<int>(layered.size()), layered.data());
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version print and succeed; a bad flag is one line and exit status 1.
+    if (e.get_exit_code() == 0) return app.exit(e);
+    die(std::string(e.what()) + " (see lockstepd --help)");
   }
 
   if (add->parsed()) return user_add(c, name, admin);

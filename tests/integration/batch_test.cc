@@ -254,6 +254,34 @@ TEST_F(Batches, rate_limit_answers_429_with_retry_after_and_headers_then_lets_th
   EXPECT_EQ(c.get("/v1/tasks").status, 200);
 }
 
+TEST_F(Batches, every_authenticated_answer_under_v1_carries_the_rate_limit_headers) {
+  start({"--rate-limit", "100/200"});
+  auto c = alice();
+  const std::int64_t latest = c.get("/v1/tasks").num("revision");
+  auto answers = std::vector<std::pair<std::string, ApiResponse>>{
+      {"long poll answered at its timeout", c.get("/v1/changes?since=" + std::to_string(latest) + "&wait=1")},
+      {"404", c.get("/v1/tasks/no-such-task")},
+      {"400", c.request("POST", "/v1/tasks", "{")},
+      {"403", bob().get("/v1/users")},
+  };
+  const json::value task = {{"userId", "alice"}, {"taskTitle", "t"}, {"dueDate", "2099-12-01T17:00:00.000Z"},
+                            {"warningOffset", 0}};
+  answers.emplace_back("201", c.post("/v1/tasks", task, {{"Idempotency-Key", "rl-1"}}));
+  answers.emplace_back("replay", c.post("/v1/tasks", task, {{"Idempotency-Key", "rl-1"}}));
+  for (const auto& [what, r] : answers) {
+    EXPECT_EQ(r.header("RateLimit-Policy"), "\"default\";q=100;w=1") << what;
+    EXPECT_TRUE(r.header("RateLimit").starts_with("\"default\";r=")) << what << ": " << r.header("RateLimit");
+  }
+  EXPECT_EQ(answers.back().second.header("Idempotent-Replayed"), "true");
+}
+
+TEST_F(Batches, an_admin_only_route_answers_403_before_looking_at_the_body) {
+  auto r = bob().request("POST", "/v1/users", "name=eve", {{"Content-Type", "text/plain"}});
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(r.str("code"), "FORBIDDEN");
+  EXPECT_EQ(admin().request("POST", "/v1/users", "name=eve", {{"Content-Type", "text/plain"}}).status, 415);
+}
+
 TEST_F(Batches, past_the_connection_limit_new_connections_get_503_but_healthz_is_never_shed) {
   start({"--max-connections", "2"});
   auto a = alice();

@@ -1,4 +1,5 @@
 // The lockstepd command line (API.md §2, §12): users, bootstrap admin, flags, environment, config.
+#include <algorithm>
 #include <boost/asio/ip/tcp.hpp>
 #include <cstdlib>
 #include <fstream>
@@ -64,8 +65,13 @@ TEST(Cli, insecure_no_auth_serves_without_a_token_and_warns) {
 
 TEST(Cli, bad_flag_and_port_in_use_exit_non_zero_with_one_line) {
   auto bad = run_lockstepd({"--no-such-flag"});
-  EXPECT_NE(bad.status, 0);
-  EXPECT_FALSE(bad.err.empty());
+  EXPECT_EQ(bad.status, 1);
+  EXPECT_TRUE(bad.err.starts_with("lockstepd: ")) << bad.err;
+  EXPECT_NE(bad.err.find("--no-such-flag"), std::string::npos) << bad.err;
+  EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
+  auto out_of_range = run_lockstepd({"--threads", "0"});
+  EXPECT_EQ(out_of_range.status, 1);
+  EXPECT_EQ(std::count(out_of_range.err.begin(), out_of_range.err.end(), '\n'), 1) << out_of_range.err;
 
   TempDir dir;
   ServerProcess first(dir.file("p.db"));

@@ -220,6 +220,24 @@ TEST_F(TasksApi, if_unmodified_since_guards_writes_without_if_match) {
                     {{"If-Unmodified-Since", "Fri, 01 Jan 2100 00:00:00 GMT"}}).status, 200);
 }
 
+TEST_F(TasksApi, a_write_whose_if_none_match_names_the_current_etag_is_412) {
+  auto c = alice();
+  auto created = c.create_task();
+  const std::string etag = created.header("ETag");
+  auto refused = c.patch(task_path(created), {{"warningOffset", 1}}, {{"If-None-Match", etag}});
+  EXPECT_EQ(refused.status, 412);
+  EXPECT_EQ(refused.num("currentVersion"), 1);
+  EXPECT_EQ(c.patch(task_path(created), {{"warningOffset", 1}}, {{"If-None-Match", "\"9-9\""}}).status, 200);
+  EXPECT_EQ(c.get(task_path(created)).num("version"), 2);
+}
+
+TEST_F(TasksApi, if_unmodified_since_on_a_missing_task_is_404_for_patch_and_delete) {
+  auto c = alice();
+  const HttpHeaders old_date{{"If-Unmodified-Since", "Sat, 01 Jan 2000 00:00:00 GMT"}};
+  EXPECT_EQ(c.patch("/v1/tasks/nope", {{"warningOffset", 1}}, old_date).status, 404);
+  EXPECT_EQ(c.del("/v1/tasks/nope", old_date).status, 404);
+}
+
 TEST_F(TasksApi, list_filters_paginates_and_reports_the_revision) {
   auto a = alice();
   std::vector<std::string> ids;

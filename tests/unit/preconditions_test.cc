@@ -42,6 +42,13 @@ const Case kCases[] = {
     {"if-modified-since not modified", {{}, {}, kAfter}, true, true, Outcome::kNotModified},
     {"if-modified-since modified", {{}, {}, kBefore}, true, true, Outcome::kProceed},
     {"if-modified-since ignored on writes", {{}, {}, kAfter}, true, false, Outcome::kProceed},
+    {"if-none-match current on write", {{}, "\"1-1\""}, true, false, Outcome::kPreconditionFailed},
+    {"if-none-match list with current on write", {{}, "\"0-0\", \"1-1\""}, true, false, Outcome::kPreconditionFailed},
+    {"if-none-match weak current on write", {{}, "W/\"1-1\""}, true, false, Outcome::kPreconditionFailed},
+    {"if-none-match other on write", {{}, "\"9-9\""}, true, false, Outcome::kProceed},
+    {"if-none-match tag on missing write", {{}, "\"1-1\""}, false, false, Outcome::kProceed},
+    // RFC 9110 §13.1.4: a resource with no modification date (a missing one) ignores the header.
+    {"if-unmodified-since on missing resource ignored", {{}, {}, {}, kBefore}, false, false, Outcome::kProceed},
     {"if-match fails before if-none-match", {"\"0-0\"", "\"9-9\""}, true, true, Outcome::kPreconditionFailed},
 };
 
