@@ -146,10 +146,15 @@ void Api::submit_write(std::shared_ptr<Exchange> ex, bool may_wait) {
         Response& r = ex->response;
         return ex->stored || (!r.park_until && r.status >= 200 && r.status < 300);
       },
-      [this, ex](bool committed) {
-        if (!committed) {
+      [this, ex](Store::WriteOutcome outcome) {
+        if (outcome != Store::WriteOutcome::kCommitted) {
           const std::string principal = ex->response.principal;
-          ex->response = problem(Error(Code::kStoreUnavailable, "The write was not committed; it is safe to retry."));
+          ex->response = problem(Error(
+              Code::kStoreUnavailable,
+              outcome == Store::WriteOutcome::kFailed
+                  ? "The write was not committed; it is safe to retry."
+                  : "The database became unreachable while committing, so whether the write was applied is "
+                    "not known: retry it with the same Idempotency-Key, or read before writing again."));
           ex->response.principal = principal;
           describe_rate(*ex, ex->response);
         } else if (ex->response.park_until) {

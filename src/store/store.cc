@@ -21,7 +21,7 @@ bool Store::write_sync(const std::function<bool(Tx&)>& job) {
   auto result = done.get_future();
   bool kept = false;
   write([&](Tx& tx) { return kept = job(tx); },
-        [&](bool committed) { done.set_value(committed && kept); });
+        [&](WriteOutcome outcome) { done.set_value(outcome == WriteOutcome::kCommitted && kept); });
   return result.get();
 }
 

@@ -153,9 +153,13 @@ class Store {
   // Work inside a write transaction. Returns true to keep what it wrote, false to undo it (its
   // own writes only: other jobs committed in the same group are unaffected).
   using WriteJob = std::function<bool(Tx&)>;
-  // Called once the transaction holding the job has committed (`committed` true) or failed.
-  // Nothing a job wrote may be acknowledged to a client before this.
-  using WriteDone = std::function<void(bool committed)>;
+  // How a write job ended. kCommitted: its transaction committed (a job that undid its own
+  // writes included). kFailed: nothing it wrote was applied. kUnknown: the store lost touch with
+  // the database during the commit and cannot tell; the write may have been applied.
+  enum class WriteOutcome { kCommitted, kFailed, kUnknown };
+  // Called once the transaction holding the job has ended. Nothing a job wrote may be
+  // acknowledged to a client before this.
+  using WriteDone = std::function<void(WriteOutcome)>;
   using ReadJob = std::function<void(Tx&)>;
 
   virtual ~Store() = default;

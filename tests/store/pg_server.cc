@@ -108,8 +108,8 @@ int wait_status(pid_t pid) {
 }  // namespace
 
 PgServer::PgServer() {
-  const std::string bin = find_bin_dir();
-  if (bin.empty()) {
+  bin_ = find_bin_dir();
+  if (bin_.empty()) {
     error_ = "no PostgreSQL server binaries under /usr/lib/postgresql or $LOCKSTEP_PG_BIN (install Debian's "
              "postgresql package: scripts/setup.sh does)";
     return;
@@ -129,17 +129,34 @@ PgServer::PgServer() {
       return;
     }
   }
-  if (!init_cluster(bin)) return;
+  if (!init_cluster(bin_)) return;
   for (int tries = 0; tries < 3 && !running(); ++tries) {
-    if (start_postmaster(bin) && !wait_ready()) pid_ = -1;
+    port_ = free_port();
+    if (start_postmaster() && !wait_ready()) pid_ = -1;
   }
 }
 
-PgServer::~PgServer() {
+PgServer::~PgServer() { stop_immediately(); }
+
+void PgServer::stop_immediately() {
   if (pid_ > 0) {
-    kill(pid_, SIGQUIT);  // immediate shutdown
+    kill(pid_, SIGQUIT);  // immediate shutdown; the postmaster reaps its backends before it exits
     wait_status(pid_);
+    pid_ = -1;
   }
+}
+
+bool PgServer::restart() {
+  stop_immediately();
+  return start_again();
+}
+
+bool PgServer::start_again() {
+  if (bin_.empty() || !dir_ || port_ == 0) return false;
+  for (int tries = 0; tries < 3 && !running(); ++tries) {
+    if (start_postmaster() && !wait_ready()) pid_ = -1;
+  }
+  return running();
 }
 
 bool PgServer::init_cluster(const std::string& bin) {
@@ -181,9 +198,8 @@ bool PgServer::init_cluster(const std::string& bin) {
   return true;
 }
 
-bool PgServer::start_postmaster(const std::string& bin) {
-  port_ = free_port();
-  ChildSpec spec{{bin + "/postgres", "-D", dir_->file("data"), "-p", std::to_string(port_), "-k",
+bool PgServer::start_postmaster() {
+  ChildSpec spec{{bin_ + "/postgres", "-D", dir_->file("data"), "-p", std::to_string(port_), "-k",
                   dir_->path().string(), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c",
                   "max_connections=300", "-c", "deadlock_timeout=100ms"},
                  dir_->file("postgres.log"), switch_user_, uid_, gid_, true};

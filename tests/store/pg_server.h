@@ -4,8 +4,9 @@
 // user, since PostgreSQL refuses to run as root. It dies with the test process (parent-death
 // signal), so a crashed test leaves no server behind.
 //
-// Settings favour speed over the server's own crash safety (fsync=off): tests check what the
-// store promises on top of PostgreSQL; none of them crashes the database server itself.
+// Settings favour speed over crash safety of the machine (fsync=off): tests check what the store
+// promises on top of PostgreSQL. A crash of the database server alone (restart(), an immediate
+// shutdown) loses nothing committed even so: the WAL it wrote is in the operating system's cache.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -38,16 +39,24 @@ class PgServer {
   std::string url(const std::string& database) const;
   // Runs `sql` (no parameters) as the superuser on `database`. Throws std::runtime_error.
   void exec(const std::string& database, const std::string& sql) const;
+  // Stops the server as a crash would (immediate shutdown: its sessions are cut, no checkpoint,
+  // crash recovery on the next start), then starts it again on the same data directory and
+  // port and waits until it accepts connections. False, with error(), when it does not come back.
+  bool restart();
+  // The two halves of restart(), for a test that acts while the server is down.
+  void stop_immediately();
+  bool start_again();
 
   // The server every test of this process shares, started on first use, stopped at exit.
   static PgServer& shared();
 
  private:
   bool init_cluster(const std::string& bin);
-  bool start_postmaster(const std::string& bin);
+  bool start_postmaster();  // on port_
   bool wait_ready();
 
   std::unique_ptr<TempDir> dir_;
+  std::string bin_;
   uid_t uid_ = 0;
   gid_t gid_ = 0;
   bool switch_user_ = false;

@@ -159,7 +159,7 @@ TEST_F(PostgresStore, a_job_whose_connection_breaks_fails_and_writes_nothing_the
         tx.insert_task(make_task("other_half"));
         return true;
       },
-      [&](bool committed) { done.set_value(committed); });
+      [&](Store::WriteOutcome o) { done.set_value(o == Store::WriteOutcome::kCommitted); });
   EXPECT_FALSE(done.get_future().get());
   std::int64_t found = -1;
   for (int i = 0; i < 3; ++i) {  // several writers may have lost their connection: each recovers
@@ -194,8 +194,8 @@ TEST_F(PostgresStore, jobs_that_deadlock_are_run_again_and_both_commit) {
     };
   };
   std::promise<bool> one, two;
-  store->write(job("x", "y"), [&](bool c) { one.set_value(c); });
-  store->write(job("y", "x"), [&](bool c) { two.set_value(c); });
+  store->write(job("x", "y"), [&](Store::WriteOutcome o) { one.set_value(o == Store::WriteOutcome::kCommitted); });
+  store->write(job("y", "x"), [&](Store::WriteOutcome o) { two.set_value(o == Store::WriteOutcome::kCommitted); });
   EXPECT_TRUE(one.get_future().get());
   EXPECT_TRUE(two.get_future().get());
   EXPECT_GE(runs.load(), 3);  // one of them was chosen as the deadlock victim and ran again

@@ -390,13 +390,13 @@ TEST_P(StoreConformance, a_job_that_undoes_is_done_and_a_job_that_throws_failed_
         tx.insert_task(make_task("undone"));
         return false;
       },
-      [&](bool committed) { undone.set_value(committed); });
+      [&](Store::WriteOutcome o) { undone.set_value(o == Store::WriteOutcome::kCommitted); });
   store_->write(
       [](Tx& tx) -> bool {
         tx.insert_task(make_task("thrown"));
         throw std::runtime_error("a bug");
       },
-      [&](bool committed) { thrown.set_value(committed); });
+      [&](Store::WriteOutcome o) { thrown.set_value(o == Store::WriteOutcome::kCommitted); });
   EXPECT_TRUE(undone.get_future().get());  // carried out; its writes undone by its own choice
   EXPECT_FALSE(thrown.get_future().get());
   EXPECT_FALSE(write([](Tx& tx) {

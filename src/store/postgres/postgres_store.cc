@@ -136,7 +136,7 @@ void PostgresStore::write(WriteJob job, WriteDone done) {
   {
     std::lock_guard lock(mu_);
     if (stopping_) {
-      done(false);
+      done(WriteOutcome::kFailed);
       return;
     }
     writes_.push_back({std::move(job), std::move(done)});
@@ -222,7 +222,9 @@ void PostgresStore::run_write(Slot& slot, PendingWrite& w) {
     break;
   }
   // A job that asked to undo its writes was carried out all the same (as in a group commit).
-  w.done(outcome == Outcome::kCommitted || outcome == Outcome::kUndone);
+  w.done(outcome == Outcome::kCommitted || outcome == Outcome::kUndone ? WriteOutcome::kCommitted
+         : outcome == Outcome::kUnknown                                ? WriteOutcome::kUnknown
+                                                                       : WriteOutcome::kFailed);
   pending_writes_.fetch_sub(1);
 }
 
@@ -277,9 +279,13 @@ PostgresStore::Outcome PostgresStore::attempt_write(Slot& slot, const WriteJob& 
 
 PostgresStore::Outcome PostgresStore::resolve_commit(std::int64_t xid) const {
   // The COMMIT went out but its answer was lost with the connection. The server finishes (or
-  // abandons) the commit on its own; a fresh connection asks which, for up to about a second
-  // while the old session is still "in progress". Unknown is answered as failed (503).
-  for (int i = 0; i < 20; ++i) {
+  // abandons) the commit on its own; fresh connections ask which. This happens when the database
+  // goes away, so "cannot connect" and "still in progress" mean "ask again", for as long as a
+  // database restart takes: answering "not committed" for a write that did commit would make a
+  // client without an Idempotency-Key apply it twice. Only "aborted" or a transaction the server
+  // no longer knows is "not committed"; still unknown at the end is kUnknown.
+  const auto deadline = std::chrono::steady_clock::now() + kCommitOutcomeWait;
+  for (int attempt = 1;; ++attempt) {
     try {
       auto conn = connect();
       pg::Result r = conn->query("SELECT txid_status($1)", pg::Params().int64(xid));
@@ -287,11 +293,11 @@ PostgresStore::Outcome PostgresStore::resolve_commit(std::int64_t xid) const {
       if (status == "committed") return Outcome::kCommitted;
       if (status != "in progress") return Outcome::kFailed;
     } catch (const pg::PgError&) {
-      return Outcome::kFailed;
+      // Not reachable yet: ask again below.
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (std::chrono::steady_clock::now() >= deadline) return Outcome::kUnknown;
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::min(500, 25 * attempt)));
   }
-  return Outcome::kFailed;
 }
 
 void PostgresStore::run_read(Slot& slot, PendingRead& r) {

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -68,7 +69,10 @@ class PostgresStore final : public Store {
   };
   // A pool thread's connection: opened again on demand after it was lost.
   class Slot;
-  enum class Outcome { kCommitted, kUndone, kRetry, kFailed, kNotStarted };
+  // kUnknown: the connection was lost during COMMIT and the database could not say, within
+  // kCommitOutcomeWait, whether the commit happened.
+  enum class Outcome { kCommitted, kUndone, kRetry, kFailed, kNotStarted, kUnknown };
+  static constexpr std::chrono::seconds kCommitOutcomeWait{30};
 
   std::unique_ptr<pg::Connection> connect() const;
   void writer_loop(std::unique_ptr<pg::Connection> conn);

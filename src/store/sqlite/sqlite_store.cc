@@ -505,7 +505,7 @@ void SqliteStore::write(WriteJob job, WriteDone done) {
   {
     std::lock_guard lock(mu_);
     if (stopping_) {
-      done(false);
+      done(WriteOutcome::kFailed);
       return;
     }
     writes_.push_back({std::move(job), std::move(done)});
@@ -620,7 +620,7 @@ void SqliteStore::writer_loop(std::unique_ptr<Db> owned) {
       healthy_ = false;
       if (!sqlite3_get_autocommit(db.handle())) sqlite3_exec(db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
     }
-    for (std::size_t i = 0; i < group.size(); ++i) group[i].done(committed && ok[i]);
+    for (std::size_t i = 0; i < group.size(); ++i) group[i].done(committed && ok[i] ? WriteOutcome::kCommitted : WriteOutcome::kFailed);
     pending_writes_.fetch_sub(group.size());
     group.clear();
   }
