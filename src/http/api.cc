@@ -8,6 +8,7 @@
 #include "http/request_log.h"
 #include "http/problem.h"
 #include "http/responses.h"
+#include "service/change_service.h"
 #include "service/user_service.h"
 
 namespace json = boost::json;
@@ -90,6 +91,13 @@ void Api::handle(Request req, Respond respond) {
     metrics_.observe(r, method, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     inner(std::move(r));
   };
+  const bool operations_path = req.path == "/healthz" || req.path == "/readyz" || req.path == "/metrics";
+  if (operations_path && !is_safe(req.method)) {
+    Response r = problem(Error(Code::kMethodNotAllowed, "Allowed methods: GET, HEAD."));
+    r.set("Allow", "GET, HEAD");
+    r.route = req.path;
+    return respond(std::move(r));
+  }
   if (req.path == "/healthz") {
     Response r = json_response(200, json::object{{"status", "ok"}});
     r.route = "/healthz";
@@ -169,12 +177,14 @@ void Api::submit_write(std::shared_ptr<Exchange> ex, bool may_wait) {
 
 void Api::park(std::shared_ptr<Exchange> ex, std::uint64_t seen, Millis until, bool write) {
   auto wait = std::chrono::milliseconds(std::max<Millis>(0, until - clock_.now()));
+  if (!write) metrics_.follower_parked(+1);  // a long poll of the change feed (lock waits are writes)
   waits_.park(seen, WaitList::Clock::now() + wait, [this, ex, write](bool timed_out) {
     // A write (a lock request) decides itself from its own deadline whether to wait on; a
     // long poll whose time is up answers what it has. Once stopping, nothing waits.
     if (write) {
       submit_write(ex, !waits_.stopped());
     } else {
+      metrics_.follower_parked(-1);
       submit_read(ex, !timed_out && !waits_.stopped());
     }
   });
@@ -237,6 +247,7 @@ std::string Api::metrics_text(Tx& tx) const {
   g.locks_held = tx.count_live_locks(clock_.now());
   g.event_streams = ChangeStream::open_streams();
   g.dropped_log_lines = dropped_log_lines();
+  g.oldest_revision = oldest_retained_revision(tx, options_.retention);
   return metrics_.render(g, store_.commit_seconds(), store_.group_size());
 }
 

@@ -1,6 +1,7 @@
 #include "http/metrics.h"
 
 #include <cstdio>
+#include <initializer_list>
 
 namespace lockstep::http {
 namespace {
@@ -39,6 +40,23 @@ void histogram(std::string& out, const std::string& name, const std::string& lab
   out += name + "_count" + (labels.empty() ? "" : "{" + labels + "}") + " " + std::to_string(s.count) + "\n";
 }
 
+// One series per outcome, those not seen yet at 0 (so that rate() sees them from the start).
+void by_outcome(std::string& out, const char* name, const std::map<std::string, std::uint64_t>& counts,
+                std::initializer_list<const char*> outcomes) {
+  for (const char* outcome : outcomes) {
+    auto it = counts.find(outcome);
+    out += std::string(name) + "{outcome=\"" + outcome + "\"} " + std::to_string(it == counts.end() ? 0 : it->second) +
+           "\n";
+  }
+}
+
+// An independent (non-atomic) batch's answer ends with its member "allSucceeded" (batch_routes.cc);
+// an atomic one has only "results".
+bool independent_batch(const std::string& body) {
+  constexpr std::size_t kTail = 24;
+  return body.find("\"allSucceeded\":", body.size() > kTail ? body.size() - kTail : 0) != std::string::npos;
+}
+
 }  // namespace
 
 void Metrics::observe(const Response& r, const std::string& method, double seconds) {
@@ -52,9 +70,22 @@ void Metrics::observe(const Response& r, const std::string& method, double secon
   if (r.status == 423) ++locked_[route];
   if (r.status == 429) ++rate_limited_;
   if (r.status == 503) ++shed_;
+  bool replayed = false, merged = false;
   for (const auto& [k, v] : r.headers) {
-    if (k == "Idempotent-Replayed") ++replays_;
-    if (k == "Preference-Applied") ++merges_;
+    replayed = replayed || k == "Idempotent-Replayed";
+    merged = merged || k == "Preference-Applied";
+  }
+  if (replayed) {
+    ++replays_;
+    return;  // the merge, purchase or batch it repeats was counted the first time
+  }
+  if (merged) ++merges_;
+  if (route == "/v1/products/{id}/purchase") {
+    if (r.status == 200) ++purchases_["purchased"];
+    if (r.code == "OUT_OF_STOCK") ++purchases_["out_of_stock"];
+  } else if (route == "/v1/tasks:batch") {
+    if (r.status == 200) ++batches_[independent_batch(r.body) ? "independent" : "applied"];
+    if (r.code == "BATCH_ABORTED") ++batches_["aborted"];
   }
 }
 
@@ -82,6 +113,13 @@ std::string Metrics::render(const Gauges& g, const Histogram& commit_seconds, co
   for (const auto& [route, n] : locked_) {
     out += "lockstep_locked_total{route=\"" + escape(route) + "\"} " + std::to_string(n) + "\n";
   }
+  header(out, "lockstep_purchases_total", "counter",
+         "Purchase answers by outcome: purchased (200) or out_of_stock (409 OUT_OF_STOCK).");
+  by_outcome(out, "lockstep_purchases_total", purchases_, {"purchased", "out_of_stock"});
+  header(out, "lockstep_batches_total", "counter",
+         "Batch answers by outcome: applied (atomic, 200), aborted (atomic, 409 BATCH_ABORTED), independent "
+         "(non-atomic, 200).");
+  by_outcome(out, "lockstep_batches_total", batches_, {"applied", "aborted", "independent"});
   auto counter = [&](const char* name, const char* help, std::uint64_t v) {
     header(out, name, "counter", help);
     out += std::string(name) + " " + std::to_string(v) + "\n";
@@ -101,7 +139,14 @@ std::string Metrics::render(const Gauges& g, const Histogram& commit_seconds, co
         static_cast<double>(g.parked_requests));
   gauge("lockstep_lock_waiters", "Lock requests waiting for a lock.", static_cast<double>(g.lock_waiters));
   gauge("lockstep_locks_held", "Live task locks.", static_cast<double>(g.locks_held));
-  gauge("lockstep_event_streams", "Open change-feed event streams.", static_cast<double>(g.event_streams));
+  gauge("lockstep_event_streams", "Open change-feed event streams (server-sent events connections).",
+        static_cast<double>(g.event_streams));
+  gauge("lockstep_change_followers", "Long polls of the change feed parked until news (lock waits not included).",
+        static_cast<double>(followers_.load()));
+  if (g.oldest_revision > 0) {  // 0: not gathered
+    gauge("lockstep_oldest_revision", "The oldest revision the change feed still returns; older cursors get 410.",
+          static_cast<double>(g.oldest_revision));
+  }
   header(out, "lockstep_lock_wait_seconds", "histogram", "How long granted lock requests waited.");
   histogram(out, "lockstep_lock_wait_seconds", "", lock_wait_);
   header(out, "lockstep_commit_duration_seconds", "histogram", "Time of each store commit (one fsync).");

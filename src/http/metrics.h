@@ -1,8 +1,11 @@
 // The server's Prometheus metrics (API.md §10): requests by route, method and status, latency
 // histograms by route, conflicts and locks by route, replays, rate limiting, shedding, merges,
-// lock waits. Observed once per answer; rendered in the Prometheus text format. Thread-safe.
+// purchases and batches by outcome, lock waits, parked change-feed followers. Observed once per
+// answer (what an answer's route and status tell is counted in observe, nowhere else); rendered
+// in the Prometheus text format. Thread-safe.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -23,6 +26,8 @@ struct Gauges {
   std::int64_t event_streams = 0;
   std::int64_t connections = 0;
   std::size_t dropped_log_lines = 0;
+  // The oldest revision the change feed may still return (oldest_retained_revision).
+  std::int64_t oldest_revision = 0;
 };
 
 class Metrics {
@@ -31,6 +36,8 @@ class Metrics {
   void observe(const Response& r, const std::string& method, double seconds);
   // A lock granted after waiting `seconds` in the queue.
   void observe_lock_wait(double seconds);
+  // A long poll of the change feed parked until news (+1), and woken (-1).
+  void follower_parked(int delta) { followers_.fetch_add(delta); }
 
   std::string render(const Gauges& g, const Histogram& commit_seconds, const Histogram& group_size) const;
 
@@ -41,6 +48,9 @@ class Metrics {
   std::map<std::pair<std::string, std::string>, std::uint64_t> conflicts_;        // route, code (409/412)
   std::map<std::string, std::uint64_t> locked_;                                   // 423 by route
   std::uint64_t replays_ = 0, rate_limited_ = 0, shed_ = 0, merges_ = 0;
+  std::map<std::string, std::uint64_t> purchases_;  // by outcome: purchased, out_of_stock
+  std::map<std::string, std::uint64_t> batches_;    // by outcome: applied, aborted, independent
+  std::atomic<std::int64_t> followers_{0};
   Histogram lock_wait_{{0.001, 0.01, 0.1, 0.5, 1, 2.5, 5, 10, 20, 30}};
 };
 

@@ -1,5 +1,7 @@
 #include "schema_check.h"
 
+#include <regex>
+
 namespace json = boost::json;
 
 namespace lockstep::testing {
@@ -28,6 +30,32 @@ bool has_type(const json::value& v, std::string_view type) {
   if (type == "boolean") return v.is_bool();
   if (type == "null") return v.is_null();
   return false;
+}
+
+std::size_t code_points(std::string_view s) {
+  std::size_t n = 0;
+  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
+// The string keywords: pattern (ECMAScript, unanchored as JSON Schema says), minLength,
+// maxLength, and format date-time (RFC 3339).
+void check_string(const json::object& o, std::string_view v, const std::string& at, std::vector<std::string>& out) {
+  if (auto* p = o.if_contains("pattern"); p && !std::regex_search(std::string(v), std::regex(std::string(p->as_string())))) {
+    out.push_back(at + ": does not match " + std::string(p->as_string()));
+  }
+  if (auto* m = o.if_contains("minLength"); m && code_points(v) < m->to_number<std::size_t>()) out.push_back(at + ": too short");
+  if (auto* m = o.if_contains("maxLength"); m && code_points(v) > m->to_number<std::size_t>()) out.push_back(at + ": too long");
+  static const std::regex date_time(R"(^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$)");
+  if (auto* f = o.if_contains("format"); f && *f == "date-time" && !std::regex_match(std::string(v), date_time)) {
+    out.push_back(at + ": not an RFC 3339 date-time");
+  }
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
 }
 
 }  // namespace
@@ -61,6 +89,10 @@ std::vector<std::string> schema_problems(const json::value& doc, const json::val
   if (auto* m = o.if_contains("maximum"); m && v.is_number() && v.to_number<double>() > m->to_number<double>()) {
     out.push_back(at + ": above maximum");
   }
+  if (v.is_string()) check_string(o, v.as_string(), at, out);
+  if (auto* m = o.if_contains("maxItems"); m && v.is_array() && v.as_array().size() > m->to_number<std::size_t>()) {
+    out.push_back(at + ": too many items");
+  }
   if (auto* all = o.if_contains("allOf")) {
     for (const auto& sub : all->as_array()) add(schema_problems(doc, sub, v, at));
   }
@@ -93,6 +125,32 @@ std::vector<std::string> schema_problems(const json::value& doc, const json::val
     }
   }
   return out;
+}
+
+}  // namespace lockstep::testing
+
+namespace lockstep::testing {
+
+std::vector<std::string> answer_problems(const json::value& doc, const std::string& method, const std::string& path,
+                                         int status, std::string_view content_type, const json::value& body) {
+  const std::string what = method + " " + path + " " + std::to_string(status);
+  const auto* item = doc.at("paths").as_object().if_contains(path);
+  const auto* op = item ? item->as_object().if_contains(lower(method)) : nullptr;
+  if (!op) return {what + ": no such operation in the document"};
+  const auto* answer = op->at("responses").as_object().if_contains(std::to_string(status));
+  if (!answer) return {what + ": status not documented"};
+  const json::value& response = resolve(doc, *answer);
+  const auto* content = response.as_object().if_contains("content");
+  const std::string type(content_type.substr(0, content_type.find(';')));
+  if (!content) {
+    if (!body.is_null()) return {what + ": documented without a body, answered one"};
+    return {};
+  }
+  const auto* media = content->as_object().if_contains(type);
+  if (!media) return {what + ": Content-Type " + type + " not documented"};
+  const auto* schema = media->as_object().if_contains("schema");
+  if (!schema || type == "text/plain" || type == "text/event-stream") return {};
+  return schema_problems(doc, *schema, body, what + " $");
 }
 
 }  // namespace lockstep::testing

@@ -1,6 +1,9 @@
 #include "store/postgres/postgres_tx.h"
 
+#include <array>
 #include <stdexcept>
+
+#include "store/task_list_sql.h"
 
 namespace lockstep::pg {
 namespace {
@@ -106,16 +109,6 @@ Result PgTx::run(const char* sql, const Params& params) {
   }
 }
 
-Result PgTx::run_once(const char* sql, const Params& params) {
-  if (failure_) throw *failure_;
-  try {
-    return conn_.query_once(sql, params);
-  } catch (const PgError& e) {
-    failure_ = e;
-    throw;
-  }
-}
-
 void PgTx::run_fixed(const char* sql) {
   if (failure_) throw *failure_;
   try {
@@ -158,20 +151,25 @@ void PgTx::update_task(const Task& t) {
 void PgTx::delete_task(std::string_view id) { change("DELETE FROM tasks WHERE task_id = $1", Params().text(id)); }
 
 std::vector<Task> PgTx::list_tasks(const TaskQuery& q) {
-  // One statement for every filter combination, each NULL parameter switching its filter off.
-  // Planned for the actual values (run_once), so that the index of the filter that is set is used.
-  // In a write (reassigning a user's tasks) the rows are locked like any other read-then-write.
+  // A prepared statement per combination of filters, so that even its generic plan uses the
+  // filter's index (task_list_sql.h). In a write (reassigning a user's tasks) the rows are locked
+  // like any other read-then-write.
+  static const auto statements = [] {
+    std::array<std::string, 2 * kListShapes> all;
+    for (unsigned shape = 0; shape < kListShapes; ++shape) {
+      all[shape] = task_list_sql(LS_TASK_COLUMNS, '$', shape);
+      all[kListShapes + shape] = task_list_sql(LS_TASK_COLUMNS, '$', shape, " FOR UPDATE");
+    }
+    return all;
+  }();
+  const unsigned shape = task_list_shape(q);
   Params p;
   p.text(q.after_id);
-  q.user_id ? p.text(*q.user_id) : p.null();
-  q.status ? p.text(status_name(*q.status)) : p.null();
-  q.due_before ? p.int64(*q.due_before) : p.null();
+  if (q.user_id) p.text(*q.user_id);
+  if (q.status) p.text(status_name(*q.status));
+  if (q.due_before) p.int64(*q.due_before);
   p.int64(q.limit);
-#define LS_LIST_TASKS                                                                                  \
-  "SELECT " LS_TASK_COLUMNS " FROM tasks WHERE task_id > $1 AND ($2::text IS NULL OR user_id = $2) " \
-  "AND ($3::text IS NULL OR status = $3) AND ($4::bigint IS NULL OR due < $4) ORDER BY task_id LIMIT $5"
-  Result r = run_once(pick(LS_LIST_TASKS, LS_LIST_TASKS " FOR UPDATE"), p);
-#undef LS_LIST_TASKS
+  Result r = run(pick(statements[shape].c_str(), statements[kListShapes + shape].c_str()), p);
   std::vector<Task> out;
   out.reserve(static_cast<std::size_t>(r.rows()));
   for (int i = 0; i < r.rows(); ++i) out.push_back(read_task(r, i));

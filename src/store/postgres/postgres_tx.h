@@ -77,7 +77,6 @@ class PgTx final : public Tx {
  private:
   // Runs a prepared statement; records a failure before rethrowing it.
   Result run(const char* sql, const Params& params);
-  Result run_once(const char* sql, const Params& params);
   void run_fixed(const char* sql);
   // Runs a statement that changes rows, and notes that the job wrote.
   Result change(const char* sql, const Params& params);

@@ -84,8 +84,15 @@ CREATE TABLE IF NOT EXISTS users (
 );
 )sql";
 
+// Version 2: lists filtered by user and status read one index range in task_id order. Built
+// inside the migration's transaction, which holds writes to tasks meanwhile (nodes are stopped
+// for a schema change anyway, docs/operations.md).
+constexpr const char* kVersion2 = R"sql(
+CREATE INDEX IF NOT EXISTS tasks_by_user_status ON tasks(user_id, status, task_id);
+)sql";
+
 // Step N takes a database from version N-1 to N. A later version appends a step; steps never change.
-constexpr const char* kSteps[] = {kVersion1};
+constexpr const char* kSteps[] = {kVersion1, kVersion2};
 static_assert(std::size(kSteps) == kSchemaVersion);
 
 std::int64_t current_version(Connection& conn) {
@@ -95,12 +102,14 @@ std::int64_t current_version(Connection& conn) {
 
 }  // namespace
 
+std::vector<const char*> schema_steps() { return {std::begin(kSteps), std::end(kSteps)}; }
+
 void migrate(Connection& conn) {
   Transaction tx(conn, "BEGIN");
   // Held to the end of the transaction: nodes starting together migrate one after another
   // (concurrent CREATE ... IF NOT EXISTS of one table can otherwise fail). The key spells "Lockstep".
   conn.exec("SELECT pg_advisory_xact_lock(5507730182447064432)");
-  conn.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT COLLATE \"C\" PRIMARY KEY, value BIGINT NOT NULL)");
+  conn.exec(kMetaTable);
   const std::int64_t current = current_version(conn);
   if (current > kSchemaVersion) {
     throw StoreError("the database has schema version " + std::to_string(current) + ", newer than this lockstepd (" +

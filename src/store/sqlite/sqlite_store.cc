@@ -1,8 +1,11 @@
 #include "store/sqlite/sqlite_store.h"
 
+#include <array>
 #include <chrono>
 
 #include "store/sqlite/db.h"
+#include "store/sqlite/schema.h"
+#include "store/task_list_sql.h"
 
 namespace lockstep {
 namespace {
@@ -11,84 +14,9 @@ using sqlite::Db;
 using sqlite::Stmt;
 using sqlite::StmtScope;
 
-constexpr int kSchemaVersion = 1;
-
-constexpr const char* kSchema = R"sql(
-CREATE TABLE IF NOT EXISTS meta (
-  key   TEXT PRIMARY KEY,
-  value INTEGER NOT NULL
-) WITHOUT ROWID;
-INSERT OR IGNORE INTO meta(key, value) VALUES ('revision', 0);
-INSERT OR IGNORE INTO meta(key, value) VALUES ('lock_token', 0);
-INSERT OR IGNORE INTO meta(key, value) VALUES ('feed_pruned_through', 0);
-
-CREATE TABLE IF NOT EXISTS tasks (
-  task_id        TEXT PRIMARY KEY,
-  user_id        TEXT NOT NULL,
-  title          TEXT NOT NULL,
-  description    TEXT NOT NULL,
-  due            INTEGER NOT NULL,
-  warning_offset INTEGER NOT NULL,
-  status         TEXT NOT NULL,
-  version        INTEGER NOT NULL,
-  revision       INTEGER NOT NULL,
-  created_at     INTEGER NOT NULL,
-  updated_at     INTEGER NOT NULL,
-  updated_by     TEXT NOT NULL
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS tasks_by_user ON tasks(user_id, task_id);
-CREATE INDEX IF NOT EXISTS tasks_by_status ON tasks(status, task_id);
-CREATE INDEX IF NOT EXISTS tasks_by_due ON tasks(due, task_id);
-
-CREATE TABLE IF NOT EXISTS changes (
-  revision INTEGER PRIMARY KEY,
-  type     TEXT NOT NULL,
-  task_id  TEXT NOT NULL,
-  version  INTEGER NOT NULL,
-  task     TEXT,
-  by       TEXT NOT NULL,
-  at       INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS changes_by_task ON changes(task_id, revision);
-
-CREATE TABLE IF NOT EXISTS locks (
-  task_id     TEXT PRIMARY KEY,
-  owner       TEXT NOT NULL,
-  token       INTEGER NOT NULL,
-  acquired_at INTEGER NOT NULL,
-  expires_at  INTEGER NOT NULL
-) WITHOUT ROWID;
-
-CREATE TABLE IF NOT EXISTS products (
-  product_id TEXT PRIMARY KEY,
-  name       TEXT NOT NULL,
-  stock      INTEGER NOT NULL CHECK (stock >= 0),
-  price      REAL NOT NULL,
-  version    INTEGER NOT NULL,
-  revision   INTEGER NOT NULL,
-  created_at INTEGER NOT NULL,
-  updated_at INTEGER NOT NULL
-) WITHOUT ROWID;
-
-CREATE TABLE IF NOT EXISTS idempotency (
-  principal  TEXT NOT NULL,
-  key        TEXT NOT NULL,
-  method     TEXT NOT NULL,
-  target     TEXT NOT NULL,
-  body_hash  TEXT NOT NULL,
-  response   TEXT NOT NULL,
-  created_at INTEGER NOT NULL,
-  PRIMARY KEY (principal, key)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS idempotency_by_age ON idempotency(created_at);
-
-CREATE TABLE IF NOT EXISTS users (
-  name       TEXT PRIMARY KEY,
-  role       TEXT NOT NULL,
-  token_hash TEXT UNIQUE,
-  created_at INTEGER NOT NULL
-) WITHOUT ROWID;
-)sql";
+constexpr const char* kTaskColumns =
+    "task_id, user_id, title, description, due, warning_offset, status, version, revision, created_at, updated_at, "
+    "updated_by";
 
 Task read_task(Stmt& s) {
   Task t;
@@ -166,26 +94,6 @@ void configure(Db& db, int cache_kib) {
   db.exec(cache.c_str());
 }
 
-void migrate(Db& db) {
-  db.exec("BEGIN IMMEDIATE");
-  try {
-    Stmt version(db, "PRAGMA user_version");
-    version.step();
-    std::int64_t current = version.int64(0);
-    version.reset();
-    if (current > kSchemaVersion) {
-      throw StoreError("the database has schema version " + std::to_string(current) +
-                       ", newer than this lockstepd (" + std::to_string(kSchemaVersion) + ")");
-    }
-    db.exec(kSchema);
-    db.exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str());
-    db.exec("COMMIT");
-  } catch (...) {
-    db.exec("ROLLBACK");
-    throw;
-  }
-}
-
 class SqliteTx final : public Tx {
  public:
   explicit SqliteTx(Db& db) : db_(db) {}
@@ -222,18 +130,19 @@ class SqliteTx final : public Tx {
   }
 
   std::vector<Task> list_tasks(const TaskQuery& q) override {
-    // One statement serves every filter combination; each NULL parameter switches its filter off.
-    // The planner picks the index of the filter that is set (user, status or due).
-    StmtScope s(db_.prepare(
-        "SELECT task_id, user_id, title, description, due, warning_offset, status, version, "
-        "revision, created_at, updated_at, updated_by FROM tasks "
-        "WHERE task_id > ?1 AND (?2 IS NULL OR user_id = ?2) AND (?3 IS NULL OR status = ?3) "
-        "AND (?4 IS NULL OR due < ?4) ORDER BY task_id LIMIT ?5"));
-    s->bind(1, q.after_id);
-    q.user_id ? s->bind(2, *q.user_id) : s->bind_null(2);
-    q.status ? s->bind(3, status_name(*q.status)) : s->bind_null(3);
-    q.due_before ? s->bind(4, *q.due_before) : s->bind_null(4);
-    s->bind(5, std::int64_t{q.limit});
+    // A statement per combination of filters, so that the planner uses the filter's index.
+    static const auto statements = [] {
+      std::array<std::string, kListShapes> all;
+      for (unsigned shape = 0; shape < kListShapes; ++shape) all[shape] = task_list_sql(kTaskColumns, '?', shape);
+      return all;
+    }();
+    StmtScope s(db_.prepare(statements[task_list_shape(q)].c_str()));
+    int n = 0;
+    s->bind(++n, q.after_id);
+    if (q.user_id) s->bind(++n, *q.user_id);
+    if (q.status) s->bind(++n, status_name(*q.status));
+    if (q.due_before) s->bind(++n, *q.due_before);
+    s->bind(++n, std::int64_t{q.limit});
     std::vector<Task> out;
     while (s->step()) out.push_back(read_task(*s.operator->()));
     return out;
@@ -472,7 +381,7 @@ SqliteStore::SqliteStore(const StoreOptions& options) : options_(options) {
   // a newer schema fails start-up with its reason.
   auto writer_db = std::make_unique<Db>(options_.url);
   configure(*writer_db, 16 * 1024);
-  migrate(*writer_db);
+  sqlite::migrate(*writer_db);
   std::vector<std::unique_ptr<Db>> reader_dbs;
   for (int i = 0; i < options_.readers; ++i) {
     reader_dbs.push_back(std::make_unique<Db>(options_.url));
@@ -563,7 +472,7 @@ Status sqlite_restore(const std::string& backup_path, const std::string& db_path
     version.reset();
     Stmt tables(backup, "SELECT count(*) FROM sqlite_master WHERE name IN ('tasks', 'changes', 'users')");
     tables.step();
-    if (v < 1 || v > kSchemaVersion || tables.int64(0) != 3) {
+    if (v < 1 || v > sqlite::kSchemaVersion || tables.int64(0) != 3) {
       return Error(Code::kValidationFailed, "'" + backup_path + "' is not a Lockstep backup this version can restore");
     }
     tables.reset();
