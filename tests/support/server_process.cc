@@ -144,6 +144,10 @@ ServerProcess::ServerProcess(std::string db, std::vector<std::string> extra_args
     std::string log;
     for (const auto& l : log_lines()) log += l + "\n";
     kill9();
+    // No destructor runs for a constructor that throws: end the reader here (the killed server's
+    // stderr reaches EOF), or the joinable thread's destruction would abort the test program.
+    reader_.join();
+    close(stderr_fd_);
     throw std::runtime_error("lockstepd did not start listening:\n" + log);
   }
   port_ = static_cast<unsigned short>(std::stoi(address.substr(address.rfind(':') + 1)));
