@@ -1,26 +1,32 @@
 // An optimistic update loop: several threads bump one task's warningOffset at once, and no
 // increment is lost, because each write is conditional (If-Match) and a refused one is redone on
-// the state the server sent back.
+// the state the server sent back. With `merge` the writes also ask the server to merge
+// (Prefer: conflict=merge), which shows why a counter must never be merged: increments are lost.
+// Prints how many updates a second went through.
 //
-//   lockstep_example_update URL TOKEN [THREADS] [INCREMENTS]
+//   lockstep_example_update URL TOKEN [THREADS] [INCREMENTS] [merge]
 #include <lockstep/client.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: %s URL TOKEN [THREADS] [INCREMENTS]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s URL TOKEN [THREADS] [INCREMENTS] [merge]\n", argv[0]);
     return 2;
   }
   const int threads = argc > 3 ? std::atoi(argv[3]) : 4;
   const int increments = argc > 4 ? std::atoi(argv[4]) : 10;
+  const bool merge = argc > 5 && std::string_view(argv[5]) == "merge";
   lockstep::ClientOptions options;
   options.url = argv[1];
   options.token = argv[2];
+  options.max_idle_connections = static_cast<std::size_t>(threads);  // one kept alive per thread
   lockstep::Client client(options);
 
   lockstep::TaskFields counter;
@@ -34,7 +40,9 @@ int main(int argc, char** argv) {
   }
 
   lockstep::UpdateOptions patient;
-  patient.max_attempts = 100;  // many writers on one task: each may lose a few rounds
+  patient.max_attempts = 1000;  // 16 writers on one task: one may lose many rounds in a row
+  patient.merge = merge;
+  const auto started = std::chrono::steady_clock::now();
   std::vector<std::jthread> workers;
   for (int i = 0; i < threads; ++i) {
     workers.emplace_back([&] {
@@ -46,11 +54,13 @@ int main(int argc, char** argv) {
     });
   }
   workers.clear();  // joins
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
   auto final_state = client.get_task(task->task_id);
   if (!final_state) return 1;
-  std::printf("warningOffset = %lld (expected %d), version %lld\n",
+  std::printf("warningOffset = %lld (expected %d), version %lld; %d updates in %.2f s (%.0f/s)%s\n",
               static_cast<long long>(final_state->warning_offset), threads * increments,
-              static_cast<long long>(final_state->version));
+              static_cast<long long>(final_state->version), threads * increments, seconds,
+              threads * increments / seconds, merge ? " with merge" : "");
   return final_state->warning_offset == threads * increments ? 0 : 1;
 }

@@ -36,7 +36,10 @@ struct HttpConnection::Impl {
     ioc.run();
     if (ec) {
       stream.reset();
-      throw ConnectionError(std::string(what) + " " + host + ":" + std::to_string(port) + ": " + ec.message());
+      const std::string why = ec == beast::error::timeout
+                                  ? "timed out after " + std::to_string(timeout.count()) + " ms (the client's timeout)"
+                                  : ec.message();
+      throw ConnectionError(std::string(what) + " " + host + ":" + std::to_string(port) + ": " + why);
     }
   }
 

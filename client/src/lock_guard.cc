@@ -71,9 +71,11 @@ bool LockGuard::State::renew_once() {
     return true;
   }
   if (r) {
-    // A new token: the old lease ran out before this renewal, so others may have written since.
+    // A new token: the old lock ended before this renewal (it expired, or an admin broke it), so
+    // others may have written since. The new grant is given back: the guard's work is fenced off.
     (void)client.release_lock(task_id);
-    mark_lost(lost_error("the lock expired before it was renewed (granted again with a new token)"));
+    mark_lost(lost_error("the lock ended before it was renewed (it expired or was broken); "
+                         "a new one was granted and given back"));
     return false;
   }
   if (r.error().retryable && Clock::now() < deadline) return true;  // try again before expiry

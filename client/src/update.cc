@@ -1,8 +1,10 @@
 // Client::update (optimistic read-modify-write) and Client::follow (the change feed, §8): the two
 // strategies built from the plain calls.
 #include <algorithm>
+#include <thread>
 
 #include "client_impl.h"
+#include "retry.h"
 
 namespace lockstep {
 
@@ -12,6 +14,16 @@ namespace {
 bool is_stale_write(const Error& e) {
   return (e.status == 412 && e.code == "PRECONDITION_FAILED") ||
          (e.status == 409 && (e.code == "VERSION_CONFLICT" || e.code == "MERGE_CONFLICT"));
+}
+
+// Between a lost race and the next write: a short random wait (full jitter, growing with the
+// attempt), so that many writers on one hot task do not all come back at the same instant and
+// lose to each other again.
+void back_off_after_conflict(int attempt) {
+  RetryPolicy p;
+  p.base_delay = std::chrono::milliseconds(1);
+  p.max_delay = std::chrono::milliseconds(50);
+  std::this_thread::sleep_for(detail::backoff_delay(p, attempt, std::chrono::milliseconds(0)));
 }
 
 std::optional<Task> current_of(const Error& e) {
@@ -41,6 +53,7 @@ Result<Task> Client::update(const std::string& id, const std::function<void(Task
     auto current = current_of(last.error());
     if (!current) return last;
     base = std::move(*current);
+    if (attempt + 1 < options.max_attempts) back_off_after_conflict(attempt);
   }
   return last;
 }

@@ -34,6 +34,12 @@ class Cli : public ClientTest {
   CliRunner cli_;
 };
 
+// `head` followed by `tail`.
+std::vector<std::string> with_args(std::vector<std::string> head, const std::vector<std::string>& tail) {
+  head.insert(head.end(), tail.begin(), tail.end());
+  return head;
+}
+
 // stderr is exactly one line, `lockstep: ...`.
 void expect_one_error_line(const CliResult& r) {
   ASSERT_EQ(r.err_lines().size(), 1u) << r.err;
@@ -140,6 +146,68 @@ TEST_F(Cli, a_malformed_url_is_a_usage_error) {
   EXPECT_EQ(r.status, 2);
   expect_one_error_line(r);
   EXPECT_NE(r.err.find("http://"), std::string::npos);
+}
+
+TEST_F(Cli, bad_input_exits_2_with_one_line_and_sends_nothing) {
+  const std::string id = create();
+  const std::vector<std::string> task{"--user-id", "alice", "--title", "t", "--due", kFarFuture};
+  const auto requests_before = served({"route=\"/v1/"});
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           with_args({"--url", "localhost:8080", "task", "create"}, task),
+           with_args({"--url", url() + "/v1", "task", "create"}, task),
+           with_args({"--url", "http://127.0.0.1:99999", "task", "create"}, task),
+           with_args({"task", "create", "--bogus"}, task),
+           {"task", "create", "--title", "t"},
+           {"task", "update", id, "--warning-offset", "many"},
+           {"task", "update", id, "--title", "t", "--if-match", "1-1", "--expected-version", "1"},
+           {"task", "update", id},
+           {"task", "frobnicate", id},
+           {"lock", "acquire", id, "--ttl", "0"},
+           {"-o", "yaml", "task", "list"}}) {
+    auto r = as(alice_token_, args);
+    std::string line;
+    for (const auto& a : args) line += a + " ";
+    EXPECT_EQ(r.status, 2) << line << r.err;
+    expect_one_error_line(r);
+    EXPECT_EQ(r.out, "") << line;
+  }
+  EXPECT_EQ(served({"route=\"/v1/"}), requests_before);  // none of them reached the server
+  EXPECT_EQ(alice_client().get_task(id)->version, 1);
+}
+
+TEST_F(Cli, a_validation_error_exits_1_and_names_the_field) {
+  auto r = as(alice_token_, {"task", "create", "--user-id", "alice", "--title", "late", "--due", "2001-01-01T00:00:00Z"});
+  EXPECT_EQ(r.status, 1);
+  expect_one_error_line(r);
+  EXPECT_NE(r.err.find("dueDate"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_TRUE(alice_client().list_all_tasks()->empty());
+}
+
+TEST_F(Cli, a_user_breaking_someone_elses_lock_exits_6_and_an_admin_may) {
+  const std::string id = create();
+  ASSERT_TRUE(alice_client().acquire_lock(id));
+  auto refused = as(bob_token_, {"lock", "release", id, "--force"});
+  EXPECT_EQ(refused.status, 6);
+  expect_one_error_line(refused);
+  EXPECT_EQ(bob_client().get_lock(id)->owner, "alice");
+  EXPECT_EQ(as(admin_token_, {"lock", "release", id, "--force"}).status, 0);
+  EXPECT_EQ(bob_client().get_lock(id).error().status, 404);
+}
+
+TEST_F(Cli, a_rate_limited_command_waits_within_retry_for_and_exits_7_past_it) {
+  start({"--rate-limit", "1/1"});
+  cli_.set_env("LOCKSTEP_URL", url());
+  ASSERT_EQ(alice().get("/v1/tasks").status, 200);  // alice's only token
+  const std::vector<std::string> create_args{"task", "create", "--user-id", "alice", "--title", "t", "--due", kFarFuture};
+  auto waited = as(alice_token_, with_args({"--retry-for", "5"}, create_args));
+  EXPECT_EQ(waited.status, 0) << waited.err;  // 429, Retry-After: 1, then 201
+  auto refused = as(alice_token_, with_args({"--retry-for", "0.5"}, create_args));
+  EXPECT_EQ(refused.status, 7);  // 429 again, and a wait of 1 s does not fit in 0.5 s
+  expect_one_error_line(refused);
+  EXPECT_EQ(refused.out, "");
+  EXPECT_EQ(served({"route=\"/v1/tasks\"", "method=\"POST\"", "status=\"429\""}), 2);
+  EXPECT_EQ(admin_client().list_all_tasks()->size(), 1u);
 }
 
 TEST_F(Cli, login_writes_a_private_config_and_flags_beat_env_beat_file) {

@@ -1,5 +1,6 @@
 // Locks (API.md §5) through lockstep::Client and LockGuard, against the real lockstepd.
 #include <chrono>
+#include <future>
 
 #include "client_fixture.h"
 #include "lockstep/lock_guard.h"
@@ -109,6 +110,66 @@ TEST_F(Locks, a_lost_lock_is_reported_and_no_write_goes_on) {
   EXPECT_EQ(alice_client().get_task(t.task_id)->title, "Ship v1");
   EXPECT_EQ(guard->release().error().code, kLockLost);  // bob's lock is left alone
   EXPECT_EQ(bob_client().get_lock(t.task_id)->owner, "bob");
+}
+
+TEST_F(Locks, guard_keeps_its_lock_through_three_ttls_by_renewing) {
+  auto t = alice_client().create_task(sample_task()).value();
+  LockOptions o;
+  o.ttl = 2s;
+  auto guard = LockGuard::acquire(alice_client(), t.task_id, o);
+  ASSERT_TRUE(guard.ok()) << guard.error().to_string();
+  const std::int64_t token = guard->token();
+  const auto until = Clock::now() + 3 * o.ttl + 500ms;
+  int rounds = 0;
+  for (; Clock::now() < until && rounds < 20; ++rounds) {
+    TaskPatch mine;
+    mine.warning_offset = rounds;
+    auto written = guard->patch(mine);
+    ASSERT_TRUE(written.ok()) << "round " << rounds << ": " << written.error().to_string();
+    // Bob asks for the lock, waiting a second on the server each round (that paces the loop):
+    // refused each time, and so is his write.
+    auto refused = bob_client().acquire_lock(t.task_id, 2s, 1s);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().status, 423);
+    TaskPatch theirs;
+    theirs.title = "bob";
+    EXPECT_EQ(bob_client().patch_task(t.task_id, theirs).error().status, 423);
+  }
+  EXPECT_GE(rounds, 4);
+  EXPECT_TRUE(guard->held());
+  EXPECT_EQ(guard->token(), token);  // renewed, never granted anew
+  auto now = alice_client().get_task(t.task_id).value();
+  EXPECT_EQ(now.title, "Ship v1");
+  EXPECT_EQ(now.version, 1 + rounds);
+}
+
+TEST_F(Locks, a_guard_whose_lock_an_admin_broke_notices_at_its_next_renewal_and_writes_nothing) {
+  auto t = alice_client().create_task(sample_task()).value();
+  std::promise<Error> lost;
+  LockOptions o;
+  o.ttl = 2s;
+  o.on_lost = [&](const Error& e) { lost.set_value(e); };
+  auto guard = LockGuard::acquire(alice_client(), t.task_id, o);
+  ASSERT_TRUE(guard.ok());
+  ASSERT_TRUE(admin_client().release_lock(t.task_id, true));
+  auto reported = lost.get_future();
+  ASSERT_EQ(reported.wait_for(10s), std::future_status::ready);  // a renewal comes every ttl/3
+  EXPECT_EQ(reported.get().code, kLockLost);
+  EXPECT_FALSE(guard->held());
+  ASSERT_TRUE(guard->lost_reason());
+
+  const std::vector<std::string> patches{"route=\"/v1/tasks/{id}\"", "method=\"PATCH\""};
+  const auto sent_before = served(patches);
+  TaskPatch p;
+  p.title = "after the break";
+  auto refused = guard->patch(p);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, kLockLost);
+  EXPECT_EQ(served(patches), sent_before);  // refused here, never sent
+  EXPECT_EQ(alice_client().get_task(t.task_id)->version, 1);
+  // The renewal that found the lock gone was granted a new one; the guard gave it back.
+  EXPECT_EQ(bob_client().get_lock(t.task_id).error().status, 404);
+  EXPECT_TRUE(bob_client().patch_task(t.task_id, p).ok());
 }
 
 TEST_F(Locks, guard_acquire_waits_for_a_lock_to_expire) {

@@ -42,6 +42,48 @@ TEST_F(Routes, non_atomic_batch_counts_successes_and_failures) {
   EXPECT_EQ(r->results[1].status, 404);
 }
 
+TEST_F(Routes, batch_merges_a_stale_expected_version_on_request_and_refuses_it_otherwise) {
+  auto a = alice_client().create_task(sample_task()).value();
+  TaskPatch theirs;
+  theirs.title = "by bob";
+  ASSERT_TRUE(bob_client().patch_task(a.task_id, theirs));
+  TaskPatch mine;
+  mine.warning_offset = 7;
+
+  auto refused = alice_client().batch({BatchOperation::update(a.task_id, mine).with_expected_version(1)});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, "BATCH_ABORTED");
+  auto results = BatchItemResult::list_from_json(refused.error().problem);
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].code, "VERSION_CONFLICT");
+
+  auto merged = alice_client().batch({BatchOperation::update(a.task_id, mine).with_expected_version(1)}, true, true);
+  ASSERT_TRUE(merged.ok()) << merged.error().to_string();
+  ASSERT_EQ(merged->results.size(), 1u);
+  ASSERT_TRUE(merged->results[0].task);
+  EXPECT_EQ(merged->results[0].task->title, "by bob");
+  EXPECT_EQ(merged->results[0].task->warning_offset, 7);
+  EXPECT_EQ(merged->results[0].task->version, 3);
+}
+
+TEST_F(Routes, batch_body_sends_the_callers_body_as_it_is) {
+  auto a = alice_client().create_task(sample_task()).value();
+  namespace json = boost::json;
+  json::object del{{"op", "delete"}, {"taskId", a.task_id}, {"ifMatch", a.etag}};
+  auto r = alice_client().batch_body(json::object{{"atomic", false}, {"operations", json::array{del}}});
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_EQ(r->successful, 1);
+  EXPECT_EQ(r->all_succeeded, true);
+  EXPECT_EQ(alice_client().get_task(a.task_id).error().status, 404);
+
+  auto bad = alice_client().batch_body(json::object{{"operations", json::array{json::object{{"op", "explode"}}}}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().status, 400);
+  EXPECT_EQ(bad.error().code, "VALIDATION_FAILED");
+  ASSERT_FALSE(bad.error().errors.empty());
+  EXPECT_EQ(bad.error().errors[0].field, "operations[0].op");
+}
+
 TEST_F(Routes, reassign_moves_every_task_of_a_user) {
   ASSERT_TRUE(alice_client().create_task(sample_task("carol")));
   ASSERT_TRUE(alice_client().create_task(sample_task("carol")));

@@ -2,6 +2,7 @@
 // the update() loop (API.md §3, §4).
 #include <atomic>
 #include <barrier>
+#include <functional>
 #include <set>
 #include <thread>
 
@@ -215,8 +216,13 @@ TEST_F(TaskCalls, update_applies_fn_and_writes_only_what_changed) {
   EXPECT_EQ(same->version, 2);  // nothing to write, nothing written
 }
 
-TEST_F(TaskCalls, update_redoes_fn_on_the_state_a_412_carries) {
+const std::string kTaskRoute = "route=\"/v1/tasks/{id}\"";
+const std::string kGet = "method=\"GET\"";
+const std::string kPatch = "method=\"PATCH\"";
+
+TEST_F(TaskCalls, update_redoes_fn_on_the_state_a_412_carries_without_another_get) {
   auto t = alice_client().create_task(sample_task()).value();
+  const auto gets_before = served({kTaskRoute, kGet});
   int runs = 0;
   auto r = alice_client().update(t.task_id, [&](Task& x) {
     if (runs++ == 0) {  // someone else writes between our read and our write
@@ -230,6 +236,54 @@ TEST_F(TaskCalls, update_redoes_fn_on_the_state_a_412_carries) {
   EXPECT_EQ(runs, 2);
   EXPECT_EQ(r->title, "by bob");
   EXPECT_EQ(r->warning_offset, 31);
+  // What the server served: one read (the first), alice's 412, bob's write and alice's retry.
+  EXPECT_EQ(served({kTaskRoute, kGet}) - gets_before, 1);
+  EXPECT_EQ(served({kTaskRoute, kPatch, "status=\"412\""}), 1);
+  EXPECT_EQ(served({kTaskRoute, kPatch, "status=\"200\""}), 2);
+}
+
+// fn for update(): on its first run bob changes `bob_sets` first; then it sets the status.
+std::function<void(Task&)> racing_bob(Client& bob, const std::string& id, const TaskPatch& bob_sets, int& runs) {
+  return [&bob, id, bob_sets, &runs](Task& x) {
+    if (runs++ == 0) {
+      ASSERT_TRUE(bob.patch_task(id, bob_sets));
+    }
+    x.title = x.title == "Ship v1" ? "by alice" : x.title + " and alice";
+  };
+}
+
+TEST_F(TaskCalls, update_with_merge_lets_the_server_merge_a_race_on_other_fields) {
+  auto t = alice_client().create_task(sample_task()).value();
+  TaskPatch bob_sets;
+  bob_sets.status = "BLOCKED";
+  int runs = 0;
+  UpdateOptions merge;
+  merge.merge = true;
+  auto r = alice_client().update(t.task_id, racing_bob(bob_client(), t.task_id, bob_sets, runs), merge);
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_EQ(runs, 1);  // merged by the server: fn ran once, no 412
+  EXPECT_EQ(r.reply().header("Preference-Applied"), "conflict=merge");
+  EXPECT_EQ(r->title, "by alice");
+  EXPECT_EQ(r->status, "BLOCKED");
+  EXPECT_EQ(r->version, 3);
+  EXPECT_EQ(served({kTaskRoute, kPatch, "status=\"412\""}), 0);
+}
+
+TEST_F(TaskCalls, update_with_merge_redoes_fn_on_the_current_state_of_a_merge_conflict) {
+  auto t = alice_client().create_task(sample_task()).value();
+  TaskPatch bob_sets;
+  bob_sets.title = "by bob";
+  int runs = 0;
+  UpdateOptions merge;
+  merge.merge = true;
+  const auto gets_before = served({kTaskRoute, kGet});
+  auto r = alice_client().update(t.task_id, racing_bob(bob_client(), t.task_id, bob_sets, runs), merge);
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_EQ(runs, 2);  // 409 MERGE_CONFLICT carried `current`; fn ran again on it
+  EXPECT_EQ(r->title, "by bob and alice");
+  EXPECT_EQ(r->version, 3);
+  EXPECT_EQ(served({kTaskRoute, kPatch, "status=\"409\""}), 1);
+  EXPECT_EQ(served({kTaskRoute, kGet}) - gets_before, 1);
 }
 
 TEST_F(TaskCalls, update_gives_up_after_max_attempts_with_the_last_conflict) {

@@ -109,7 +109,8 @@ class Client {
   // (increment a counter, append to a description) that must not overwrite a concurrent one.
   // GETs the task, runs `fn` on a copy and PATCHes the fields `fn` changed with If-Match. On 412
   // (or 409 VERSION_CONFLICT/MERGE_CONFLICT) it takes `current` from the answer (no extra GET) and
-  // runs `fn` again, at most options.max_attempts writes. `fn` may run several times, so it must
+  // runs `fn` again after a short random pause (0-50 ms, so that writers of one hot task do not
+  // keep colliding), at most options.max_attempts writes. `fn` may run several times, so it must
   // only compute from its argument. If `fn` changes nothing, nothing is written; if it throws,
   // the exception propagates and nothing more is written.
   Result<Task> update(const std::string& id, const std::function<void(Task&)>& fn,
