@@ -1,6 +1,7 @@
 #include "http/server.h"
 
 #include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/strand.hpp>
@@ -332,6 +333,10 @@ void Server::run() {
     if (!ec) impl_->begin_shutdown();
   });
   impl_->accept();
+  // Parked requests (long polls, lock waits) are no Asio operations: once shutdown has closed
+  // the acceptor and the signal wait, nothing else might keep run() going, and the answers they
+  // post would never be sent. The shutdown waiter ends the run with ioc.stop().
+  auto keep_running = net::make_work_guard(impl_->ioc);
   std::vector<std::thread> threads;
   for (int i = 1; i < impl_->options.threads; ++i) threads.emplace_back([this] { impl_->ioc.run(); });
   impl_->ioc.run();
