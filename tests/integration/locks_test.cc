@@ -1,16 +1,19 @@
-// Pessimistic locks with leases and fencing tokens (API.md §5), against the real binary.
-#include <atomic>
+// Pessimistic locks with leases and fencing tokens (API.md §5), against the real binary, on both
+// stores (SQLite and PostgreSQL).
 #include <barrier>
+#include <mutex>
 #include <thread>
+#include <vector>
 
-#include "fixture.h"
+#include "store_param.h"
 
 namespace json = boost::json;
 
 namespace lockstep::testing {
 namespace {
 
-using Locks = ServerTest;
+class Locks : public StoreServerTest {};
+LOCKSTEP_ON_BOTH_STORES(Locks);
 
 std::string lock_path(const ApiResponse& task) { return "/v1/tasks/" + task.str("taskId") + "/lock"; }
 std::string task_path(const ApiResponse& task) { return "/v1/tasks/" + task.str("taskId"); }
@@ -28,7 +31,7 @@ void wait_for_gauge(ApiClient& c, const std::string& name, std::int64_t value) {
   ASSERT_EQ(gauge(c, name), value) << name;
 }
 
-TEST_F(Locks, acquire_shows_the_lock_without_changing_version_or_etag) {
+TEST_P(Locks, acquire_shows_the_lock_without_changing_version_or_etag) {
   auto a = alice();
   auto task = a.create_task();
   auto l = a.post(lock_path(task), {{"ttlSeconds", 60}});
@@ -48,7 +51,7 @@ TEST_F(Locks, acquire_shows_the_lock_without_changing_version_or_etag) {
   EXPECT_EQ(a.post("/v1/tasks/nope/lock", json::object{}).status, 404);
 }
 
-TEST_F(Locks, others_writes_are_423_with_the_lock_and_retry_after_owner_writes_pass) {
+TEST_P(Locks, others_writes_are_423_with_the_lock_and_retry_after_owner_writes_pass) {
   auto a = alice();
   auto b = bob();
   auto task = a.create_task();
@@ -68,30 +71,32 @@ TEST_F(Locks, others_writes_are_423_with_the_lock_and_retry_after_owner_writes_p
   EXPECT_EQ(a.patch(task_path(task), {{"warningOffset", 1}}, {{"If-Match", task.header("ETag")}}).status, 200);
 }
 
-TEST_F(Locks, of_two_racing_acquirers_exactly_one_wins) {
+TEST_P(Locks, of_two_racing_acquirers_exactly_one_wins) {
   auto task = alice().create_task();
   for (int round = 0; round < 5; ++round) {
     std::barrier go(2);
-    std::atomic<int> won{0}, locked{0}, other{0};
-    auto racer = [&](const std::string& token) {
+    std::vector<ApiResponse> answers(2);
+    auto racer = [&](std::size_t i, const std::string& token) {
       ApiClient c(server_->port(), token);
-      c.get("/healthz");
+      c.get("/healthz");  // connected before the race starts
       go.arrive_and_wait();
-      auto r = c.post(lock_path(task), {{"ttlSeconds", 30}});
-      (r.status == 200 ? won : r.status == 423 ? locked : other)++;
-      if (r.status == 200) c.del(lock_path(task));
+      answers[i] = c.post(lock_path(task), {{"ttlSeconds", 30}});
     };
-    std::thread t1(racer, alice_token_), t2(racer, bob_token_);
+    std::thread t1(racer, 0, alice_token_), t2(racer, 1, bob_token_);
     t1.join();
     t2.join();
-    // Either one won and the other met its lock, or the first released before the second came.
-    EXPECT_GE(won.load(), 1);
-    EXPECT_EQ(won.load() + locked.load(), 2);
-    EXPECT_EQ(other.load(), 0);
+    // Neither releases before both have answered: one holds it, the other met that very lock.
+    const bool first_won = answers[0].status == 200;
+    const ApiResponse& winner = answers[first_won ? 0 : 1];
+    const ApiResponse& loser = answers[first_won ? 1 : 0];
+    ASSERT_EQ(winner.status, 200) << winner.raw.body;
+    ASSERT_EQ(loser.status, 423) << loser.raw.body;
+    EXPECT_EQ(loser.json.at("lock").at("token").as_int64(), winner.num("token"));
+    EXPECT_EQ(ApiClient(server_->port(), first_won ? alice_token_ : bob_token_).del(lock_path(task)).status, 204);
   }
 }
 
-TEST_F(Locks, renewal_keeps_the_token_release_and_force) {
+TEST_P(Locks, renewal_keeps_the_token_release_and_force) {
   auto a = alice();
   auto b = bob();
   auto root = admin();
@@ -114,7 +119,7 @@ TEST_F(Locks, renewal_keeps_the_token_release_and_force) {
   EXPECT_EQ(b.del(lock_path(task)).status, 204);
 }
 
-TEST_F(Locks, a_waiter_is_woken_by_release) {
+TEST_P(Locks, a_waiter_is_woken_by_release) {
   auto a = alice();
   auto task = a.create_task();
   ASSERT_EQ(a.post(lock_path(task), {{"ttlSeconds", 300}}).status, 200);
@@ -129,7 +134,7 @@ TEST_F(Locks, a_waiter_is_woken_by_release) {
   EXPECT_LT(std::chrono::steady_clock::now() - released_at, std::chrono::seconds(5));
 }
 
-TEST_F(Locks, a_waiter_is_woken_by_expiry_and_a_stale_holder_is_fenced_off) {
+TEST_P(Locks, a_waiter_is_woken_by_expiry_and_a_stale_holder_is_fenced_off) {
   auto a = alice();
   auto task = a.create_task();
   auto held = a.post(lock_path(task), {{"ttlSeconds", 1}});
@@ -148,7 +153,7 @@ TEST_F(Locks, a_waiter_is_woken_by_expiry_and_a_stale_holder_is_fenced_off) {
   EXPECT_EQ(b.patch(task_path(task), {{"warningOffset", 4}}, {{"Lock-Token", got.header("Lock-Token")}}).status, 423);
 }
 
-TEST_F(Locks, waiters_get_the_lock_first_come_first_served) {
+TEST_P(Locks, waiters_get_the_lock_first_come_first_served) {
   auto a = alice();
   auto task = a.create_task();
   ASSERT_EQ(a.post(lock_path(task), {{"ttlSeconds", 300}}).status, 200);
@@ -175,7 +180,7 @@ TEST_F(Locks, waiters_get_the_lock_first_come_first_served) {
   EXPECT_EQ(order, (std::vector<std::string>{"bob", "root", "carol"}));
 }
 
-TEST_F(Locks, a_lock_survives_a_restart_and_deleting_the_task_drops_it) {
+TEST_P(Locks, a_lock_survives_a_restart_and_deleting_the_task_drops_it) {
   auto task = alice().create_task();
   auto held = alice().post(lock_path(task), {{"ttlSeconds", 300}});
   ASSERT_EQ(held.status, 200);
@@ -189,7 +194,38 @@ TEST_F(Locks, a_lock_survives_a_restart_and_deleting_the_task_drops_it) {
   EXPECT_EQ(a.get(lock_path(task)).status, 404);
 }
 
-TEST_F(Locks, admins_manage_users_over_http_and_revocation_is_immediate) {
+// Grants, releases, an expiry and a break, then a crash: the next grant's token is still above
+// every token handed out before (the counter is in the store, not in the process).
+TEST_P(Locks, a_token_granted_after_a_restart_is_greater_than_every_earlier_one) {
+  auto task = alice().create_task();
+  std::int64_t highest = 0;
+  {
+    auto a = alice();
+    auto root = admin();
+    for (int i = 0; i < 3; ++i) {
+      auto l = a.post(lock_path(task), {{"ttlSeconds", 60}});
+      ASSERT_EQ(l.status, 200) << l.raw.body;
+      EXPECT_GT(l.num("token"), highest);
+      highest = l.num("token");
+      ASSERT_EQ(i == 1 ? root.del(lock_path(task) + "?force=true").status : a.del(lock_path(task)).status, 204);
+    }
+    auto left = bob().post(lock_path(task), {{"ttlSeconds", 1}});  // left to expire across the crash
+    ASSERT_EQ(left.status, 200);
+    EXPECT_GT(left.num("token"), highest);
+    highest = left.num("token");
+  }
+  server_->kill9();
+  start();
+  auto after = alice().post(lock_path(task), {{"ttlSeconds", 60}, {"waitSeconds", 10}});
+  ASSERT_EQ(after.status, 200) << after.raw.body;
+  EXPECT_GT(after.num("token"), highest);
+  ASSERT_EQ(alice().del(lock_path(task)).status, 204);
+  // With no lock live, the old tokens fence their holders off all the same.
+  auto fenced = bob().patch(task_path(task), {{"warningOffset", 1}}, {{"Lock-Token", std::to_string(highest)}});
+  EXPECT_EQ(fenced.status, 423);
+}
+
+TEST_P(Locks, admins_manage_users_over_http_and_revocation_is_immediate) {
   auto root = admin();
   auto made = root.post("/v1/users", {{"name", "dora"}});
   ASSERT_EQ(made.status, 201) << made.raw.body;

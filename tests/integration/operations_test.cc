@@ -1,7 +1,9 @@
 // Operating lockstepd (API.md §10): /openapi.json describes what the server really does, /metrics
 // counts it, /healthz and /readyz, graceful stop, backup.
 #include <boost/json.hpp>
+#include <chrono>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -274,6 +276,24 @@ TEST_F(Operations, health_readiness_and_a_graceful_stop) {
   bool stopped = false;
   for (const auto& line : server_->log_lines()) stopped = stopped || line.find("\"msg\":\"stopped\"") != std::string::npos;
   EXPECT_TRUE(stopped);
+}
+
+TEST_F(Operations, a_graceful_stop_answers_a_parked_long_poll_at_once) {
+  auto watcher = alice();
+  const std::int64_t latest = watcher.get("/v1/tasks").num("revision");
+  std::optional<ApiResponse> answer;
+  std::thread poll([&] { answer = watcher.get("/v1/changes?since=" + std::to_string(latest) + "&wait=30"); });
+  auto probe = alice();
+  wait_for_metric(probe, "lockstep_change_followers", 1);
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_EQ(server_->terminate(), 0);
+  const auto took = std::chrono::steady_clock::now() - started;
+  poll.join();
+  ASSERT_TRUE(answer.has_value());
+  EXPECT_EQ(answer->status, 200);
+  EXPECT_TRUE(answer->json.at("changes").as_array().empty());
+  // Not the 10 s shutdown grace of an answer that was never sent, nor the poll's 30 s.
+  EXPECT_LT(took, std::chrono::seconds(5));
 }
 
 TEST_F(Operations, online_backup_and_restore_keep_every_task_and_etag) {

@@ -1,4 +1,4 @@
-// Products and the no-oversell guarantee (API.md §9).
+// Products and the no-oversell guarantee (API.md §9), on both stores (SQLite and PostgreSQL).
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
 #include <atomic>
@@ -6,20 +6,21 @@
 #include <random>
 #include <thread>
 
-#include "fixture.h"
+#include "store_param.h"
 
 namespace json = boost::json;
 
 namespace lockstep::testing {
 namespace {
 
-using Products = ServerTest;
+class Products : public StoreServerTest {};
+LOCKSTEP_ON_BOTH_STORES(Products);
 
 ApiResponse make_product(ApiClient& c, std::int64_t stock) {
   return c.post("/v1/products", {{"name", "Widget"}, {"stock", stock}, {"price", 9.5}});
 }
 
-TEST_F(Products, create_get_list_and_patch_with_preconditions) {
+TEST_P(Products, create_get_list_and_patch_with_preconditions) {
   auto c = alice();
   auto p = make_product(c, 5);
   ASSERT_EQ(p.status, 201) << p.raw.body;
@@ -48,7 +49,7 @@ TEST_F(Products, create_get_list_and_patch_with_preconditions) {
   EXPECT_EQ(c.get("/v1/changes").json.at("changes").as_array().size(), 0u);
 }
 
-TEST_F(Products, stock_update_needs_stock_and_version_and_refuses_a_stale_version) {
+TEST_P(Products, stock_update_needs_stock_and_version_and_refuses_a_stale_version) {
   auto c = alice();
   auto p = make_product(c, 5);
   const std::string path = "/v1/products/" + p.str("productId") + "/stock";
@@ -62,13 +63,20 @@ TEST_F(Products, stock_update_needs_stock_and_version_and_refuses_a_stale_versio
   EXPECT_EQ(ok.json.at("product").at("stock").as_int64(), 3);
   EXPECT_EQ(ok.json.at("product").at("version").as_int64(), 2);
   auto stale = c.patch(path, {{"stock", 9}, {"version", 1}});
-  ASSERT_EQ(stale.status, 409);
+  ASSERT_EQ(stale.status, 409) << stale.raw.body;
+  // §9: `message` and `currentVersion` besides the problem fields of §1 (code as in §4).
+  EXPECT_EQ(stale.header("Content-Type"), "application/problem+json");
   EXPECT_FALSE(stale.str("message").empty());
   EXPECT_EQ(stale.num("currentVersion"), 2);
+  EXPECT_EQ(stale.str("code"), "VERSION_CONFLICT");
+  EXPECT_EQ(stale.num("status"), 409);
+  EXPECT_FALSE(stale.json.at("retryable").as_bool());
+  for (const char* field : {"type", "title", "detail"}) EXPECT_FALSE(stale.str(field).empty()) << field;
+  EXPECT_EQ(c.get("/v1/products/" + p.str("productId")).num("stock"), 3);  // nothing changed
   EXPECT_EQ(c.patch("/v1/products/nope/stock", {{"stock", 1}, {"version", 1}}).status, 404);
 }
 
-TEST_F(Products, of_200_concurrent_buyers_of_10_items_exactly_10_succeed) {
+TEST_P(Products, of_200_concurrent_buyers_of_10_items_exactly_10_succeed) {
   auto setup = alice();
   auto p = make_product(setup, 10);
   const std::string path = "/v1/products/" + p.str("productId");
@@ -101,7 +109,7 @@ TEST_F(Products, of_200_concurrent_buyers_of_10_items_exactly_10_succeed) {
   EXPECT_EQ(after.num("version"), 11);
 }
 
-TEST_F(Products, random_quantities_never_sell_more_than_the_stock) {
+TEST_P(Products, random_quantities_never_sell_more_than_the_stock) {
   auto setup = alice();
   auto p = make_product(setup, 100);
   const std::string path = "/v1/products/" + p.str("productId");
@@ -134,7 +142,7 @@ TEST_F(Products, random_quantities_never_sell_more_than_the_stock) {
   EXPECT_GE(after.num("stock"), 0);
 }
 
-TEST_F(Products, a_purchase_whose_answer_was_lost_is_applied_once_on_retry) {
+TEST_P(Products, a_purchase_whose_answer_was_lost_is_applied_once_on_retry) {
   auto c = alice();
   auto p = make_product(c, 5);
   const std::string path = "/v1/products/" + p.str("productId") + "/purchase";

@@ -1,4 +1,5 @@
-// A running lockstepd on a fresh SQLite file, with two users (alice, bob) and an admin.
+// A running lockstepd on a fresh SQLite file (or on the database set_up names), with two users
+// (alice, bob) and an admin.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -12,8 +13,11 @@ namespace lockstep::testing {
 
 class ServerTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    db_ = dir_.file("lockstep.db");
+  void SetUp() override { set_up(dir_.file("lockstep.db")); }
+
+  // The users, then a started server, on `db`: a SQLite file or a postgresql:// URL.
+  void set_up(std::string db) {
+    db_ = std::move(db);
     alice_token_ = add_user(db_, "alice");
     bob_token_ = add_user(db_, "bob");
     admin_token_ = add_user(db_, "root", true);

@@ -86,6 +86,7 @@ void PostgresStore::stop() {
   }
   write_cv_.notify_all();
   read_cv_.notify_all();
+  stop_cv_.notify_all();
   for (auto& t : writers_) {
     if (t.joinable()) t.join();
   }
@@ -124,8 +125,10 @@ void PostgresStore::listen_loop(const std::function<void()>& wake) {
         }
       }
     } else {
+      // Its own condition variable: waiting on read_cv_ here once took the notify_one() of a new
+      // read, and with the database back the readers slept on with that read in their queue.
       std::unique_lock lock(mu_);
-      read_cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
+      stop_cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
     }
     (void)notified;
     wake();  // a notification, or the bounded fallback

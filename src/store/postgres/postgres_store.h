@@ -92,6 +92,7 @@ class PostgresStore final : public Store {
   std::mutex mu_;
   std::condition_variable write_cv_;
   std::condition_variable read_cv_;
+  std::condition_variable stop_cv_;  // the listener's wait while the database is away
   std::deque<PendingWrite> writes_;  // guarded by mu_
   std::deque<PendingRead> reads_;    // guarded by mu_
   bool stopping_ = false;            // guarded by mu_
