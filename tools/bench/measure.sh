@@ -63,16 +63,18 @@ measure_once() {
     -d "$seconds" $flags --json 2>/dev/null >"$dir/run.json" || echo "run failed: $?" >&2
   server_after=$(cpu_ticks "$server_pid")
   busy_after=$(busy_ticks)
-  jq -c --arg name "$name" --arg round "$round" --argjson hz "$hz" \
+  jq -c --arg name "$name" --arg flags "$flags" --arg round "$round" --argjson hz "$hz" \
      --argjson server "$(( server_after - server_before ))" \
      --argjson busy "$(( busy_after - busy_before ))" \
-     '{name: $name, round: $round, rps: .requestsPerSec, ops: .opsPerSec,
+     '{name: $name, flags: $flags, round: $round, rps: .requestsPerSec, ops: .opsPerSec,
        conflict: .conflictRate, p50: .latencyMs.request.p50, p99: .latencyMs.request.p99,
        p999: .latencyMs.request.p999, op_p99: .latencyMs.op.p99,
        tool_cpu: .cpu.percentOfOneCore,
        server_cpu: ($server / $hz / .elapsedS * 100),
        other_cpu: (($busy - $server) / $hz / .elapsedS * 100 - .cpu.percentOfOneCore),
-       check: (.verification.pass // null), errors: .unexpectedStatuses}
+       check: (if .verification == null and ((.checks // []) | length) == 0 then null
+               else ((.verification.pass // true) and ((.checks // []) | map(.pass) | all)) end),
+       merged: .mergeRate, shed: .shedRate, errors: .unexpectedStatuses}
      | .disturbed = (.other_cpu > 15)' "$dir/run.json"
 }
 
@@ -107,14 +109,15 @@ for round in $(seq 1 "$runs"); do
 done
 
 echo "medians over the undisturbed runs:"
-jq -s -c 'map(select(.disturbed | not)) | group_by(.name)[] | sort_by(.rps) as $r | ($r | length) as $n | $r[($n / 2 | floor)] as $m
-  | {name: $m.name, rps: ($m.rps | round),
+jq -s -c 'map(select(.disturbed | not)) | group_by(.name + " " + .flags)[] | sort_by(.rps) as $r | ($r | length) as $n | $r[($n / 2 | floor)] as $m
+  | {name: $m.name, flags: $m.flags, rps: ($m.rps | round),
      ops: ([ $r[].ops ] | sort | .[($n / 2 | floor)] | round),
      p99: ([ $r[].p99 ] | sort | .[($n / 2 | floor)]),
      tool_cpu: ([ $r[].tool_cpu ] | sort | .[($n / 2 | floor)] | round),
      server_cpu: ([ $r[].server_cpu ] | sort | .[($n / 2 | floor)] | round),
      other_cpu: ([ $r[].other_cpu ] | sort | .[($n / 2 | floor)] | round),
      conflict: ([ $r[].conflict ] | sort | .[($n / 2 | floor)]),
+     merged: ([ $r[].merged ] | sort | .[($n / 2 | floor)]),
      runs: $n, checks: [ $r[].check ]}' "$results"
 if [[ $log != /dev/null ]]; then
   echo "server log: $(wc -c <"$log") bytes, $(wc -l <"$log") lines"
