@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build ccache pkg-config curl
+  build-essential cmake ninja-build ccache pkg-config curl jq
   libboost1.81-dev libboost-json1.81-dev
   libsqlite3-dev libssl-dev libspdlog-dev libcli11-dev
   libpq-dev postgresql

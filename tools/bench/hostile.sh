@@ -6,7 +6,7 @@
 # requests). Prints each run's requests/s and p99, the medians, their ratio, and the server's RSS
 # and /healthz answer at the end of each hostile run.
 #
-# Usage: hostile.sh LOCKSTEPD LOCKSTEP_BENCH [ROUNDS=3] [SECONDS=10]
+# Usage: hostile.sh LOCKSTEPD LOCKSTEP_BENCH [ROUNDS=3] [SECONDS=10]   (needs python3 and curl)
 # Env:   PORT (default 19290), LORIS (slow-loris connections, default 1000), BENCH_FLAGS (default
 #        "-c 16 --hot 100").
 set -euo pipefail
