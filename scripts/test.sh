@@ -22,6 +22,6 @@ ctest --preset asan -L core
 
 cmake --preset tsan >/dev/null
 cmake --build --preset tsan --target lockstepd integration_tests
-ctest --preset tsan -L core -R '^(Concurrency|Locks|Changes|Batches)\.'
+ctest --preset tsan -L core -R '^(Concurrency|Locks|Changes|Batches)\.|^Stores/Locks\..*/sqlite'
 
 fuzz/run.sh "${LOCKSTEP_FUZZ_SECONDS:-10}"
