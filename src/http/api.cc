@@ -130,9 +130,11 @@ void Api::handle(Request req, Respond respond) {
 }
 
 void Api::submit_read(std::shared_ptr<Exchange> ex, bool may_wait) {
+  // Before the read's snapshot, which the store may take any time after this call (reads queued
+  // together share one): see WaitList::generation.
+  ex->seen = waits_.generation();
   store_.read(
       [this, ex, may_wait](Tx& tx) {
-        ex->seen = waits_.generation();  // before the read: see WaitList::generation
         Response r = run(tx, *ex, may_wait);
         if (r.park_until) return park(ex, ex->seen, *r.park_until, false);
         if (r.stream_after) attach_stream(r, ex->req);

@@ -38,9 +38,9 @@ void ChangeStream::next(Emit emit) { poll(std::move(emit), true); }
 void ChangeStream::poll(Emit emit, bool may_wait) {
   auto self = shared_from_this();
   auto shared_emit = std::make_shared<Emit>(std::move(emit));
+  const auto seen = waits_.generation();  // before the read's snapshot: see Api::submit_read
   store_.read(
-      [self, shared_emit, may_wait](Tx& tx) {
-        const auto seen = self->waits_.generation();
+      [self, shared_emit, may_wait, seen](Tx& tx) {
         if (!self->authorized_(tx)) return (*shared_emit)("event: error\ndata: {\"code\":\"UNAUTHENTICATED\"}\n\n", true);
         auto page = read_changes(tx, self->after_, 100, self->retention_);
         if (!page) {

@@ -15,7 +15,8 @@ Error not_found(std::string_view id) {
 }
 
 VersionedState state_of(const Product& p) {
-  return VersionedState{"product", p.etag(), p.updated_at, p.version, json::serialize(product_to_json(p))};
+  return VersionedState{"product", p.etag(), p.updated_at, p.version,
+                        [&p] { return json::serialize(product_to_json(p)); }};
 }
 
 // A new version of `p`: a fresh revision (shared with tasks, so ETags never repeat) and an

@@ -19,7 +19,7 @@ Error not_found(std::string_view id) {
 }
 
 VersionedState state_of(const Task& t) {
-  return VersionedState{"task", t.etag(), t.updated_at, t.version, json::serialize(task_to_json(t))};
+  return VersionedState{"task", t.etag(), t.updated_at, t.version, [&t] { return json::serialize(task_to_json(t)); }};
 }
 
 Error with_current(Error e, const Task& current) { return with_current(std::move(e), state_of(current)); }

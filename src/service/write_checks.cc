@@ -5,7 +5,7 @@
 namespace lockstep {
 
 Error with_current(Error e, const VersionedState& current) {
-  e.current_json = current.json;
+  e.current_json = current.json();
   e.current_version = current.version;
   e.current_etag = current.etag.to_string();
   return e;

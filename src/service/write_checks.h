@@ -2,6 +2,7 @@
 // implementation of API.md §1's order 428 -> (423, by the caller) -> 412 -> 400 -> 409.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -17,7 +18,9 @@ struct VersionedState {
   EntityTag etag;
   Millis updated_at = 0;
   std::int64_t version = 0;
-  std::string json;  // its representation, sent back as `current`
+  // Its representation, sent back as `current`: made only for a conflict answer, since most
+  // checks pass. Refers to the resource, so it lives no longer than the check it is passed to.
+  std::function<std::string()> json;
 };
 
 // A conflict answer carrying the resource as it is now, so the client can rebuild its write

@@ -166,6 +166,8 @@ class Store {
 
   virtual void write(WriteJob job, WriteDone done) = 0;
   // Runs `job` in a read-only transaction. If the store fails, `job` is not run and `failed` is.
+  // The transaction's snapshot is taken after this call, so the job sees every write
+  // acknowledged before it; reads queued together may share one transaction (and snapshot).
   virtual void read(ReadJob job, std::function<void()> failed) = 0;
 
   // Writes accepted but not yet committed (for overload shedding).

@@ -181,6 +181,47 @@ TEST_P(StoreConcurrency, a_read_job_sees_one_snapshot_while_a_write_commits) {
   read([](Tx& tx) { EXPECT_EQ(tx.latest_revision(), 2); });  // a later read sees it
 }
 
+// Reads that queue while every reader is busy may be run together (SQLite runs them in one read
+// transaction): each must still see every write acknowledged before it was submitted, and one
+// failing job must fail alone.
+TEST_P(StoreConcurrency, reads_queued_together_see_writes_acknowledged_before_them_and_fail_alone) {
+  ASSERT_TRUE(write([](Tx& tx) {
+    tx.insert_task(make_task("t"));
+    return true;
+  }));
+  // Occupy every reader (the fixture opens 4), one at a time so that no two blockers share a reader.
+  constexpr int kReaders = 4;
+  std::latch release(1);
+  for (int i = 0; i < kReaders; ++i) {
+    std::latch started(1);
+    store_->read(
+        [&](Tx& tx) {
+          tx.latest_revision();
+          started.count_down();
+          release.wait();
+        },
+        [&] { started.count_down(); });
+    started.wait();
+  }
+  std::promise<std::int64_t> before, after;
+  std::promise<bool> failed;
+  store_->read([&](Tx& tx) { before.set_value(tx.get_task("t")->version); }, [&] { before.set_value(-1); });
+  ASSERT_TRUE(write([](Tx& tx) {
+    auto t = tx.get_task("t");
+    t->version = 2;
+    t->revision = tx.next_revision();
+    tx.update_task(*t);
+    return true;
+  }));
+  store_->read([](Tx&) { throw StoreError("a job that fails"); }, [&] { failed.set_value(true); });
+  store_->read([&](Tx& tx) { after.set_value(tx.get_task("t")->version); }, [&] { after.set_value(-1); });
+  release.count_down();
+  const std::int64_t seen_before = before.get_future().get();
+  EXPECT_TRUE(seen_before == 1 || seen_before == 2) << seen_before;
+  EXPECT_TRUE(failed.get_future().get());
+  EXPECT_EQ(after.get_future().get(), 2) << "a read submitted after the write was acknowledged missed it";
+}
+
 TEST_P(StoreConcurrency, fencing_tokens_from_concurrent_grants_are_all_different) {
   constexpr int kThreads = 4, kEach = 20;
   std::mutex mu;

@@ -25,6 +25,9 @@ class Db {
 
   // Runs one or more statements that return no rows.
   void exec(const char* sql);
+  // Runs one statement that returns no rows, prepared once: for the statements run on every
+  // request (BEGIN, COMMIT, SAVEPOINT). `sql` must be a string literal, as for prepare().
+  void run(const char* sql);
   // A cached prepared statement for `sql`, which must be a string literal (the cache is keyed by
   // its address). The statement is reset and its bindings cleared.
   Stmt& prepare(const char* sql);

@@ -14,6 +14,9 @@ using sqlite::Db;
 using sqlite::Stmt;
 using sqlite::StmtScope;
 
+// Most reads that share one read transaction (see reader_loop).
+constexpr std::size_t kMaxReadGroup = 32;
+
 constexpr const char* kTaskColumns =
     "task_id, user_id, title, description, due, warning_offset, status, version, revision, created_at, updated_at, "
     "updated_by";
@@ -507,9 +510,9 @@ void SqliteStore::writer_loop(std::unique_ptr<Db> owned) {
     bool committed = false;
     const auto started = std::chrono::steady_clock::now();
     try {
-      db.exec("BEGIN IMMEDIATE");
+      db.run("BEGIN IMMEDIATE");
       for (std::size_t i = 0; i < group.size(); ++i) {
-        db.exec("SAVEPOINT job");
+        db.run("SAVEPOINT job");
         bool keep = false;
         try {
           keep = group[i].job(tx);
@@ -517,10 +520,10 @@ void SqliteStore::writer_loop(std::unique_ptr<Db> owned) {
         } catch (const std::exception&) {
           // The job's writes are undone below; it is answered as failed.
         }
-        if (!keep) db.exec("ROLLBACK TO job");
-        db.exec("RELEASE job");
+        if (!keep) db.run("ROLLBACK TO job");
+        db.run("RELEASE job");
       }
-      db.exec("COMMIT");
+      db.run("COMMIT");
       committed = true;
       healthy_ = true;
       commit_seconds_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
@@ -538,25 +541,44 @@ void SqliteStore::writer_loop(std::unique_ptr<Db> owned) {
 void SqliteStore::reader_loop(std::unique_ptr<Db> owned) {
   Db& db = *owned;
   SqliteTx tx(db);
+  std::vector<PendingRead> group;
   for (;;) {
-    PendingRead r;
     {
       std::unique_lock lock(mu_);
       read_cv_.wait(lock, [&] { return stopping_ || !reads_.empty(); });
       if (reads_.empty()) return;
-      r = std::move(reads_.front());
-      reads_.pop_front();
+      // Everything queued now shares one read transaction: its snapshot is taken after each of
+      // these reads was submitted, so each still sees every write acknowledged before it, and the
+      // cost of beginning and ending a transaction is paid once for the group.
+      while (!reads_.empty() && group.size() < kMaxReadGroup) {
+        group.push_back(std::move(reads_.front()));
+        reads_.pop_front();
+      }
     }
-    bool ran = false;
-    try {
-      db.exec("BEGIN");
-      r.job(tx);
-      ran = true;
-      db.exec("COMMIT");
-    } catch (const std::exception&) {
-      if (!sqlite3_get_autocommit(db.handle())) sqlite3_exec(db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
-      if (!ran) r.failed();
+    bool open = false;
+    for (auto& r : group) {
+      bool ran = false;
+      try {
+        if (!open) db.run("BEGIN");
+        open = true;
+        r.job(tx);
+        ran = true;
+      } catch (const std::exception&) {
+        // A failed statement may have ended the transaction: the next job begins a new one.
+        if (!sqlite3_get_autocommit(db.handle())) sqlite3_exec(db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+        open = false;
+        if (!ran) r.failed();
+      }
     }
+    if (open) {
+      try {
+        db.run("COMMIT");
+      } catch (const std::exception&) {
+        // Every job has answered; a read-only transaction that cannot commit just ends.
+        sqlite3_exec(db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+      }
+    }
+    group.clear();
   }
 }
 

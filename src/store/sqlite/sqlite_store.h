@@ -3,8 +3,9 @@
 // Threads: one writer thread owns the only writing connection and commits jobs in groups (one
 // transaction and one fsync for up to StoreOptions::max_group jobs, each job inside its own
 // savepoint so that one job's failure undoes only its own writes); reader threads, each with its
-// own connection, run read jobs beside the writer (WAL readers never wait for it). Every job's
-// callbacks run on the store thread that ran it.
+// own connection, run read jobs beside the writer (WAL readers never wait for it), each taking
+// every read queued (up to a bound) into one read transaction. Every job's callbacks run on the
+// store thread that ran it.
 #pragma once
 
 #include <atomic>
