@@ -25,10 +25,21 @@ std::string make_token() {
   return token;
 }
 
+namespace {
+
+// Given EVP_sha256(), OpenSSL 3 looks the implementation up again (under a lock) on every digest;
+// fetched once, it does not. Every authenticated request hashes its token.
+const EVP_MD* sha256_md() {
+  static EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA2-256", nullptr);
+  return fetched ? fetched : EVP_sha256();
+}
+
+}  // namespace
+
 std::string sha256_hex(std::string_view data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
+  EVP_Digest(data.data(), data.size(), digest, &len, sha256_md(), nullptr);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   out.reserve(len * 2);

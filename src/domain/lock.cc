@@ -3,6 +3,8 @@
 #include <boost/json.hpp>
 #include <charconv>
 
+#include "core/json_text.h"
+
 namespace json = boost::json;
 
 namespace lockstep {
@@ -35,17 +37,21 @@ Status check_write_lock(const std::optional<Lock>& current, std::string_view who
 
 Error locked_error(const Lock& lock, Millis now, std::string detail) {
   Error e(Code::kLocked, std::move(detail));
-  e.extra_json = json::serialize(json::object{{"lock", lock_to_json(lock)}});
+  e.extra_json = "{\"lock\":" + lock_json(lock) + "}";
   e.retry_after_seconds = static_cast<int>(std::max<Millis>(1, (lock.expires_at - now + 999) / 1000));
   return e;
 }
 
-json::object lock_to_json(const Lock& l) {
-  return {{"taskId", l.task_id},
-          {"owner", l.owner},
-          {"acquiredAt", format_rfc3339(l.acquired_at)},
-          {"expiresAt", format_rfc3339(l.expires_at)},
-          {"token", l.token}};
+std::string lock_json(const Lock& l) {
+  std::string out;
+  JsonObjectWriter o(out);
+  o.string("taskId", l.task_id)
+      .string("owner", l.owner)
+      .string("acquiredAt", format_rfc3339(l.acquired_at))
+      .string("expiresAt", format_rfc3339(l.expires_at))
+      .integer("token", l.token);
+  o.close();
+  return out;
 }
 
 Result<LockRequest> parse_lock_request(const json::value* body) {

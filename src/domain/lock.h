@@ -45,7 +45,8 @@ Status check_write_lock(const std::optional<Lock>& current, std::string_view who
 // 423 LOCKED for `lock`, with the lock in the body and Retry-After = seconds until it expires.
 Error locked_error(const Lock& lock, Millis now, std::string detail);
 
-boost::json::object lock_to_json(const Lock& lock);
+// The API representation of a lock (API.md §5) as JSON text.
+std::string lock_json(const Lock& lock);
 
 struct LockRequest {
   std::int64_t ttl_seconds = kDefaultTtlSeconds;

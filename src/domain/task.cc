@@ -4,6 +4,7 @@
 #include <array>
 #include <boost/json.hpp>
 
+#include "core/json_text.h"
 #include "core/utf8.h"
 #include "domain/user.h"
 
@@ -264,23 +265,30 @@ TaskWrite task_write_from(const MergeOutcome& outcome) {
   return w;
 }
 
-json::object task_to_json(const Task& t) {
-  json::object o;
-  o.reserve(14);
-  o["taskId"] = t.id;
-  o["userId"] = t.fields.user_id;
-  o["taskTitle"] = t.fields.title;
-  o["taskDescription"] = t.fields.description;
-  o["dueDate"] = format_rfc3339(t.fields.due);
-  o["warningOffset"] = t.fields.warning_offset;
-  o["taskStatus"] = status_name(t.fields.status);
-  o["version"] = t.version;
-  o["eTag"] = t.etag().to_string();
-  o["createdAt"] = format_rfc3339(t.created_at);
-  o["updatedAt"] = format_rfc3339(t.updated_at);
-  o["updatedBy"] = t.updated_by;
-  o["lock"] = t.lock ? json::value(lock_to_json(*t.lock)) : json::value(nullptr);
-  return o;
+std::string task_json(const Task& t) {
+  std::string out;
+  out.reserve(320 + t.id.size() + t.fields.user_id.size() + t.fields.title.size() + t.fields.description.size() +
+              t.updated_by.size());
+  JsonObjectWriter o(out);
+  o.string("taskId", t.id)
+      .string("userId", t.fields.user_id)
+      .string("taskTitle", t.fields.title)
+      .string("taskDescription", t.fields.description)
+      .string("dueDate", format_rfc3339(t.fields.due))
+      .integer("warningOffset", t.fields.warning_offset)
+      .string("taskStatus", status_name(t.fields.status))
+      .integer("version", t.version)
+      .string("eTag", t.etag().to_string())
+      .string("createdAt", format_rfc3339(t.created_at))
+      .string("updatedAt", format_rfc3339(t.updated_at))
+      .string("updatedBy", t.updated_by);
+  if (t.lock) {
+    o.raw("lock", lock_json(*t.lock));
+  } else {
+    o.null("lock");
+  }
+  o.close();
+  return out;
 }
 
 }  // namespace lockstep

@@ -89,7 +89,7 @@ TaskWrite task_write_from(const MergeOutcome& outcome);
 // The body of a DELETE: nothing but its precondition, `expectedVersion` (or `version`).
 Result<std::optional<std::int64_t>> parse_delete_body(const boost::json::value& body);
 
-// The API representation of `task` (API.md §3); `lock` is its lock or null.
-boost::json::object task_to_json(const Task& task);
+// The API representation of `task` (API.md §3) as JSON text; `lock` is its lock or null.
+std::string task_json(const Task& task);
 
 }  // namespace lockstep

@@ -16,7 +16,7 @@ json::object result_json(std::size_t index, const BatchOpResult& r) {
   switch (r.kind) {
     case BatchOpResult::Kind::kApplied:
       o["status"] = r.applied_status;
-      if (r.task) o["task"] = task_to_json(*r.task);
+      if (r.task) o["task"] = json::parse(task_json(*r.task));
       break;
     case BatchOpResult::Kind::kNotApplied:
       o["status"] = 424;

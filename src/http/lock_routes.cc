@@ -1,18 +1,14 @@
 // Routes of task locks (API.md §5).
-#include <boost/json.hpp>
-
 #include "http/problem.h"
 #include "http/responses.h"
 #include "http/router.h"
 #include "service/lock_service.h"
 
-namespace json = boost::json;
-
 namespace lockstep::http {
 namespace {
 
 Response lock_response(const Lock& l) {
-  Response r = json_response(200, lock_to_json(l));
+  Response r = json_response(200, lock_json(l));
   r.set("Lock-Token", std::to_string(l.token));
   return r;
 }

@@ -11,8 +11,15 @@ Response json_response(int status, const boost::json::value& body) {
   return r;
 }
 
+Response json_response(int status, std::string body) {
+  Response r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
 Response task_response(int status, const Task& t) {
-  Response r = json_response(status, task_to_json(t));
+  Response r = json_response(status, task_json(t));
   r.set("ETag", t.etag().to_string());
   r.set("Last-Modified", format_http_date(t.updated_at));
   return r;

@@ -9,6 +9,8 @@
 namespace lockstep::http {
 
 Response json_response(int status, const boost::json::value& body);
+// The same for a body that is JSON text already.
+Response json_response(int status, std::string body);
 
 // A task with its ETag and Last-Modified headers.
 Response task_response(int status, const Task& task);

@@ -41,7 +41,7 @@ StaticFiles::StaticFiles(const std::string& root) {
 
 std::optional<Response> StaticFiles::serve(const Request& req) const {
   if (files_.empty() || (req.method != "GET" && req.method != "HEAD")) return std::nullopt;
-  auto it = files_.find(req.path == "/" ? "/index.html" : req.path);
+  auto it = files_.find(req.path == "/" ? std::string_view("/index.html") : std::string_view(req.path));
   if (it == files_.end()) return std::nullopt;
   Response r;
   r.route = "/ (web board)";

@@ -26,7 +26,7 @@ class StaticFiles {
     std::string type;
     std::string etag;
   };
-  std::map<std::string, File> files_;  // by URL path
+  std::map<std::string, File, std::less<>> files_;  // by URL path
 };
 
 }  // namespace lockstep::http

@@ -1,11 +1,8 @@
 // Routes of the task resource (API.md §3-4).
-#include <boost/json.hpp>
-
+#include "core/json_text.h"
 #include "http/problem.h"
 #include "http/responses.h"
 #include "http/router.h"
-
-namespace json = boost::json;
 
 namespace lockstep::http {
 namespace {
@@ -25,12 +22,22 @@ Response list(Tx& tx, const Call& call) {
     Representation rep{etag, 0};
     if (evaluate(*conditions, &rep, true) == Outcome::kNotModified) return not_modified(etag);
   }
-  json::array tasks;
-  tasks.reserve(page->tasks.size());
-  for (const auto& t : page->tasks) tasks.push_back(task_to_json(t));
-  json::object o{{"tasks", std::move(tasks)}, {"revision", page->revision}};
-  o["nextPageToken"] = page->next_page_token ? json::value(*page->next_page_token) : json::value(nullptr);
-  Response r = json_response(200, o);
+  std::string tasks = "[";
+  for (const auto& t : page->tasks) {
+    if (tasks.size() > 1) tasks += ',';
+    tasks += task_json(t);
+  }
+  tasks += ']';
+  std::string body;
+  JsonObjectWriter o(body);
+  o.raw("tasks", tasks).integer("revision", page->revision);
+  if (page->next_page_token) {
+    o.string("nextPageToken", *page->next_page_token);
+  } else {
+    o.null("nextPageToken");
+  }
+  o.close();
+  Response r = json_response(200, std::move(body));
   r.set("ETag", etag.to_string());
   return r;
 }

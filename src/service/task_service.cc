@@ -19,7 +19,7 @@ Error not_found(std::string_view id) {
 }
 
 VersionedState state_of(const Task& t) {
-  return VersionedState{"task", t.etag(), t.updated_at, t.version, [&t] { return json::serialize(task_to_json(t)); }};
+  return VersionedState{"task", t.etag(), t.updated_at, t.version, [&t] { return task_json(t); }};
 }
 
 Error with_current(Error e, const Task& current) { return with_current(std::move(e), state_of(current)); }
@@ -51,7 +51,7 @@ void commit_version(Tx& tx, const WriteContext& ctx, Task& t, ChangeType type) {
   if (type != ChangeType::kDeleted) {
     Task recorded = t;
     recorded.lock.reset();  // a lock is not part of a version
-    c.task_json = json::serialize(task_to_json(recorded));
+    c.task_json = task_json(recorded);
   }
   c.by = ctx.principal.name;
   c.at = t.updated_at;
