@@ -1,6 +1,8 @@
 // Request bodies through JSON parsing and every body validator of the API.
+#include <boost/json.hpp>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <string_view>
 
 #include "domain/lock.h"
@@ -15,7 +17,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const Millis now = 1'800'000'000'000;
   for (auto kind : {WriteKind::kCreate, WriteKind::kReplace, WriteKind::kPatch}) {
     auto w = parse_task_write(*body.json, kind, now, kind == WriteKind::kCreate ? "" : "task-1");
-    if (w) (void)task_to_json(Task{"task-1", w->apply_to({}), 1, 1, now, now, "fuzz", std::nullopt});
+    if (!w) continue;
+    const Task t{"task-1", w->apply_to({}), 1, 1, now, now, "fuzz", std::nullopt};
+    // Whatever the body held, the representation is valid JSON carrying the title written.
+    boost::system::error_code ec;
+    auto v = boost::json::parse(task_json(t), ec);
+    if (ec || !v.is_object() || v.as_object().at("taskTitle").as_string() != t.fields.title) std::abort();
   }
   (void)parse_delete_body(*body.json);
   (void)parse_lock_request(&*body.json);

@@ -7,6 +7,9 @@
 # LOCKSTEP_QUICK=1 runs step 1 only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# ccache (the presets' compiler launcher) keys on absolute paths unless it knows the checkout's
+# root: with these, a clone elsewhere (CI's) reuses what a build in another checkout compiled.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}" CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
 scripts/setup.sh
 
 web/build.sh  # the board: served by the tests' servers and shipped in the package

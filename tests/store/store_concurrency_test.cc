@@ -203,7 +203,7 @@ TEST_P(StoreConcurrency, reads_queued_together_see_writes_acknowledged_before_th
         [&] { started.count_down(); });
     started.wait();
   }
-  std::promise<std::int64_t> before, after;
+  std::promise<std::int64_t> before, after, after_failure;
   std::promise<bool> failed;
   store_->read([&](Tx& tx) { before.set_value(tx.get_task("t")->version); }, [&] { before.set_value(-1); });
   ASSERT_TRUE(write([](Tx& tx) {
@@ -213,13 +213,16 @@ TEST_P(StoreConcurrency, reads_queued_together_see_writes_acknowledged_before_th
     tx.update_task(*t);
     return true;
   }));
-  store_->read([](Tx&) { throw StoreError("a job that fails"); }, [&] { failed.set_value(true); });
   store_->read([&](Tx& tx) { after.set_value(tx.get_task("t")->version); }, [&] { after.set_value(-1); });
+  store_->read([](Tx&) { throw StoreError("a job that fails"); }, [&] { failed.set_value(true); });
+  store_->read([&](Tx& tx) { after_failure.set_value(tx.get_task("t")->version); },
+               [&] { after_failure.set_value(-1); });
   release.count_down();
   const std::int64_t seen_before = before.get_future().get();
   EXPECT_TRUE(seen_before == 1 || seen_before == 2) << seen_before;
-  EXPECT_TRUE(failed.get_future().get());
   EXPECT_EQ(after.get_future().get(), 2) << "a read submitted after the write was acknowledged missed it";
+  EXPECT_TRUE(failed.get_future().get());
+  EXPECT_EQ(after_failure.get_future().get(), 2) << "a failed job took the read after it down, or its snapshot";
 }
 
 TEST_P(StoreConcurrency, fencing_tokens_from_concurrent_grants_are_all_different) {

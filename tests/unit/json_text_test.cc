@@ -72,5 +72,26 @@ TEST(JsonText, a_task_with_a_lock_reads_back_with_every_value) {
   EXPECT_TRUE(json::parse(task_json(t)).as_object().at("lock").is_null());
 }
 
+// The exact bytes clients and the change log have always had (API.md §3: this member order).
+TEST(JsonText, a_task_is_written_byte_for_byte_as_before) {
+  Task t;
+  t.id = "01J";
+  t.fields.user_id = "alice";
+  t.fields.title = "Ship \"v1\"";
+  t.fields.due = 1'800'000'000'000;
+  t.version = 2;
+  t.revision = 9;
+  t.created_at = 1'700'000'000'123;
+  t.updated_at = 1'700'000'000'456;
+  t.updated_by = "alice";
+  t.lock = Lock{"01J", "bob", 42, 1'700'000'000'000, 1'700'000'030'000};
+  EXPECT_EQ(task_json(t),
+            R"({"taskId":"01J","userId":"alice","taskTitle":"Ship \"v1\"","taskDescription":"",)"
+            R"("dueDate":"2027-01-15T08:00:00.000Z","warningOffset":0,"taskStatus":"NOT_STARTED","version":2,)"
+            R"("eTag":"\"2-9\"","createdAt":"2023-11-14T22:13:20.123Z","updatedAt":"2023-11-14T22:13:20.456Z",)"
+            R"("updatedBy":"alice","lock":{"taskId":"01J","owner":"bob","acquiredAt":"2023-11-14T22:13:20.000Z",)"
+            R"("expiresAt":"2023-11-14T22:13:50.000Z","token":42}})");
+}
+
 }  // namespace
 }  // namespace lockstep

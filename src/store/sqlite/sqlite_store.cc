@@ -1,5 +1,6 @@
 #include "store/sqlite/sqlite_store.h"
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 
@@ -545,12 +546,16 @@ void SqliteStore::reader_loop(std::unique_ptr<Db> owned) {
   for (;;) {
     {
       std::unique_lock lock(mu_);
+      ++idle_readers_;
       read_cv_.wait(lock, [&] { return stopping_ || !reads_.empty(); });
+      --idle_readers_;
       if (reads_.empty()) return;
-      // Everything queued now shares one read transaction: its snapshot is taken after each of
-      // these reads was submitted, so each still sees every write acknowledged before it, and the
-      // cost of beginning and ending a transaction is paid once for the group.
-      while (!reads_.empty() && group.size() < kMaxReadGroup) {
+      // The reads taken share one read transaction: its snapshot is taken after each of them was
+      // submitted, so each still sees every write acknowledged before it, and the cost of
+      // beginning and ending a transaction is paid once for the group. Idle readers (woken for
+      // these reads, or about to be) get their share, so that a burst still runs in parallel.
+      const std::size_t share = (reads_.size() + idle_readers_) / (idle_readers_ + 1);
+      while (!reads_.empty() && group.size() < std::min(share, kMaxReadGroup)) {
         group.push_back(std::move(reads_.front()));
         reads_.pop_front();
       }

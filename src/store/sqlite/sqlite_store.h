@@ -67,6 +67,7 @@ class SqliteStore final : public Store {
   std::condition_variable read_cv_;
   std::deque<PendingWrite> writes_;  // guarded by mu_
   std::deque<PendingRead> reads_;    // guarded by mu_
+  std::size_t idle_readers_ = 0;     // readers waiting for reads; guarded by mu_
   bool stopping_ = false;            // guarded by mu_
 
   std::thread writer_;
