@@ -177,8 +177,9 @@ TEST_F(PostgresOutage, nodes_answer_503_while_the_database_is_away_and_recover_b
         ApiResponse r;
         try {
           r = c.create_task("alice", "Outage " + std::to_string(node) + "-" + std::to_string(n));
-        } catch (const ConnectionError&) {
+        } catch (const ConnectionError& e) {
           ++unexpected;  // the node must answer, not drop the connection
+          ADD_FAILURE() << "node " << node << " dropped the connection: " << e.what();
           continue;
         }
         if (r.status == 201) {
@@ -192,6 +193,7 @@ TEST_F(PostgresOutage, nodes_answer_503_while_the_database_is_away_and_recover_b
           std::this_thread::sleep_for(50ms);  // a polite client's back-off, shortened
         } else {
           ++unexpected;
+          ADD_FAILURE() << "node " << node << " answered " << r.status << ": " << r.raw.body;
         }
       }
       EXPECT_EQ(acks_after, 5) << "node " << node << " did not write again";
