@@ -5,10 +5,7 @@
 namespace lockstep::http {
 
 Response json_response(int status, const boost::json::value& body) {
-  Response r;
-  r.status = status;
-  r.body = boost::json::serialize(body);
-  return r;
+  return json_response(status, boost::json::serialize(body));
 }
 
 Response json_response(int status, std::string body) {

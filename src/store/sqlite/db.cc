@@ -37,6 +37,10 @@ void Db::exec(const char* sql) {
 
 void Db::run(const char* sql) { prepare(sql).run(); }
 
+void Db::rollback_if_open() {
+  if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
 Stmt& Db::prepare(const char* sql) {
   auto it = cache_.find(sql);
   if (it == cache_.end()) it = cache_.emplace(sql, Stmt(*this, sql)).first;

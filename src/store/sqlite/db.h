@@ -28,6 +28,8 @@ class Db {
   // Runs one statement that returns no rows, prepared once: for the statements run on every
   // request (BEGIN, COMMIT, SAVEPOINT). `sql` must be a string literal, as for prepare().
   void run(const char* sql);
+  // Ends the open transaction, if any, undoing it; never throws (for error paths).
+  void rollback_if_open();
   // A cached prepared statement for `sql`, which must be a string literal (the cache is keyed by
   // its address). The statement is reset and its bindings cleared.
   Stmt& prepare(const char* sql);

@@ -531,7 +531,7 @@ void SqliteStore::writer_loop(std::unique_ptr<Db> owned) {
       group_size_.observe(static_cast<double>(group.size()));
     } catch (const StoreError&) {
       healthy_ = false;
-      if (!sqlite3_get_autocommit(db.handle())) sqlite3_exec(db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+      db.rollback_if_open();
     }
     for (std::size_t i = 0; i < group.size(); ++i) group[i].done(committed && ok[i] ? WriteOutcome::kCommitted : WriteOutcome::kFailed);
     pending_writes_.fetch_sub(group.size());
@@ -570,7 +570,7 @@ void SqliteStore::reader_loop(std::unique_ptr<Db> owned) {
         ran = true;
       } catch (const std::exception&) {
         // A failed statement may have ended the transaction: the next job begins a new one.
-        if (!sqlite3_get_autocommit(db.handle())) sqlite3_exec(db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+        db.rollback_if_open();
         open = false;
         if (!ran) r.failed();
       }
@@ -580,7 +580,7 @@ void SqliteStore::reader_loop(std::unique_ptr<Db> owned) {
         db.run("COMMIT");
       } catch (const std::exception&) {
         // Every job has answered; a read-only transaction that cannot commit just ends.
-        sqlite3_exec(db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+        db.rollback_if_open();
       }
     }
     group.clear();
