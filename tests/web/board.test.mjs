@@ -483,6 +483,190 @@ describe("web board", () => {
     await phone.close();
   });
 
+  // Issue 18, item 2: alice edits a task in her browser while bob changes the same field (and two
+  // others) in his; her save opens the conflict view. Whatever way she leaves it, the fields she
+  // never touched keep bob's values, and every write she sends carries only her change and If-Match.
+  describe("after alice's edit clashes with bob's on the same field, bob's change survives", () => {
+    const BOB = { taskTitle: "Title by bob", taskDescription: "Description by bob", taskStatus: "IN_PROGRESS" };
+    const ALICE = { taskTitle: "Title by alice" };
+    const sent = new Map(); // task id -> [{ body, ifMatch }] of every PATCH alice's page sent
+
+    before(() => {
+      pageA.on("request", (req) => {
+        const m = new URL(req.url()).pathname.match(/^\/v1\/tasks\/([^/]+)$/);
+        if (req.method() !== "PATCH" || !m) return;
+        if (!sent.has(m[1])) sent.set(m[1], []);
+        sent.get(m[1]).push({ body: JSON.parse(req.postData()), ifMatch: req.headers()["if-match"] ?? null });
+      });
+    });
+
+    async function onServer(id, want) {
+      const r = await apiA("GET", `/v1/tasks/${id}`);
+      assert.equal(r.status, 200);
+      for (const [k, v] of Object.entries(want)) assert.equal(r.body[k], v, `${k} on the server`);
+      return r.body;
+    }
+
+    /** Every PATCH alice sent for `id` had If-Match and only the fields she changed. */
+    function onlyHerFields(id, fields = Object.keys(ALICE)) {
+      const writes = sent.get(id) ?? [];
+      assert.ok(writes.length > 0, "alice sent a PATCH");
+      for (const w of writes) {
+        assert.ok(w.ifMatch, `If-Match on ${JSON.stringify(w.body)}`);
+        for (const k of Object.keys(w.body)) assert.ok(fields.includes(k), `alice sent ${k}, which she never changed: ${JSON.stringify(w.body)}`);
+      }
+    }
+
+    /** Opens alice's editor, types her change; bob saves his in his own editor; alice saves: the conflict view. */
+    async function clash(name, alice = ALICE, bob = BOB) {
+      const task = await create(apiA, { userId: "alice", taskTitle: name, taskDescription: "As created" });
+      await card(pageA, task.taskId).waitFor({ timeout: 2000 });
+      await card(pageA, task.taskId).getByRole("button", { name: "Edit" }).click();
+      const editor = pageA.locator(`dialog.editor[data-task-id="${task.taskId}"]`);
+      await editor.getByText(/You are editing/).waitFor();
+      await editor.getByLabel("Title", { exact: true }).fill(alice.taskTitle);
+      if (alice.taskStatus) await editor.getByLabel("Status", { exact: true }).selectOption(alice.taskStatus);
+
+      // Alice's lock goes (an admin breaks it, as when she is away), so bob can take his turn.
+      assert.equal((await apiA("DELETE", `/v1/tasks/${task.taskId}/lock?force=true`)).status, 204);
+      await pageB.reload();
+      await pageB.locator('.live[data-state="live"]').waitFor();
+      await card(pageB, task.taskId).getByRole("button", { name: "Edit" }).click();
+      const bobs = pageB.locator(`dialog.editor[data-task-id="${task.taskId}"]`);
+      await bobs.getByText(/You are editing/).waitFor();
+      await bobs.getByLabel("Title", { exact: true }).fill(bob.taskTitle);
+      await bobs.getByLabel("Description", { exact: true }).fill(bob.taskDescription);
+      await bobs.getByLabel("Status", { exact: true }).selectOption(bob.taskStatus);
+      await bobs.getByRole("button", { name: "Save" }).click();
+      await bobs.waitFor({ state: "detached" });
+      await onServer(task.taskId, { ...bob, version: 2, updatedBy: "bob" });
+      assert.ok(await eventually(async () => (await apiA("GET", `/v1/tasks/${task.taskId}/lock`)).status === 404), "bob's lock released");
+
+      await editor.getByRole("button", { name: "Save" }).click();
+      const view = pageA.getByTestId("conflict");
+      await view.locator('tr[data-field="taskTitle"] .v-theirs', { hasText: bob.taskTitle }).waitFor();
+      assert.match(await view.locator('tr[data-field="taskTitle"] th').textContent(), /Both changed/);
+      await onServer(task.taskId, { ...bob, version: 2 });
+      return { id: task.taskId, editor, view };
+    }
+
+    /** The choice screen that Merge opens for the clash on the title. */
+    async function choices(view) {
+      await view.getByRole("button", { name: "Merge" }).click();
+      const form = view.getByTestId("merge-choices");
+      await form.waitFor();
+      assert.deepEqual(await form.locator("fieldset").evaluateAll((fs) => fs.map((f) => f.dataset.field)), ["taskTitle"]);
+      return form;
+    }
+
+    /** Back in alice's form: bob's values where she changed nothing, hers where she did; Save sends only hers. */
+    async function backInTheForm({ id, editor, view }) {
+      await view.waitFor({ state: "detached" });
+      await editor.waitFor();
+      await editor.getByText(/Editing on top of version 2 \(by bob\)/).waitFor();
+      assert.equal(await editor.getByLabel("Title", { exact: true }).inputValue(), ALICE.taskTitle);
+      assert.equal(await editor.getByLabel("Description", { exact: true }).inputValue(), BOB.taskDescription);
+      assert.equal(await editor.getByLabel("Status", { exact: true }).inputValue(), BOB.taskStatus);
+      await onServer(id, { ...BOB, version: 2 });
+      await editor.getByRole("button", { name: "Save" }).click();
+      await editor.waitFor({ state: "detached" });
+      await onServer(id, { ...BOB, ...ALICE, version: 3, updatedBy: "alice" });
+      onlyHerFields(id);
+    }
+
+    async function keptHers({ id, editor, view }) {
+      await view.waitFor({ state: "detached" });
+      await editor.waitFor({ state: "detached" });
+      await onServer(id, { ...BOB, ...ALICE, version: 3, updatedBy: "alice" });
+      onlyHerFields(id);
+    }
+
+    async function keptTheirs({ id, editor, view }) {
+      await view.waitFor({ state: "detached" });
+      await editor.waitFor({ state: "detached" });
+      await onServer(id, { ...BOB, version: 2, updatedBy: "bob" });
+      onlyHerFields(id);
+    }
+
+    const press = (name) => (c) => c.view.getByRole("button", { name }).click();
+    const pressOnChoices = (name) => async (c) => {
+      await choices(c.view);
+      await press(name)(c);
+    };
+    const saveMyChoices = (pick) => async (c) => {
+      await (await choices(c.view)).getByLabel(pick).check();
+      await press("Save my choices")(c);
+    };
+    // Each way out of the view, and what alice's choice leaves on the server.
+    const ways = [
+      ["Keep mine", press("Keep mine"), keptHers],
+      ["Take theirs", press("Take theirs"), keptTheirs],
+      ["Back to my edit", press("Back to my edit"), backInTheForm],
+      ["Escape", (c) => c.view.getByRole("button", { name: "Merge" }).press("Escape"), backInTheForm],
+      ["closing the view with its Close button", press("Close"), backInTheForm],
+      // What Chromium does on an Escape that the page may not stop.
+      ["the browser closing the view", (c) => c.view.evaluate((dlg) => dlg.close()), backInTheForm],
+      ["Merge, then Save my choices (mine)", saveMyChoices(/^Mine/), keptHers],
+      ["Merge, then Save my choices (theirs)", saveMyChoices(/^Theirs/), keptTheirs],
+      ["Merge, then the choice screen's Take theirs", pressOnChoices("Take theirs"), keptTheirs],
+      ["Merge, then the choice screen's Back to my edit", pressOnChoices("Back to my edit"), backInTheForm],
+      ["Merge, then Escape on the choice screen", async (c) => (await choices(c.view)).locator("input").first().press("Escape"), backInTheForm],
+    ];
+    for (const [way, leave, outcome] of ways) {
+      test(way, async () => {
+        const c = await clash(`Clash: ${way}`);
+        await leave(c);
+        await outcome(c);
+      });
+    }
+
+    test("Save my choices keeps bob's Blocked, as Merge said it would", async () => {
+      const alice = { taskTitle: "Title by alice", taskStatus: "COMPLETED" };
+      const bob = { ...BOB, taskStatus: "BLOCKED" };
+      const c = await clash("Clash: a blocker", alice, bob);
+      await c.view.getByTestId("blocked-rule").waitFor();
+      const form = await choices(c.view); // the status is no question: the BLOCKED rule decides it
+      await form.getByLabel(/^Mine/).check();
+      await c.view.getByRole("button", { name: "Save my choices" }).click();
+      await c.editor.waitFor({ state: "detached" });
+      await onServer(c.id, { ...bob, taskTitle: alice.taskTitle, version: 3, updatedBy: "alice" });
+      onlyHerFields(c.id, Object.keys(alice));
+    });
+  });
+
+  test("the edit form sends only the changed field, also when an input shows a value differently", async () => {
+    // A textarea gives back CRLF as LF: the description must not count as changed for that.
+    const task = await create(apiB, { userId: "bob", taskTitle: "Written by a script", taskDescription: "line one\r\nline two" });
+    await card(pageA, task.taskId).getByRole("button", { name: "Edit" }).click();
+    const editor = pageA.locator(`dialog.editor[data-task-id="${task.taskId}"]`);
+    await editor.getByText(/You are editing/).waitFor();
+    const patch = pageA.waitForRequest((req) => req.method() === "PATCH" && req.url().endsWith(`/v1/tasks/${task.taskId}`));
+    await editor.getByLabel("Status", { exact: true }).selectOption("DEFERRED");
+    await editor.getByRole("button", { name: "Save" }).click();
+    const req = await patch;
+    assert.deepEqual(JSON.parse(req.postData()), { taskStatus: "DEFERRED" });
+    assert.equal(req.headers()["if-match"], task.eTag);
+    await editor.waitFor({ state: "detached" });
+    const r = await apiA("GET", `/v1/tasks/${task.taskId}`);
+    assert.equal(r.body.taskDescription, "line one\r\nline two");
+    assert.equal(r.body.taskStatus, "DEFERRED");
+  });
+
+  test("a move sends only the status, with If-Match", async () => {
+    const task = await create(apiA, { userId: "erin", taskTitle: "Moved by dragging" });
+    await card(pageA, task.taskId).waitFor({ timeout: 2000 });
+    // Only erin's card, so that both columns fit the window for the drag.
+    await pageA.getByLabel("Assignee").selectOption("erin");
+    await pageA.evaluate(() => window.scrollTo(0, 0));
+    const patch = pageA.waitForRequest((req) => req.method() === "PATCH" && req.url().endsWith(`/v1/tasks/${task.taskId}`));
+    await card(pageA, task.taskId).dragTo(pageA.locator('section.column[data-status="DEFERRED"]'));
+    const req = await patch;
+    assert.deepEqual(JSON.parse(req.postData()), { taskStatus: "DEFERRED" });
+    assert.equal(req.headers()["if-match"], task.eTag);
+    await inColumn(pageA, "DEFERRED", task.taskId).waitFor({ timeout: 3000 });
+    await pageA.getByLabel("Assignee").selectOption("");
+  });
+
   test("no script errors and no CSP violations on either board", async () => {
     for (const page of [pageA, pageB]) {
       const csp = await page.evaluate(() => window.__csp ?? []);

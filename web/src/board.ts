@@ -390,7 +390,7 @@ export class Board {
           base: task,
           current: p.current,
           mine: { taskStatus: status },
-          lockToken: null,
+          lockToken: () => null,
           fromEditor: false,
         });
         if (outcome.kind === "saved") {

@@ -16,7 +16,8 @@ export interface ConflictArgs {
   current: Task;
   /** The fields this person set. */
   mine: Patch;
-  lockToken: number | null;
+  /** The lock's fencing token as each write is sent (a lapsed lock may be taken again meanwhile). */
+  lockToken(): number | null;
   /** Whether "Back to my edit" makes sense (the write came from the edit dialog). */
   fromEditor: boolean;
 }
@@ -76,16 +77,33 @@ class ConflictView {
     this.dlg = h(
       "dialog",
       { class: "dialog conflict", "aria-labelledby": titleId, "data-testid": "conflict" },
-      h("h2", { id: titleId, text: `“${args.base.taskTitle}” changed while you were working on it` }),
+      h(
+        "div",
+        { class: "dialog-head" },
+        h("h2", { id: titleId, text: `“${args.base.taskTitle}” changed while you were working on it` }),
+        h("button", { type: "button", class: "btn btn-quiet dialog-close", "data-action": "close", "aria-label": "Close", text: "×", onclick: () => this.leave() }),
+      ),
       this.body,
       this.errorEl,
       this.actions,
     );
     this.dlg.addEventListener("cancel", (e) => {
       e.preventDefault();
-      if (this.busy) return;
-      this.finish(args.fromEditor ? { kind: "edit", current: this.current } : { kind: "discarded", task: this.current });
+      this.leave();
     });
+    // The browser may close a dialog without a cancel the page can stop (Chromium does on a second
+    // Escape with no click between): that is leaving too, never a way to strand the edit.
+    this.dlg.addEventListener("close", () => {
+      if (this.finished) return;
+      if (this.busy) this.dlg.showModal(); // a write is on its way: its answer decides
+      else this.leave();
+    });
+  }
+
+  /** Escape or Close: back to the edit, rebased on the current version (or, for a move, theirs). */
+  private leave(): void {
+    if (this.busy) return;
+    this.finish(this.args.fromEditor ? { kind: "edit", current: this.current } : { kind: "discarded", task: this.current });
   }
 
   async open(): Promise<void> {
@@ -165,6 +183,9 @@ class ConflictView {
         h("li", {}, h("strong", { text: "Merge: " }), "keep both sets of changes where they touch different fields; if you both changed the same field you choose which value stays."),
         h("li", {}, h("strong", { text: "Keep mine: " }), "save your values over the current version."),
         h("li", {}, h("strong", { text: "Take theirs: " }), "drop your change and keep the current version."),
+        this.args.fromEditor
+          ? h("li", {}, h("strong", { text: "Back to my edit: " }), "the form again, showing the current version except where you changed a field; Save sends only your changes.")
+          : null,
       ),
     );
     mergeBtn.focus();
@@ -222,7 +243,8 @@ class ConflictView {
 
   private headers(ifMatch: string, extra: Record<string, string> = {}): Record<string, string> {
     const headers: Record<string, string> = { "If-Match": ifMatch, ...extra };
-    if (this.args.lockToken !== null) headers["Lock-Token"] = String(this.args.lockToken);
+    const token = this.args.lockToken();
+    if (token !== null) headers["Lock-Token"] = String(token);
     return headers;
   }
 
@@ -310,6 +332,10 @@ class ConflictView {
       const patch: Patch = { ...this.args.mine };
       for (const [field, pick] of picks) {
         if (pick() === "theirs") delete patch[field as Field];
+      }
+      // The server resolved the status by the BLOCKED rule (no choice was asked): keep its answer.
+      if (blockedRuleApplies(this.base, this.current, this.args.mine) && this.current.taskStatus === "BLOCKED") {
+        delete patch.taskStatus;
       }
       void this.keepMine(patch);
     });

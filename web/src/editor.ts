@@ -5,7 +5,7 @@
 import { describeProblem, NetworkError, type Api, type Reply } from "./api";
 import { resolveConflict } from "./conflict";
 import { h, uid } from "./dom";
-import { formatTime, formatUntil } from "./format";
+import { fieldLabel, formatTime, formatUntil } from "./format";
 import { TaskForm, stringsOf } from "./form";
 import { LockSession } from "./locks";
 import { confirmDialog, type Notices } from "./notices";
@@ -78,7 +78,11 @@ export function openCreate(ctx: BoardContext): void {
     ui.dlg.remove();
   };
   const cancel = async () => {
-    if (form.dirty() && !(await confirmDialog("Discard the new task?", "What you typed will be lost.", "Discard"))) return;
+    if (form.dirty() && !(await confirmDialog("Discard the new task?", "What you typed will be lost.", "Discard"))) {
+      // The browser may have closed the form anyway (a cancel it did not let the page stop).
+      if (!ui.dlg.open) ui.dlg.showModal();
+      return;
+    }
     close();
   };
   ui.cancel.addEventListener("click", () => void cancel());
@@ -212,7 +216,11 @@ export async function openEditor(ctx: BoardContext, task: Task): Promise<void> {
     ctx.store.setLock(task.taskId, null);
   };
   const cancel = async () => {
-    if (form.dirty() && !(await confirmDialog("Discard your changes?", "Your edits to this task will be lost.", "Discard changes"))) return;
+    if (form.dirty() && !(await confirmDialog("Discard your changes?", "Your edits to this task will be lost.", "Discard changes"))) {
+      // The browser may have closed the form anyway (a cancel it did not let the page stop).
+      if (!closed && !ui.dlg.open) ui.dlg.showModal();
+      return;
+    }
     await close();
   };
   ui.cancel.addEventListener("click", () => void cancel());
@@ -268,7 +276,7 @@ export async function openEditor(ctx: BoardContext, task: Task): Promise<void> {
       base,
       current,
       mine: patch,
-      lockToken: session.token,
+      lockToken: () => session.token,
       fromEditor: true,
     });
     switch (outcome.kind) {
@@ -288,17 +296,22 @@ export async function openEditor(ctx: BoardContext, task: Task): Promise<void> {
         await close();
         ctx.notices.error("Someone deleted this task; your change could not be saved.");
         return;
-      case "edit":
-        // Back to the form, typed values untouched, now on top of the current version.
+      case "edit": {
+        // Back to the form on top of the current version: what the person typed stays, every
+        // other field shows the current value, and Save sends only the fields they changed.
         base = outcome.current;
         ctx.store.upsert(outcome.current);
-        form.rebase(stringsOf(outcome.current));
+        const clashes = form.rebase(stringsOf(outcome.current));
         delete ui.dlg.dataset.warned;
-        ui.status.textContent = `Editing on top of version ${base.version} (by ${base.updatedBy}); only the fields that differ from it will be saved.`;
+        ui.status.textContent =
+          `Editing on top of version ${base.version} (by ${base.updatedBy}): the fields you did not change show that version, and Save sends only your changes.` +
+          (clashes.length ? ` ${base.updatedBy} also changed ${clashes.map(fieldLabel).join(", ")}; Save puts your value there.` : "");
+        if (!lostMessage) ui.status.classList.remove("warn");
         ui.dlg.showModal();
         if (outcome.errors?.errors?.length) form.showErrors(outcome.errors.errors);
         else form.focusFirst();
         return;
+      }
     }
   };
 

@@ -41,13 +41,15 @@ export class TaskForm {
   private readonly inputs = new Map<Field, HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement>();
   private readonly errors = new Map<Field, HTMLElement>();
   private readonly summary: HTMLElement;
-  private initial: FormStrings;
+  private initial!: FormStrings;
 
   constructor(values: FormStrings, idPrefix: string) {
-    this.initial = { ...values };
     this.summary = h("div", { class: "form-error", role: "alert", tabindex: "-1", hidden: true });
     this.el = h("form", { class: "task-form", novalidate: true }, this.summary);
     for (const f of FIELDS) this.el.append(this.field(f, values[f], `${idPrefix}-${f}`));
+    // What the inputs hold, not what they were given: a text input drops line breaks, a textarea
+    // turns CRLF into LF. Compared with the raw values, an untouched field would count as changed.
+    this.initial = this.values();
   }
 
   private field(f: Field, value: string, id: string): HTMLElement {
@@ -116,11 +118,26 @@ export class TaskForm {
   }
 
   /**
-   * Makes `values` the new starting point without touching what is typed: after a conflict the
-   * person keeps editing on top of the current version, and only what differs from it is sent.
+   * Moves the form onto a newer version after a conflict: every field the person did not change
+   * now shows that version's value (left as it was, the old value would differ from the new
+   * starting point and be sent, undoing the other person's change), and every field they did
+   * change keeps what they typed. Returns the fields they changed that the newer version changed
+   * too: Save would send their value over it.
    */
-  rebase(values: FormStrings): void {
-    this.initial = { ...values };
+  rebase(values: FormStrings): Field[] {
+    const typed = this.values();
+    const next = {} as FormStrings;
+    const clashes: Field[] = [];
+    for (const f of FIELDS) {
+      const input = this.inputs.get(f)!;
+      input.value = values[f];
+      next[f] = input.value;
+      if (typed[f] === this.initial[f]) continue;
+      input.value = typed[f];
+      if (next[f] !== this.initial[f] && next[f] !== typed[f]) clashes.push(f);
+    }
+    this.initial = next;
+    return clashes;
   }
 
   focusFirst(): void {
