@@ -8,6 +8,7 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -188,7 +189,8 @@ TEST_F(Hostile, invented_methods_and_paths_do_not_grow_metrics) {
   // The request log names no invented method either.
   EXPECT_TRUE(server_->wait_for_line([](const std::string& l) { return l.find("\"method\":\"other\"") != std::string::npos; },
                                      std::chrono::seconds(5)));
-  for (const auto& line : server_->log_lines()) EXPECT_EQ(line.find("\"X1"), std::string::npos) << line;
+  const auto lines = server_->log_lines();
+  EXPECT_EQ(std::count_if(lines.begin(), lines.end(), [](const std::string& l) { return l.find("\"X1") != std::string::npos; }), 0);
 }
 
 // Reads what the server sends until it closes the connection, for at most `limit`; nullopt when it
