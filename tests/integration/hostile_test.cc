@@ -210,16 +210,22 @@ std::optional<std::string> read_until_closed(tcp::socket& s, std::chrono::millis
   }
 }
 
+// `n` connections that send nothing, connected in order.
+std::vector<tcp::socket> idle_connections(net::io_context& ioc, const tcp::endpoint& server, int n) {
+  std::vector<tcp::socket> sockets;
+  for (int i = 0; i < n; ++i) {
+    sockets.emplace_back(ioc);
+    sockets.back().connect(server);
+  }
+  return sockets;
+}
+
 TEST_F(Hostile, connections_over_the_limit_are_answered_503_with_retry_after_and_closed_at_once) {
   start({"--max-connections", "2", "--read-timeout", "60"});
   net::io_context ioc;
   const tcp::endpoint server(net::ip::make_address("127.0.0.1"), server_->port());
   // Two idle connections take the limit (the listen queue is served in order: they come first).
-  std::vector<tcp::socket> idle;
-  for (int i = 0; i < 2; ++i) {
-    idle.emplace_back(ioc);
-    idle.back().connect(server);
-  }
+  auto idle = idle_connections(ioc, server, 2);
   auto over = [&](const std::string& request) {
     tcp::socket s(ioc);
     s.connect(server);
@@ -274,11 +280,7 @@ TEST_F(Hostile, out_of_descriptors_the_server_does_not_spin_and_serves_again_onc
   ASSERT_EQ(prlimit(pid, RLIMIT_NOFILE, &low, nullptr), 0);
   net::io_context ioc;
   const tcp::endpoint server(net::ip::make_address("127.0.0.1"), server_->port());
-  std::vector<tcp::socket> idle;  // more than the descriptors left: the rest wait in the listen queue
-  for (int i = 0; i < 40; ++i) {
-    idle.emplace_back(ioc);
-    idle.back().connect(server);
-  }
+  auto idle = idle_connections(ioc, server, 40);  // more than the descriptors left: the rest wait in the listen queue
   // Readiness probe: every descriptor is taken, and the server has said it cannot accept.
   EXPECT_TRUE(server_->wait_for_line([](const std::string& l) { return l.find("cannot accept connections") != std::string::npos; },
                                      std::chrono::seconds(10)));
