@@ -44,7 +44,7 @@ IdempotencyRecord make_record(const std::string& principal, const std::string& k
     headers.push_back(json::array{json::value(k), json::value(v)});
   }
   json::object o{{"status", r.status}, {"contentType", r.content_type}, {"headers", std::move(headers)},
-                 {"body", r.body}};
+                 {"body", r.replay_body.value_or(r.body)}};
   return IdempotencyRecord{principal, key, req.method, req.target, sha256_hex(req.body), json::serialize(o), now};
 }
 

@@ -31,6 +31,7 @@ bool valid_idempotency_key(std::string_view key);
 // 429 (those may differ on a retry). Never 5xx.
 bool storable(const Response& r);
 
+// The answer as stored: its replay_body instead of its body when it has one (no secret is kept).
 IdempotencyRecord make_record(const std::string& principal, const std::string& key, const Request& req,
                               const Response& r, Millis now);
 

@@ -52,6 +52,9 @@ struct Response {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string content_type = "application/json";
   std::string body;       // empty for 204/304 and HEAD
+  // What a stored copy of this answer (an idempotent replay) carries instead of `body`, when
+  // `body` holds a secret that must not be kept (API.md §2: a new user's token).
+  std::optional<std::string> replay_body;
   bool head = false;      // answer to HEAD: send the headers of `body` without it
   bool close = false;     // close the connection after this response
   std::string principal;  // for the request log

@@ -59,10 +59,17 @@ bool independent_batch(const std::string& body) {
 
 }  // namespace
 
+std::string_view method_label(std::string_view method) {
+  for (std::string_view known : {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"}) {
+    if (method == known) return known;
+  }
+  return "other";
+}
+
 void Metrics::observe(const Response& r, const std::string& method, double seconds) {
   const std::string route = r.route.empty() ? "other" : r.route;
   std::lock_guard lock(mu_);
-  ++requests_[{route, method, r.status}];
+  ++requests_[{route, std::string(method_label(method)), r.status}];
   auto& h = latency_[route];
   if (!h) h = std::make_unique<Histogram>(Histogram::latency_bounds());
   h->observe(seconds);

@@ -10,12 +10,18 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <tuple>
 
 #include "core/histogram.h"
 #include "http/message.h"
 
 namespace lockstep::http {
+
+// The method as a metric label and in the request log: one of the methods HTTP defines, else
+// "other". Labels come from fixed sets only (methods, route templates, statuses, problem codes),
+// so that no client can grow /metrics, or the server's memory, by inventing methods or paths.
+std::string_view method_label(std::string_view method);
 
 // Point-in-time values the Api gathers for a scrape.
 struct Gauges {
@@ -32,7 +38,8 @@ struct Gauges {
 
 class Metrics {
  public:
-  // One answered request.
+  // One answered request. `r.route` is a route template or one of the Api's fixed names (never a
+  // raw path); `method` may be anything the client sent.
   void observe(const Response& r, const std::string& method, double seconds);
   // A lock granted after waiting `seconds` in the queue.
   void observe_lock_wait(double seconds);

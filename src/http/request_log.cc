@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 
 #include "core/time.h"
+#include "http/metrics.h"
 
 namespace json = boost::json;
 
@@ -63,7 +64,7 @@ void log_request(std::string_view request_id, std::string_view method, const Res
                  {"level", r.status >= 500 ? "error" : "info"},
                  {"requestId", request_id},
                  {"principal", r.principal},
-                 {"method", method},
+                 {"method", method_label(method)},  // not the raw method: a fixed set, as in /metrics
                  {"route", r.route},
                  {"status", r.status},
                  {"latencyUs", latency.count()}};

@@ -1,12 +1,16 @@
 #include "http/server.h"
 
+#include <sys/resource.h>
+
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 #include <stdexcept>
@@ -44,6 +48,11 @@ struct Tracker {
   }
 };
 
+// How long a connection accepted past --max-connections may take to send its request (a /healthz
+// probe is answered, never shed) before it is answered 503 and closed: at once, not after the read
+// timeout.
+constexpr std::chrono::milliseconds kOverLimitGrace{1000};
+
 bool valid_request_id(std::string_view id) {
   if (id.empty() || id.size() > 128) return false;
   for (char c : id) {
@@ -65,10 +74,18 @@ class Session : public std::enable_shared_from_this<Session> {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
   }
 
-  // Past the connection limit: reads one request with a short timeout, answers /healthz as usual
-  // (it is never shed) and anything else 503, then closes.
+  // Past the connection limit: reads one request for at most kOverLimitGrace, answers /healthz as
+  // usual (it is never shed) and anything else, a request not sent in time too, 503 OVERLOADED
+  // with Retry-After; then closes.
   void start_over_limit() {
     over_limit_ = true;
+    grace_.expires_after(kOverLimitGrace);
+    grace_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec) return;  // cancelled: the request came in time
+      self->grace_over_ = true;
+      beast::error_code ignored;
+      self->stream_.socket().cancel(ignored);  // on_read answers
+    });
     start();
   }
 
@@ -83,6 +100,12 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void on_read(beast::error_code ec, std::size_t) {
     auto started = std::chrono::steady_clock::now();
+    if (over_limit_) grace_.cancel();
+    if (over_limit_ && grace_over_ && ec == net::error::operation_aborted) {
+      Response r = problem(Error(Code::kOverloaded, "Too many connections; try again shortly."));
+      r.close = true;
+      return send(std::move(r), make_ulid(SystemClock::instance().now()), "-", started);
+    }
     if (ec == bhttp::error::end_of_stream || ec == net::error::eof ||
         ec == beast::error::timeout || ec == net::error::operation_aborted ||
         ec == net::error::connection_reset) {
@@ -251,10 +274,32 @@ class Session : public std::enable_shared_from_this<Session> {
   bool keep_alive_ = true;
   bool drain_after_send_ = false;
   bool over_limit_ = false;  // accepted past --max-connections
+  net::steady_timer grace_{stream_.get_executor()};  // an over-limit connection's time to send
+  bool grace_over_ = false;
   std::vector<char> drain_buffer_;
   std::shared_ptr<EventSource> events_;
   std::size_t drained_ = 0;
 };
+
+// Connections need a descriptor each, besides those of the store, the log and the listener: raises
+// the soft limit toward the hard one so that --max-connections fits, or warns that it does not (then
+// connections past the descriptors wait in the listen queue instead of being answered 503).
+void fit_descriptor_limit(std::size_t max_connections) {
+  constexpr rlim_t kReserve = 256;
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  const rlim_t wanted = static_cast<rlim_t>(max_connections) + kReserve;
+  if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < wanted) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max == RLIM_INFINITY ? wanted : std::min(wanted, limit.rlim_max);
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < wanted) {
+    log_event("warn", "the open-file limit is too low for --max-connections; lower it or raise the limit",
+              "{\"openFileLimit\":" + std::to_string(limit.rlim_cur) +
+                  ",\"maxConnections\":" + std::to_string(max_connections) + "}");
+  }
+}
 
 }  // namespace
 
@@ -266,27 +311,51 @@ struct Server::Impl {
   Tracker tracker;
   net::io_context ioc;
   tcp::acceptor acceptor;
+  net::steady_timer accept_retry;             // on the acceptor's strand, as is accept_backoff
+  std::chrono::milliseconds accept_backoff{0};  // 0: accepting works
   net::signal_set signals;
   std::thread shutdown_waiter;
 
   Impl(Api& a, ServerOptions o)
       : api(a), options(std::move(o)), ioc(std::max(1, options.threads)),
-        acceptor(net::make_strand(ioc)), signals(ioc, SIGINT, SIGTERM) {}
+        acceptor(net::make_strand(ioc)), accept_retry(acceptor.get_executor()), signals(ioc, SIGINT, SIGTERM) {}
 
   void accept() {
     acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
       if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
-      if (!ec) {
-        socket.set_option(tcp::no_delay(true), ec);
-        auto session = std::make_shared<Session>(std::move(socket), api, options, tracker);
-        if (tracker.connections.load() > options.max_connections) {
-          session->start_over_limit();
-        } else {
-          session->start();
-        }
-      }
-      accept();  // also after an error such as EMFILE: the next accept may succeed
+      if (ec && ec != net::error::connection_aborted) return accept_later(ec);
+      if (accept_backoff.count() > 0) log_event("info", "accepting connections again");
+      accept_backoff = {};
+      if (!ec) admit(std::move(socket));
+      accept();
     });
+  }
+
+  // Accepting failed for want of a resource (EMFILE, ENFILE, ENOBUFS, ENOMEM): the connection stays
+  // queued, so an accept at once would fail at once, again and again, at a full core. Waits (10 ms,
+  // doubling to 1 s) and tries again: connections that close meanwhile give their descriptors back,
+  // and the queued ones are served then.
+  void accept_later(beast::error_code ec) {
+    if (accept_backoff.count() == 0) {
+      log_event("warn", "cannot accept connections: " + ec.message() + "; retrying until it works",
+                "{\"connections\":" + std::to_string(tracker.connections.load()) + "}");
+    }
+    accept_backoff = std::clamp(accept_backoff * 2, std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
+    accept_retry.expires_after(accept_backoff);
+    accept_retry.async_wait([this](beast::error_code wait_ec) {
+      if (!wait_ec && acceptor.is_open()) accept();
+    });
+  }
+
+  void admit(tcp::socket socket) {
+    beast::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    auto session = std::make_shared<Session>(std::move(socket), api, options, tracker);
+    if (tracker.connections.load() > options.max_connections) {
+      session->start_over_limit();
+    } else {
+      session->start();
+    }
   }
 
   void begin_shutdown() {
@@ -294,6 +363,7 @@ struct Server::Impl {
     net::post(acceptor.get_executor(), [this] {
       beast::error_code ignored;
       acceptor.close(ignored);
+      accept_retry.cancel();
     });
     log_event("info", "shutting down: no new connections, finishing requests in flight");
     api.shutdown();  // parked long polls and event streams answer now
@@ -322,6 +392,7 @@ Server::Server(Api& api, ServerOptions options) : impl_(std::make_unique<Impl>(a
     throw std::runtime_error("cannot listen on " + impl_->options.host + ":" +
                              std::to_string(impl_->options.port) + ": " + ec.message());
   }
+  fit_descriptor_limit(impl_->options.max_connections);
 }
 
 Server::~Server() = default;

@@ -4,6 +4,7 @@
 // TOML config file whose keys are the long flag names; a flag beats the environment, which beats
 // the file.
 #include <CLI/CLI.hpp>
+#include <boost/json.hpp>
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -13,6 +14,7 @@
 #include <filesystem>
 #include <cstdlib>
 #include <iostream>
+#include <regex>
 #include <thread>
 
 #include "core/time.h"
@@ -28,6 +30,7 @@
 namespace {
 
 using namespace lockstep;
+namespace json = boost::json;
 
 // The board installed beside the binary (<prefix>/share/lockstep/web), else the source tree's build.
 std::string default_web_root() {
@@ -49,6 +52,32 @@ std::optional<int> lock_database(const std::string& db) {
     return std::nullopt;
   }
   return fd;
+}
+
+// The database as shown in logs and messages: every password masked, in each form libpq reads
+// (postgresql://USER:PASSWORD@..., ?password=... or &sslpassword=... in the URI's query, and
+// password=... or password='...' in a key=value connection string).
+std::string shown_db(const std::string& db) {
+  std::string shown = db;
+  if (auto scheme = shown.find("://"); scheme != std::string::npos) {
+    const auto query = shown.find('?', scheme);
+    const auto at = shown.rfind('@', query == std::string::npos ? std::string::npos : query);
+    const auto colon = shown.find(':', scheme + 3);
+    if (at != std::string::npos && at > scheme && colon < at) shown.replace(colon + 1, at - colon - 1, "***");
+  }
+  static const std::regex kPasswordParameter(R"(((?:^|[?&\s])[A-Za-z_]*password[A-Za-z_]*\s*=\s*)('(?:[^'\\]|\\.)*'|[^&\s]*))",
+                                             std::regex::icase);
+  return std::regex_replace(shown, kPasswordParameter, "$1***");
+}
+
+// `text` with each mention of the database shown as shown_db does.
+std::string without_db_secrets(std::string text, const std::string& db) {
+  if (db.empty()) return text;
+  const std::string shown = shown_db(db);
+  for (auto pos = text.find(db); pos != std::string::npos; pos = text.find(db, pos + shown.size())) {
+    text.replace(pos, db.size(), shown);
+  }
+  return text;
 }
 
 struct Config {
@@ -80,7 +109,7 @@ std::unique_ptr<Store> open(const Config& c, int readers) {
   try {
     return open_store(StoreOptions{c.db, readers, 512});
   } catch (const std::exception& e) {
-    die(e.what());
+    die(without_db_secrets(e.what(), c.db));
   }
 }
 
@@ -97,7 +126,7 @@ int serve(const Config& c) {
   }
   if (port < 0 || port > 65535) die("--listen has an invalid port: '" + c.listen + "'");
 
-  if (!lock_database(c.db)) die("another lockstepd serves the database " + c.db);
+  if (!lock_database(c.db)) die("another lockstepd serves the database " + shown_db(c.db));
   http::init_logging();
   int readers = c.readers > 0 ? c.readers : std::max(2, c.threads);
   auto store = open(c, readers);
@@ -147,18 +176,8 @@ int serve(const Config& c) {
     http::log_event("warn", "--insecure-no-auth: every request is served WITHOUT authentication");
   }
   std::string address = host + ":" + std::to_string(server->port());
-  // A password in a database URL never reaches the log.
-  std::string shown_db = c.db;
-  if (auto scheme = shown_db.find("://"); scheme != std::string::npos) {
-    auto at = shown_db.find('@', scheme);
-    auto colon = shown_db.find(':', scheme + 3);
-    if (at != std::string::npos && colon != std::string::npos && colon < at) {
-      shown_db.replace(colon + 1, at - colon - 1, "***");
-    }
-  }
-  http::log_event("info", "listening",
-                  "{\"address\":\"" + address + "\",\"db\":\"" + shown_db + "\",\"threads\":" +
-                      std::to_string(c.threads) + "}");
+  json::object listening{{"address", address}, {"db", shown_db(c.db)}, {"threads", c.threads}};
+  http::log_event("info", "listening", json::serialize(listening));
   server->run();
   store->stop();
   http::log_event("info", "stopped");
@@ -201,17 +220,17 @@ int backup(const Config& c, const std::string& file) {
   auto store = open(c, 1);
   auto done = store->backup_to(file);
   store->stop();
-  if (!done) die(done.error().detail);
-  std::cerr << "lockstepd: backed up " << c.db << " to " << file << "\n";
+  if (!done) die(without_db_secrets(done.error().detail, c.db));
+  std::cerr << "lockstepd: backed up " << shown_db(c.db) << " to " << file << "\n";
   return 0;
 }
 
 int restore(const Config& c, const std::string& file) {
   if (c.db.starts_with("postgres")) die("restore PostgreSQL with pg_restore (see docs/operations.md)");
-  if (!lock_database(c.db)) die("the database " + c.db + " is in use; stop lockstepd before restoring");
+  if (!lock_database(c.db)) die("the database " + shown_db(c.db) + " is in use; stop lockstepd before restoring");
   auto done = sqlite_restore(file, c.db);
-  if (!done) die(done.error().detail);
-  std::cerr << "lockstepd: restored " << c.db << " from " << file << "\n";
+  if (!done) die(without_db_secrets(done.error().detail, c.db));
+  std::cerr << "lockstepd: restored " << shown_db(c.db) << " from " << file << "\n";
   return 0;
 }
 

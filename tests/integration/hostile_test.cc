@@ -1,10 +1,19 @@
-// Bad input gets a precise 4xx and the server keeps serving everyone else.
+// Bad input gets a precise 4xx and the server keeps serving everyone else; no client can grow
+// /metrics, and neither running out of descriptors nor too many connections stops /healthz.
+#include <poll.h>
+#include <sys/resource.h>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
 
 #include "fixture.h"
 
@@ -145,6 +154,152 @@ TEST_F(Hostile, invalid_percent_escapes_in_the_path_are_400) {
   auto c = alice();
   EXPECT_EQ(c.get("/v1/tasks/%zz").status, 400);
   EXPECT_EQ(c.get("/v1/tasks?limit=%").status, 400);
+}
+
+// The series of lockstep_http_requests_total in a /metrics text, without their values.
+std::set<std::string> request_series(const std::string& metrics) {
+  std::set<std::string> series;
+  std::istringstream lines(metrics);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with("lockstep_http_requests_total{")) series.insert(line.substr(0, line.rfind(' ')));
+  }
+  return series;
+}
+
+TEST_F(Hostile, invented_methods_and_paths_do_not_grow_metrics) {
+  auto root = admin();
+  HttpConnection conn("127.0.0.1", server_->port());
+  auto invent = [&](int i) {
+    const std::string n = std::to_string(i);
+    conn.request("X" + n, "/v1/tasks");                  // a route with an invented method
+    conn.request("Y" + n, "/v1/nothing/" + n);           // an unknown path under /v1
+    conn.request("GET", "/nothing/" + n);                // an unknown path outside it
+    conn.request("Z" + n, "/healthz/" + n + "?x=" + n);  // both
+  };
+  invent(0);  // the series every kind of request makes, once
+  root.get("/metrics");  // and those of a scrape
+  const auto before = root.get("/metrics").raw.body;
+  for (int i = 1; i <= 300; ++i) invent(i);
+  const auto after = root.get("/metrics").raw.body;
+  EXPECT_EQ(request_series(after), request_series(before));
+  EXPECT_LT(after.size(), before.size() + 1024) << "grew from " << before.size() << " to " << after.size();
+  EXPECT_NE(after.find("method=\"other\""), std::string::npos);
+  EXPECT_EQ(after.find("X1"), std::string::npos);
+  EXPECT_EQ(after.find("/nothing/"), std::string::npos);
+  // The request log names no invented method either.
+  EXPECT_TRUE(server_->wait_for_line([](const std::string& l) { return l.find("\"method\":\"other\"") != std::string::npos; },
+                                     std::chrono::seconds(5)));
+  const auto lines = server_->log_lines();
+  EXPECT_EQ(std::count_if(lines.begin(), lines.end(), [](const std::string& l) { return l.find("\"X1") != std::string::npos; }), 0);
+}
+
+// Reads what the server sends until it closes the connection, for at most `limit`; nullopt when it
+// did not close by then.
+std::optional<std::string> read_until_closed(tcp::socket& s, std::chrono::milliseconds limit) {
+  std::string got;
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    pollfd p{s.native_handle(), POLLIN, 0};
+    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) return std::nullopt;
+    char buf[4096];
+    boost::system::error_code ec;
+    const std::size_t n = s.read_some(net::buffer(buf), ec);
+    got.append(buf, n);
+    if (ec) return got;  // EOF, or a reset after the answer
+  }
+}
+
+// `n` connections that send nothing, connected in order.
+std::vector<tcp::socket> idle_connections(net::io_context& ioc, const tcp::endpoint& server, int n) {
+  std::vector<tcp::socket> sockets;
+  for (int i = 0; i < n; ++i) {
+    sockets.emplace_back(ioc);
+    sockets.back().connect(server);
+  }
+  return sockets;
+}
+
+TEST_F(Hostile, connections_over_the_limit_are_answered_503_with_retry_after_and_closed_at_once) {
+  start({"--max-connections", "2", "--read-timeout", "60"});
+  net::io_context ioc;
+  const tcp::endpoint server(net::ip::make_address("127.0.0.1"), server_->port());
+  // Two idle connections take the limit (the listen queue is served in order: they come first).
+  auto idle = idle_connections(ioc, server, 2);
+  auto over = [&](const std::string& request) {
+    tcp::socket s(ioc);
+    s.connect(server);
+    if (!request.empty()) net::write(s, net::buffer(request));
+    // Well within the 60 s read timeout: "at once".
+    return read_until_closed(s, std::chrono::seconds(10));
+  };
+  auto asked = over("GET /v1/tasks HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_TRUE(asked.has_value()) << "not closed";
+  EXPECT_TRUE(asked->starts_with("HTTP/1.1 503")) << *asked;
+  EXPECT_NE(asked->find("Retry-After: "), std::string::npos) << *asked;
+  EXPECT_NE(asked->find("\"OVERLOADED\""), std::string::npos) << *asked;
+  auto silent = over("");  // sends nothing: answered and closed all the same, not kept 60 s
+  ASSERT_TRUE(silent.has_value()) << "not closed";
+  EXPECT_TRUE(silent->starts_with("HTTP/1.1 503")) << *silent;
+  EXPECT_NE(silent->find("Retry-After: "), std::string::npos) << *silent;
+  auto health = over("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");  // never shed
+  ASSERT_TRUE(health.has_value()) << "not closed";
+  EXPECT_TRUE(health->starts_with("HTTP/1.1 200")) << *health;
+  idle.clear();
+  HttpConnection after("127.0.0.1", server_->port());
+  EXPECT_EQ(after.request("GET", "/healthz").status, 200);
+}
+
+std::size_t open_descriptors(pid_t pid) {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& fd : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd")) ++n;
+  return n;
+}
+
+// The CPU time a process has used (user and system), in clock ticks.
+long cpu_ticks(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::istringstream fields(stat.substr(stat.rfind(')') + 2));  // after the command name
+  std::string field;
+  long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {  // fields 14 and 15 of proc(5)
+    if (i == 14) utime = std::stol(field);
+    if (i == 15) stime = std::stol(field);
+  }
+  return utime + stime;
+}
+
+TEST_F(Hostile, out_of_descriptors_the_server_does_not_spin_and_serves_again_once_connections_close) {
+  const pid_t pid = server_->pid();
+  // As under `ulimit -n`: a few descriptors more than the server holds now.
+  const rlim_t limit = open_descriptors(pid) + 8;
+  rlimit low{};
+  ASSERT_EQ(prlimit(pid, RLIMIT_NOFILE, nullptr, &low), 0);
+  low.rlim_cur = limit;
+  ASSERT_EQ(prlimit(pid, RLIMIT_NOFILE, &low, nullptr), 0);
+  net::io_context ioc;
+  const tcp::endpoint server(net::ip::make_address("127.0.0.1"), server_->port());
+  auto idle = idle_connections(ioc, server, 40);  // more than the descriptors left: the rest wait in the listen queue
+  // Readiness probe: every descriptor is taken, and the server has said it cannot accept.
+  EXPECT_TRUE(server_->wait_for_line([](const std::string& l) { return l.find("cannot accept connections") != std::string::npos; },
+                                     std::chrono::seconds(10)));
+  ASSERT_GE(open_descriptors(pid), limit);
+
+  // While exhausted, the server waits between tries instead of spinning at a full core. The
+  // sleep is the window of the measurement, not a synchronisation.
+  const long ticks_before = cpu_ticks(pid);
+  const auto window = std::chrono::milliseconds(1500);
+  std::this_thread::sleep_for(window);
+  const long spent = cpu_ticks(pid) - ticks_before;
+  const long window_ticks = sysconf(_SC_CLK_TCK) * window.count() / 1000;
+  EXPECT_LT(spent, window_ticks / 5) << "the server used " << spent << " of " << window_ticks << " clock ticks";
+
+  // Once the clients go, their descriptors come back and /healthz answers, by itself.
+  idle.clear();
+  HttpConnection probe("127.0.0.1", server_->port(), std::chrono::seconds(20));
+  EXPECT_EQ(probe.request("GET", "/healthz").status, 200);
+  EXPECT_EQ(alice().get("/v1/tasks").status, 200);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // Operating lockstepd (API.md §10): /openapi.json describes what the server really does, /metrics
-// counts it, /healthz and /readyz, graceful stop, backup.
+// counts it, /healthz and /readyz, graceful stop, backup; no token or database password is kept
+// or shown anywhere (API.md §2).
 #include <boost/json.hpp>
 #include <chrono>
 #include <fstream>
@@ -10,6 +11,7 @@
 #include "fixture.h"
 #include "schema_check.h"
 #include "sse_reader.h"
+#include "store_param.h"
 
 namespace json = boost::json;
 
@@ -329,6 +331,79 @@ TEST_F(Operations, every_request_is_one_structured_log_line) {
                j.as_object().contains("latencyUs") && j.as_object().contains("time");
       },
       std::chrono::seconds(5)));
+}
+
+using Secrets = StoreServerTest;
+LOCKSTEP_ON_BOTH_STORES(Secrets);
+
+// Everything a file holds, as bytes ("" when it does not exist).
+std::string file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+TEST_P(Secrets, a_new_token_is_in_its_answer_only_not_in_the_store_a_backup_or_a_replay) {
+  auto root = admin();
+  const std::string body = R"({"name":"dora"})";
+  auto made = root.request("POST", "/v1/users", body, {{"Idempotency-Key", "make-dora"}});
+  ASSERT_EQ(made.status, 201) << made.raw.body;
+  const std::string token = made.str("token");
+  ASSERT_TRUE(token.starts_with("lst_")) << token;
+  EXPECT_EQ(ApiClient(server_->port(), token).get("/v1/tasks").status, 200);
+
+  auto replayed = root.request("POST", "/v1/users", body, {{"Idempotency-Key", "make-dora"}});
+  EXPECT_EQ(replayed.status, 201);
+  EXPECT_EQ(replayed.header("Idempotent-Replayed"), "true");
+  EXPECT_TRUE(replayed.json.at("token").is_null()) << replayed.raw.body;
+  EXPECT_EQ(replayed.str("name"), "dora");
+  EXPECT_EQ(replayed.header("Location"), made.header("Location"));
+  expect_documented(openapi(root), "POST", "/v1/users", replayed);
+
+  if (GetParam() == "sqlite") {
+    // Every byte of the database, its write-ahead log and a backup of it.
+    const std::string backup = dir_.file("backup.db");
+    auto backed_up = run_lockstepd({"backup", backup, "--db", db_});
+    ASSERT_EQ(backed_up.status, 0) << backed_up.err;
+    for (const auto& file : {db_, db_ + "-wal", backup}) EXPECT_EQ(file_bytes(file).find(token), std::string::npos) << file;
+  } else {
+    // The stored answer is there, without the token (exec throws on the exception raised).
+    EXPECT_NO_THROW(PgServer::shared().exec(db_.substr(db_.rfind('/') + 1), R"sql(
+      DO $$ BEGIN
+        IF NOT EXISTS (SELECT 1 FROM idempotency WHERE key = 'make-dora') THEN RAISE 'no stored answer'; END IF;
+        IF EXISTS (SELECT 1 FROM idempotency WHERE strpos(response, ')sql" + token + R"sql(') > 0) THEN
+          RAISE 'the token is kept';
+        END IF;
+      END $$)sql"));
+  }
+  for (const auto& line : server_->log_lines()) EXPECT_EQ(line.find(token), std::string::npos) << line;
+}
+
+TEST_P(Secrets, a_database_password_in_any_form_never_reaches_the_log_or_a_message) {
+  // A URL with a password in both places libpq reads one; a key=value connection string (which
+  // lockstepd takes for a SQLite file name, and shows all the same).
+  const std::string db = GetParam() == "postgres"
+                             ? "postgresql://lockstep:hunter1@" + db_.substr(db_.find('@') + 1) + "?password=hunter2&sslpassword=hunter3"
+                             : dir_.file("host=localhost password='hunter 4' sslpassword=hunter5 dbname=x");
+  auto added = run_lockstepd({"user", "add", "erin", "--db", db});
+  EXPECT_EQ(added.status, 0) << added.err;
+  EXPECT_EQ((added.out + added.err).find("hunter"), std::string::npos) << added.out << added.err;
+  std::string shown;
+  {
+    ServerProcess node(db);
+    for (const auto& line : node.log_lines()) {
+      EXPECT_EQ(line.find("hunter"), std::string::npos) << line;
+      if (line.find("\"listening\"") != std::string::npos) shown = std::string(json::parse(line).at("db").as_string());
+    }
+    EXPECT_EQ(ApiClient(node.port(), admin_token_).get("/v1/tasks").status, GetParam() == "postgres" ? 200 : 401);
+  }
+  EXPECT_NE(shown.find("***"), std::string::npos) << shown;
+  if (GetParam() == "sqlite") {
+    ServerProcess busy(db);  // a message that names the database: one server per file
+    auto second = run_lockstepd({"serve", "--listen", "127.0.0.1:0", "--db", db});
+    EXPECT_EQ(second.status, 1);
+    EXPECT_NE(second.err.find("another lockstepd"), std::string::npos) << second.err;
+    EXPECT_EQ(second.err.find("hunter"), std::string::npos) << second.err;
+  }
 }
 
 }  // namespace

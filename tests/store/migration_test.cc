@@ -2,6 +2,7 @@
 // running the released version-1 step and filled with tasks, changes, users and a product
 // (schema_v1_data.sql), is migrated by the real lockstepd on start, keeping every row, and ends at
 // the current version; a database newer than lockstepd is refused with the reason in one line.
+// Version 3 takes out the tokens that answers stored for an Idempotency-Key kept before (API.md §2).
 // Also: the task-list filters are served from their indexes (EXPLAIN QUERY PLAN on SQLite).
 #include <fcntl.h>
 #include <libpq-fe.h>
@@ -17,6 +18,8 @@
 #include <thread>
 
 #include "api_client.h"
+#include "core/crypto.h"
+#include "core/time.h"
 #include "store/postgres/schema.h"
 #include "store/sqlite/schema.h"
 #include "store/task_list_sql.h"
@@ -27,7 +30,7 @@ namespace json = boost::json;
 namespace lockstep::testing {
 namespace {
 
-constexpr std::int64_t kCurrentVersion = 2;
+constexpr std::int64_t kCurrentVersion = 3;
 constexpr const char* kAliceToken = "v1-alice-token";  // an admin (schema_v1_data.sql)
 constexpr const char* kBobToken = "v1-bob-token";
 
@@ -135,13 +138,25 @@ class Migration : public ::testing::TestWithParam<Backend> {
 
   // A database as lockstepd of schema version 1 left it, with rows.
   void make_version_1() {
-    if (sqlite()) {
-      exec(std::string(sqlite::schema_steps().at(0)) + "PRAGMA user_version = 1;");
-    } else {
-      exec(std::string(pg::kMetaTable) + ";" + pg::schema_steps().at(0) +
-           "INSERT INTO meta(key, value) VALUES ('schema_version', 1);");
-    }
+    make_version(1);
     exec(v1_rows());
+  }
+
+  // An empty database of schema `version`, made by the released steps up to it.
+  void make_version(std::size_t version) {
+    std::string sql = sqlite() ? "" : std::string(pg::kMetaTable) + ";";
+    for (std::size_t i = 0; i < version; ++i) sql += sqlite() ? sqlite::schema_steps().at(i) : pg::schema_steps().at(i);
+    exec(sql + (sqlite() ? "PRAGMA user_version = " + std::to_string(version) + ";"
+                         : "INSERT INTO meta(key, value) VALUES ('schema_version', " + std::to_string(version) + ");"));
+  }
+
+  // The value of a one-value query on the test's database.
+  std::string value(const std::string& sql) {
+    if (sqlite()) {
+      auto rows = sqlite_column(url_, sql);
+      return rows.empty() ? "" : rows.front();
+    }
+    return pg_value(url_, sql);
   }
 
   std::string schema_version() {
@@ -222,6 +237,46 @@ TEST_P(Migration, a_database_newer_than_lockstepd_is_refused_with_the_reason_in_
   EXPECT_EQ(served.status, 1) << served.err;
   EXPECT_NE(served.err.find("newer than this lockstepd"), std::string::npos) << served.err;
   EXPECT_EQ(schema_version(), "99");  // untouched
+}
+
+// A stored answer as lockstepd keeps it in the idempotency table, SQL-quoted.
+std::string stored_answer(int status, const json::object& body) {
+  json::object o{{"status", status}, {"contentType", "application/json"}, {"headers", json::array{}},
+                 {"body", json::serialize(body)}};
+  return "'" + json::serialize(o) + "'";
+}
+
+TEST_P(Migration, tokens_in_answers_stored_before_version_3_are_removed_and_the_replay_says_null) {
+  make_version(2);
+  exec(v1_rows());
+  const std::string token = "lst_KeptInPlainText0123456789abcdefghijklmnopqrstuv";
+  const std::string request = R"({"name":"dora"})";
+  const auto now = std::to_string(SystemClock::instance().now());
+  const json::object dora{{"name", "dora"}, {"role", "user"}, {"status", "active"},
+                          {"createdAt", "2025-11-24T16:00:05.000Z"}, {"token", token}};
+  const json::object lock{{"taskId", "v1-task-a"}, {"owner", "alice"}, {"token", 7}};
+  exec("INSERT INTO users VALUES ('dora', 'user', '" + sha256_hex(token) + "', 1764000005000);"
+       "INSERT INTO idempotency VALUES ('alice', 'make-dora', 'POST', '/v1/users', '" + sha256_hex(request) + "', " +
+       stored_answer(201, dora) + ", " + now + ");"
+       "INSERT INTO idempotency VALUES ('alice', 'lock-a', 'POST', '/v1/tasks/v1-task-a/lock', 'x', " +
+       stored_answer(200, lock) + ", " + now + ");");
+  const std::string lock_answer = value("SELECT response FROM idempotency WHERE key = 'lock-a'");
+  ASSERT_NE(value("SELECT response FROM idempotency WHERE key = 'make-dora'").find(token), std::string::npos);
+
+  ServerProcess server(url_);  // migrates on start
+  const std::string migrated = value("SELECT response FROM idempotency WHERE key = 'make-dora'");
+  EXPECT_EQ(migrated.find(token), std::string::npos) << migrated;
+  EXPECT_NE(migrated.find(R"(\"token\":null)"), std::string::npos) << migrated;
+  EXPECT_EQ(value("SELECT response FROM idempotency WHERE key = 'lock-a'"), lock_answer);  // a fencing token stays
+  EXPECT_EQ(schema_version(), std::to_string(kCurrentVersion));
+
+  auto replayed = ApiClient(server.port(), kAliceToken).request("POST", "/v1/users", request, {{"Idempotency-Key", "make-dora"}});
+  EXPECT_EQ(replayed.status, 201) << replayed.raw.body;
+  EXPECT_EQ(replayed.header("Idempotent-Replayed"), "true");
+  ASSERT_TRUE(replayed.json.is_object()) << replayed.raw.body;
+  EXPECT_TRUE(replayed.json.at("token").is_null()) << replayed.raw.body;
+  EXPECT_EQ(replayed.json.at("name").as_string(), "dora");
+  EXPECT_EQ(ApiClient(server.port(), token).get("/v1/tasks").status, 200);  // the token itself still works
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, Migration, ::testing::Values(Backend::kSqlite, Backend::kPostgres), backend_test_name);

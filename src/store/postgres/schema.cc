@@ -91,8 +91,20 @@ constexpr const char* kVersion2 = R"sql(
 CREATE INDEX IF NOT EXISTS tasks_by_user_status ON tasks(user_id, status, task_id);
 )sql";
 
+// Version 3: no copy of a token is kept (API.md §2). An answer to a user creation stored for an
+// Idempotency-Key before lockstepd stopped keeping tokens gets "token": null, as its replay now
+// says. The body is a JSON string inside the stored answer, so its members appear with escaped
+// quotes (\"token\":\"lst_...\"); a text replacement keeps the rest byte for byte (jsonb would
+// reorder and re-space it). Only a string-valued token matches: a lock's fencing token is a number.
+// The old row versions stay in the table's files until VACUUM FULL (docs/operations.md).
+constexpr const char* kVersion3 = R"sql(
+UPDATE idempotency
+   SET response = regexp_replace(response, '\\"token\\":\\"[A-Za-z0-9_-]*\\"', '\\"token\\":null', 'g')
+ WHERE method = 'POST' AND response ~ '\\"token\\":\\"[A-Za-z0-9_-]*\\"';
+)sql";
+
 // Step N takes a database from version N-1 to N. A later version appends a step; steps never change.
-constexpr const char* kSteps[] = {kVersion1, kVersion2};
+constexpr const char* kSteps[] = {kVersion1, kVersion2, kVersion3};
 static_assert(std::size(kSteps) == kSchemaVersion);
 
 std::int64_t current_version(Connection& conn) {

@@ -8,7 +8,7 @@
 namespace lockstep::pg {
 
 // The schema version this build writes and reads.
-constexpr std::int64_t kSchemaVersion = 2;
+constexpr std::int64_t kSchemaVersion = 3;
 
 // The table of the schema version (key 'schema_version'), made before any step runs.
 constexpr const char* kMetaTable =

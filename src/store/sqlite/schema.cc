@@ -92,8 +92,23 @@ constexpr const char* kVersion2 = R"sql(
 CREATE INDEX IF NOT EXISTS tasks_by_user_status ON tasks(user_id, status, task_id);
 )sql";
 
+// Version 3: no copy of a token is kept (API.md §2). An answer to a user creation stored for an
+// Idempotency-Key before lockstepd stopped keeping tokens gets "token": null, as its replay now
+// says. The body is a JSON string inside the stored answer: `'' ||` makes the edited body plain
+// text again, which json_set stores as a string (a JSON function's result it would nest as an
+// object). secure_delete overwrites what a change frees instead of leaving the old text in free
+// pages (and in every backup made of them); Debian's SQLite has it on by default.
+constexpr const char* kVersion3 = R"sql(
+PRAGMA secure_delete = ON;
+UPDATE idempotency
+   SET response = json_set(response, '$.body', '' || json_set(json_extract(response, '$.body'), '$.token', NULL))
+ WHERE method = 'POST'
+   AND CASE WHEN json_valid(json_extract(response, '$.body'))
+            THEN json_type(json_extract(response, '$.body'), '$.token') = 'text' END;
+)sql";
+
 // Step N takes a database from version N-1 to N. A later version appends a step; steps never change.
-constexpr const char* kSteps[] = {kVersion1, kVersion2};
+constexpr const char* kSteps[] = {kVersion1, kVersion2, kVersion3};
 static_assert(std::size(kSteps) == kSchemaVersion);
 
 }  // namespace

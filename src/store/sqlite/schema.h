@@ -8,7 +8,7 @@ namespace lockstep::sqlite {
 class Db;
 
 // The schema version this build writes and reads (PRAGMA user_version).
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 
 // Creates or migrates the schema to kSchemaVersion in one transaction (BEGIN IMMEDIATE: one
 // process at a time). Throws StoreError when the database is newer than this build.
