@@ -8,6 +8,7 @@
 #include <latch>
 #include <thread>
 
+#include "store/postgres/pg.h"
 #include "store_fixture.h"
 
 namespace lockstep::testing {
@@ -229,6 +230,21 @@ TEST_F(PostgresStore, a_commit_that_wrote_notifies_lockstep_commit_with_its_revi
   }
   PQfinish(listener);
   EXPECT_EQ(payloads, (std::vector<std::string>{"1", "2"}));
+}
+
+// "2xx means durable" must not depend on the database's defaults: here the database says
+// synchronous_commit = off, and the sessions the store opens still commit synchronously.
+TEST_F(PostgresStore, the_store_s_sessions_commit_synchronously_where_the_database_default_is_off) {
+  admin("ALTER DATABASE \"" + database_ + "\" SET synchronous_commit = off");
+  auto setting = [](pg::Connection& c) { return c.exec("SHOW synchronous_commit").text(0, 0); };
+  pg::Connection plain(url_);
+  ASSERT_EQ(setting(plain), "off");  // the default a session meets
+  EXPECT_EQ(setting(*pg::open_session(url_)), "on");
+  auto store = open(url_);
+  EXPECT_TRUE(store->write_sync([](Tx& tx) {
+    tx.insert_task(make_task("durable"));
+    return true;
+  }));
 }
 
 TEST_F(PostgresStore, backup_says_to_use_pg_dump) {

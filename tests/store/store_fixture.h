@@ -44,15 +44,18 @@ class StoreTest : public ::testing::TestWithParam<Backend> {
   bool write(const std::function<bool(Tx&)>& job) { return store_->write_sync(job); }
 
   // Runs `job` in a read transaction and waits for it. Fails the test if the store failed it.
+  // The promise is shared with the job, so that the store thread still setting it never touches
+  // this frame after it has returned.
   void read(const std::function<void(Tx&)>& job) {
-    std::promise<bool> ran;
+    auto ran = std::make_shared<std::promise<bool>>();
+    auto result = ran->get_future();
     store_->read(
-        [&](Tx& tx) {
+        [&job, ran](Tx& tx) {
           job(tx);
-          ran.set_value(true);
+          ran->set_value(true);
         },
-        [&] { ran.set_value(false); });
-    ASSERT_TRUE(ran.get_future().get()) << "the read job failed";
+        [ran] { ran->set_value(false); });
+    ASSERT_TRUE(result.get()) << "the read job failed";
   }
 
   TempDir dir_;

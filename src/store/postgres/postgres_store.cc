@@ -70,14 +70,7 @@ PostgresStore::PostgresStore(const StoreOptions& options) : options_(options) {
 
 PostgresStore::~PostgresStore() { stop(); }
 
-std::unique_ptr<pg::Connection> PostgresStore::connect() const {
-  auto conn = std::make_unique<pg::Connection>(options_.url);
-  // A node that stops in the middle of a transaction (frozen, not dead: a dead one's connection
-  // closes) would hold its row locks, the revision counter among them, for every node. Jobs never
-  // pause inside a transaction, so a minute idle in one means the node is gone.
-  conn->exec("SET idle_in_transaction_session_timeout = '60s'");
-  return conn;
-}
+std::unique_ptr<pg::Connection> PostgresStore::connect() const { return pg::open_session(options_.url); }
 
 void PostgresStore::stop() {
   {
