@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <latch>
 #include <thread>
 
@@ -245,6 +246,20 @@ TEST_F(PostgresStore, the_store_s_sessions_commit_synchronously_where_the_databa
     tx.insert_task(make_task("durable"));
     return true;
   }));
+}
+
+// Lock expiry compares a time one node wrote with another node's "now": every node must read the
+// one clock, the database's. A node whose own clock is an hour fast still reads the database's
+// time from its store; a test moves it by moving the node's clock, without waiting.
+TEST_F(PostgresStore, the_store_clock_is_the_database_s_whatever_the_node_s_own_clock_says) {
+  MovableClock fast(SystemClock::instance().now() + 3'600'000);
+  auto store = open_store(StoreOptions{url_, 2, 512, &fast});
+  pg::Connection plain(url_);
+  const Millis database =
+      plain.exec("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint").int64(0, 0);
+  EXPECT_LT(std::abs(store->clock().now() - database), 5'000) << "the node's own clock was read";
+  fast.advance(60'000);
+  EXPECT_LT(std::abs(store->clock().now() - (database + 60'000)), 5'000);
 }
 
 TEST_F(PostgresStore, backup_says_to_use_pg_dump) {

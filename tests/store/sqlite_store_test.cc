@@ -91,5 +91,15 @@ TEST(SqliteStore, a_write_that_fills_the_disk_inside_a_savepoint_fails_alone_and
   store->stop();
 }
 
+// One process owns the database: its clock is the node's own, and a test moves it.
+TEST(SqliteStore, the_store_clock_is_the_node_s_own) {
+  TempDir dir;
+  MovableClock clock(1'700'000'000'000);
+  auto store = open_store(StoreOptions{dir.file("clock.db"), 1, 512, &clock});
+  EXPECT_EQ(store->clock().now(), 1'700'000'000'000);
+  clock.advance(60'000);
+  EXPECT_EQ(store->clock().now(), 1'700'000'060'000);
+}
+
 }  // namespace
 }  // namespace lockstep::testing

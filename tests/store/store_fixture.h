@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <functional>
 #include <future>
 #include <memory>
@@ -61,6 +62,17 @@ class StoreTest : public ::testing::TestWithParam<Backend> {
   TempDir dir_;
   std::string url_;
   std::unique_ptr<Store> store_;
+};
+
+// A clock a test moves: a node's own clock, set wherever the test needs it.
+class MovableClock final : public Clock {
+ public:
+  explicit MovableClock(Millis start) : now_(start) {}
+  Millis now() const override { return now_.load(); }
+  void advance(Millis by) { now_ += by; }
+
+ private:
+  std::atomic<Millis> now_;
 };
 
 // Test data: a task, a product, a user, a change with plausible fields.

@@ -386,7 +386,8 @@ class SqliteTx final : public Tx {
 
 }  // namespace
 
-SqliteStore::SqliteStore(const StoreOptions& options) : options_(options) {
+SqliteStore::SqliteStore(const StoreOptions& options)
+    : options_(options), clock_(options.clock ? *options.clock : SystemClock::instance()) {
   // Every connection is opened here, on the calling thread, so that a bad path or a database of
   // a newer schema fails start-up with its reason.
   auto writer_db = std::make_unique<Db>(options_.url);
