@@ -150,7 +150,7 @@ int serve(const Config& c) {
   api_options.max_batch = c.max_batch;
   api_options.web_root = c.web_root;
   Sweeper sweeper(*store, retention, api_options.idempotency_ttl_ms, std::chrono::seconds(30));
-  http::Api api(*store, SystemClock::instance(), api_options);
+  http::Api api(*store, store->clock(), api_options);
   http::ServerOptions so;
   so.host = host;
   so.port = static_cast<unsigned short>(port);

@@ -22,7 +22,7 @@ void Sweeper::loop() {
   while (!cv_.wait_for(lock, interval_, [&] { return stopping_; })) {
     lock.unlock();
     store_.write_sync([&](Tx& tx) {
-      const Millis now = SystemClock::instance().now();
+      const Millis now = store_.clock().now();  // the store's: on PostgreSQL, the database's
       tx.delete_expired_locks(now);
       tx.delete_idempotency_before(now - idempotency_ttl_ms_);
       return true;

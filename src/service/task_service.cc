@@ -1,5 +1,7 @@
 #include "service/task_service.h"
 
+#include <limits>
+
 #include <boost/json.hpp>
 
 #include "core/ids.h"
@@ -269,16 +271,15 @@ Result<ReassignResult> reassign_tasks(Tx& tx, const WriteContext& ctx, const Bod
   }
   if (!invalid.errors.empty()) return invalid;
 
+  // Every task of the user in one statement, not page by page: on PostgreSQL each statement of a
+  // write transaction (READ COMMITTED) reads its own snapshot, so pages read different moments. A
+  // task that became the user's between two pages moved if its id sorted after the cursor and was
+  // left behind if it sorted before, an outcome no order of the requests explains. The tasks are
+  // all held in memory to be moved anyway.
   TaskQuery q;
   q.user_id = from;
-  q.limit = 500;
-  std::vector<Task> tasks;
-  for (;;) {
-    auto page = tx.list_tasks(q);
-    tasks.insert(tasks.end(), page.begin(), page.end());
-    if (page.size() < static_cast<std::size_t>(q.limit)) break;
-    q.after_id = page.back().id;
-  }
+  q.limit = std::numeric_limits<int>::max();
+  std::vector<Task> tasks = tx.list_tasks(q);
   for (const auto& t : tasks) {
     auto lock = tx.get_lock(t.id);
     if (lock && lock->live(ctx.now) && lock->owner != ctx.principal.name) {

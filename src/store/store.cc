@@ -1,6 +1,7 @@
 #include "store/store.h"
 
 #include <future>
+#include <memory>
 
 #include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
@@ -17,11 +18,16 @@ const char* change_type_name(ChangeType t) {
 }
 
 bool Store::write_sync(const std::function<bool(Tx&)>& job) {
-  std::promise<bool> done;
-  auto result = done.get_future();
-  bool kept = false;
-  write([&](Tx& tx) { return kept = job(tx); },
-        [&](WriteOutcome outcome) { done.set_value(outcome == WriteOutcome::kCommitted && kept); });
+  // What the store thread touches after the job (the verdict, the promise) is shared with it, not
+  // on this frame, which may be gone while the store thread is still inside set_value.
+  struct Answer {
+    std::promise<bool> done;
+    bool kept = false;
+  };
+  auto answer = std::make_shared<Answer>();
+  auto result = answer->done.get_future();
+  write([&job, answer](Tx& tx) { return answer->kept = job(tx); },
+        [answer](WriteOutcome outcome) { answer->done.set_value(outcome == WriteOutcome::kCommitted && answer->kept); });
   return result.get();
 }
 

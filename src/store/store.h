@@ -170,6 +170,11 @@ class Store {
   // acknowledged before it; reads queued together may share one transaction (and snapshot).
   virtual void read(ReadJob job, std::function<void()> failed) = 0;
 
+  // The clock every "now" of a request is read from, lock expiry first. SQLite: the node's own
+  // (StoreOptions::clock). PostgreSQL: the database's, so that every node decides alike whatever
+  // its own clock says. Thread-safe; lives as long as the store.
+  virtual const Clock& clock() const = 0;
+
   // Writes accepted but not yet committed (for overload shedding).
   virtual std::size_t pending_writes() const = 0;
   // True when the store answers a trivial query (readiness).
@@ -199,6 +204,8 @@ struct StoreOptions {
   std::string url;        // a file path (SQLite) or postgresql://...
   int readers = 4;        // reader connections / threads
   int max_group = 512;    // most jobs committed in one transaction
+  // This node's own clock; the wall clock when null. Tests pass one they move. Must outlive the store.
+  const Clock* clock = nullptr;
 };
 
 // Opens (creating and migrating if needed) the store named by options.url. Throws StoreError

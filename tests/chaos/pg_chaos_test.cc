@@ -264,8 +264,9 @@ TEST(PgCommitOutcome, a_write_whose_commit_was_cut_off_is_answered_as_what_happe
     std::unique_lock lock(mu);
     answered_cv.wait_for(lock, std::chrono::seconds(10), [&] { return answer.has_value(); });
   }
-  ASSERT_TRUE(pg.start_again()) << pg.error();
-  writer.join();
+  const bool back = pg.start_again();
+  writer.join();  // before any ASSERT can return: the writer uses this frame
+  ASSERT_TRUE(back) << pg.error();
   ASSERT_TRUE(waiting) << "no commit ever waited for the standby";
   ASSERT_TRUE(answer.has_value());
   auto now = ApiClient(node.port(), token).get("/v1/tasks/" + task);

@@ -1,6 +1,7 @@
 // lockstep::Client against the real lockstepd: batches (§6), the change feed and history (§8),
 // products (§9), users and health.
 #include <latch>
+#include <mutex>
 #include <stop_token>
 #include <thread>
 
@@ -185,18 +186,23 @@ TEST_F(Routes, stream_changes_pushes_each_change_and_stops_on_request) {
 
   // A follower blocked on an idle stream is stopped from another thread at once.
   const std::int64_t now = alice_client().list_tasks()->revision;
-  std::stop_source stop;
+  // The follower stops on its own thread's token, which the jthread requests on every way out of
+  // the test (an ASSERT returning early included), and the latch is counted down once, by the
+  // first change or by the follower's end, so that neither side waits for the other forever.
   std::latch got_one(1);
+  std::once_flag counted;
+  auto count_once = [&] { std::call_once(counted, [&] { got_one.count_down(); }); };
   std::optional<Result<Done>> ended;
-  std::jthread follower([&] {
+  std::jthread follower([&](std::stop_token stop) {
     ended = alice_client().stream_changes(now, [&](const Change&) {
-      got_one.count_down();
+      count_once();
       return true;
-    }, stop.get_token());
+    }, stop);
+    count_once();
   });
   ASSERT_TRUE(bob_client().create_task(sample_task()));
   got_one.wait();
-  stop.request_stop();
+  follower.request_stop();
   follower.join();
   ASSERT_TRUE(ended && ended->ok());
 }

@@ -5,9 +5,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <latch>
 #include <thread>
 
+#include "store/postgres/pg.h"
 #include "store_fixture.h"
 
 namespace lockstep::testing {
@@ -229,6 +231,35 @@ TEST_F(PostgresStore, a_commit_that_wrote_notifies_lockstep_commit_with_its_revi
   }
   PQfinish(listener);
   EXPECT_EQ(payloads, (std::vector<std::string>{"1", "2"}));
+}
+
+// "2xx means durable" must not depend on the database's defaults: here the database says
+// synchronous_commit = off, and the sessions the store opens still commit synchronously.
+TEST_F(PostgresStore, the_store_s_sessions_commit_synchronously_where_the_database_default_is_off) {
+  admin("ALTER DATABASE \"" + database_ + "\" SET synchronous_commit = off");
+  auto setting = [](pg::Connection& c) { return c.exec("SHOW synchronous_commit").text(0, 0); };
+  pg::Connection plain(url_);
+  ASSERT_EQ(setting(plain), "off");  // the default a session meets
+  EXPECT_EQ(setting(*pg::open_session(url_)), "on");
+  auto store = open(url_);
+  EXPECT_TRUE(store->write_sync([](Tx& tx) {
+    tx.insert_task(make_task("durable"));
+    return true;
+  }));
+}
+
+// Lock expiry compares a time one node wrote with another node's "now": every node must read the
+// one clock, the database's. A node whose own clock is an hour fast still reads the database's
+// time from its store; a test moves it by moving the node's clock, without waiting.
+TEST_F(PostgresStore, the_store_clock_is_the_database_s_whatever_the_node_s_own_clock_says) {
+  MovableClock fast(SystemClock::instance().now() + 3'600'000);
+  auto store = open_store(StoreOptions{url_, 2, 512, &fast});
+  pg::Connection plain(url_);
+  const Millis database =
+      plain.exec("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint").int64(0, 0);
+  EXPECT_LT(std::abs(store->clock().now() - database), 5'000) << "the node's own clock was read";
+  fast.advance(60'000);
+  EXPECT_LT(std::abs(store->clock().now() - (database + 60'000)), 5'000);
 }
 
 TEST_F(PostgresStore, backup_says_to_use_pg_dump) {

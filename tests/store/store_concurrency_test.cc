@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <atomic>
 #include <barrier>
+#include <future>
 #include <latch>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -181,6 +183,53 @@ TEST_P(StoreConcurrency, a_read_job_sees_one_snapshot_while_a_write_commits) {
   read([](Tx& tx) { EXPECT_EQ(tx.latest_revision(), 2); });  // a later read sees it
 }
 
+// Holds every reader of the store busy, one blocker per reader, until released. The state the
+// blockers wait on is shared with them, and the destructor releases them and waits until each has
+// left its job, so that no blocker outlives the test however it ends (an ASSERT returning early
+// included): a latch on the test's stack, still waited on by a store thread after the test has
+// returned, is waited on forever.
+class ReaderBlockers {
+ public:
+  ReaderBlockers(Store& store, int readers) : state_(std::make_shared<State>(readers)) {
+    // One at a time, so that no two blockers share a reader.
+    for (int i = 0; i < readers; ++i) {
+      auto started = std::make_shared<std::latch>(1);
+      store.read(
+          [state = state_, started](Tx& tx) {
+            tx.latest_revision();
+            started->count_down();
+            state->release.wait();
+            state->finished.count_down();
+          },
+          [state = state_, started] {
+            started->count_down();
+            state->finished.count_down();
+          });
+      started->wait();
+    }
+  }
+  ~ReaderBlockers() {
+    release();
+    state_->finished.wait();
+  }
+  ReaderBlockers(const ReaderBlockers&) = delete;
+  ReaderBlockers& operator=(const ReaderBlockers&) = delete;
+
+  void release() {
+    if (!released_) state_->release.count_down();
+    released_ = true;
+  }
+
+ private:
+  struct State {
+    explicit State(int readers) : finished(readers) {}
+    std::latch release{1};
+    std::latch finished;
+  };
+  std::shared_ptr<State> state_;
+  bool released_ = false;
+};
+
 // Reads that queue while every reader is busy may be run together (SQLite runs them in one read
 // transaction): each must still see every write acknowledged before it was submitted, and one
 // failing job must fail alone.
@@ -189,23 +238,15 @@ TEST_P(StoreConcurrency, reads_queued_together_see_writes_acknowledged_before_th
     tx.insert_task(make_task("t"));
     return true;
   }));
-  // Occupy every reader (the fixture opens 4), one at a time so that no two blockers share a reader.
-  constexpr int kReaders = 4;
-  std::latch release(1);
-  for (int i = 0; i < kReaders; ++i) {
-    std::latch started(1);
-    store_->read(
-        [&](Tx& tx) {
-          tx.latest_revision();
-          started.count_down();
-          release.wait();
-        },
-        [&] { started.count_down(); });
-    started.wait();
-  }
-  std::promise<std::int64_t> before, after, after_failure;
-  std::promise<bool> failed;
-  store_->read([&](Tx& tx) { before.set_value(tx.get_task("t")->version); }, [&] { before.set_value(-1); });
+  ReaderBlockers blockers(*store_, 4);  // the fixture opens 4 readers
+  // Shared with the jobs, which set them last: they stay alive until the store has dropped the jobs.
+  struct Seen {
+    std::promise<std::int64_t> before, after, after_failure;
+    std::promise<bool> failed;
+  };
+  auto seen = std::make_shared<Seen>();
+  store_->read([seen](Tx& tx) { seen->before.set_value(tx.get_task("t")->version); },
+               [seen] { seen->before.set_value(-1); });
   ASSERT_TRUE(write([](Tx& tx) {
     auto t = tx.get_task("t");
     t->version = 2;
@@ -213,16 +254,17 @@ TEST_P(StoreConcurrency, reads_queued_together_see_writes_acknowledged_before_th
     tx.update_task(*t);
     return true;
   }));
-  store_->read([&](Tx& tx) { after.set_value(tx.get_task("t")->version); }, [&] { after.set_value(-1); });
-  store_->read([](Tx&) { throw StoreError("a job that fails"); }, [&] { failed.set_value(true); });
-  store_->read([&](Tx& tx) { after_failure.set_value(tx.get_task("t")->version); },
-               [&] { after_failure.set_value(-1); });
-  release.count_down();
-  const std::int64_t seen_before = before.get_future().get();
+  store_->read([seen](Tx& tx) { seen->after.set_value(tx.get_task("t")->version); },
+               [seen] { seen->after.set_value(-1); });
+  store_->read([](Tx&) { throw StoreError("a job that fails"); }, [seen] { seen->failed.set_value(true); });
+  store_->read([seen](Tx& tx) { seen->after_failure.set_value(tx.get_task("t")->version); },
+               [seen] { seen->after_failure.set_value(-1); });
+  blockers.release();
+  const std::int64_t seen_before = seen->before.get_future().get();
   EXPECT_TRUE(seen_before == 1 || seen_before == 2) << seen_before;
-  EXPECT_EQ(after.get_future().get(), 2) << "a read submitted after the write was acknowledged missed it";
-  EXPECT_TRUE(failed.get_future().get());
-  EXPECT_EQ(after_failure.get_future().get(), 2) << "a failed job took the read after it down, or its snapshot";
+  EXPECT_EQ(seen->after.get_future().get(), 2) << "a read submitted after the write was acknowledged missed it";
+  EXPECT_TRUE(seen->failed.get_future().get());
+  EXPECT_EQ(seen->after_failure.get_future().get(), 2) << "a failed job took the read after it down, or its snapshot";
 }
 
 TEST_P(StoreConcurrency, fencing_tokens_from_concurrent_grants_are_all_different) {

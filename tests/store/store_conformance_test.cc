@@ -411,6 +411,25 @@ TEST_P(StoreConformance, a_job_that_undoes_is_done_and_a_job_that_throws_failed_
   });
 }
 
+// The error leaves the job through ~Savepoint, which must not throw (PostgreSQL's transaction is
+// dead by then; sqlite_store_test.cc has SQLite cancelling its own).
+TEST_P(StoreConformance, a_store_error_inside_a_savepoint_fails_the_job_and_the_store_goes_on) {
+  EXPECT_FALSE(write([](Tx& tx) {
+    Savepoint request(tx, "request");
+    tx.insert_task(make_task("dup"));
+    tx.insert_task(make_task("dup"));
+    return true;
+  }));
+  EXPECT_TRUE(write([](Tx& tx) {
+    tx.insert_task(make_task("after"));
+    return true;
+  }));
+  read([](Tx& tx) {
+    EXPECT_FALSE(tx.get_task("dup"));
+    EXPECT_TRUE(tx.get_task("after"));
+  });
+}
+
 TEST_P(StoreConformance, a_reopened_store_keeps_everything_and_its_schema) {
   ASSERT_TRUE(write([](Tx& tx) {
     tx.insert_task(make_task("t"));

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <functional>
 #include <future>
 #include <memory>
@@ -44,20 +45,34 @@ class StoreTest : public ::testing::TestWithParam<Backend> {
   bool write(const std::function<bool(Tx&)>& job) { return store_->write_sync(job); }
 
   // Runs `job` in a read transaction and waits for it. Fails the test if the store failed it.
+  // The promise is shared with the job, so that the store thread still setting it never touches
+  // this frame after it has returned.
   void read(const std::function<void(Tx&)>& job) {
-    std::promise<bool> ran;
+    auto ran = std::make_shared<std::promise<bool>>();
+    auto result = ran->get_future();
     store_->read(
-        [&](Tx& tx) {
+        [&job, ran](Tx& tx) {
           job(tx);
-          ran.set_value(true);
+          ran->set_value(true);
         },
-        [&] { ran.set_value(false); });
-    ASSERT_TRUE(ran.get_future().get()) << "the read job failed";
+        [ran] { ran->set_value(false); });
+    ASSERT_TRUE(result.get()) << "the read job failed";
   }
 
   TempDir dir_;
   std::string url_;
   std::unique_ptr<Store> store_;
+};
+
+// A clock a test moves: a node's own clock, set wherever the test needs it.
+class MovableClock final : public Clock {
+ public:
+  explicit MovableClock(Millis start) : now_(start) {}
+  Millis now() const override { return now_.load(); }
+  void advance(Millis by) { now_ += by; }
+
+ private:
+  std::atomic<Millis> now_;
 };
 
 // Test data: a task, a product, a user, a change with plausible fields.

@@ -133,13 +133,27 @@ Result Connection::query_once(const char* sql, const Params& params) {
   return check(PQexecParams(conn_, sql, params.size(), nullptr, values.data(), nullptr, nullptr, 0), "query");
 }
 
+std::unique_ptr<Connection> open_session(const std::string& url) {
+  auto conn = std::make_unique<Connection>(url);
+  // A node that stops in the middle of a transaction (frozen, not dead: a dead one's connection
+  // closes) would hold its row locks, the revision counter among them, for every node. Jobs never
+  // pause inside a transaction, so a minute idle in one means the node is gone.
+  // A 2xx promises that the write is on disk: a COMMIT must not return before its WAL is flushed,
+  // whatever the database, the role or the URL's options set as the default. Stronger settings
+  // (remote_write, remote_apply: waiting for standbys too) are kept; "local" flushes here too.
+  conn->exec(
+      "SET idle_in_transaction_session_timeout = '60s'; "
+      "SELECT set_config('synchronous_commit', 'on', false) WHERE current_setting('synchronous_commit') = 'off'");
+  return conn;
+}
+
 Transaction::Transaction(Connection& conn, const char* begin) : conn_(conn) { conn_.exec(begin); }
 
 Transaction::~Transaction() {
   if (!open_ || conn_.broken()) return;
   try {
     conn_.exec("ROLLBACK");
-  } catch (const StoreError&) {
+  } catch (const std::exception&) {
     // The connection failed on the way out; the server rolls the transaction back itself.
   }
 }

@@ -108,6 +108,11 @@ class Connection {
   std::unordered_map<const char*, std::string> prepared_;  // SQL address -> statement name
 };
 
+// A connection set up as every session of the store is: a COMMIT returns only once its WAL is
+// flushed (synchronous_commit is raised to "on" where the defaults say "off"), and a session idle
+// inside a transaction for a minute is ended by the server. Throws PgError.
+std::unique_ptr<Connection> open_session(const std::string& url);
+
 // A transaction on a connection: rolled back when it goes out of scope unless committed.
 class Transaction {
  public:

@@ -45,7 +45,15 @@ class PostgresStore::Slot {
   std::unique_ptr<pg::Connection> conn_;
 };
 
-PostgresStore::PostgresStore(const StoreOptions& options) : options_(options) {
+void PostgresStore::DatabaseClock::measure(pg::Connection& conn) {
+  const Millis sent = local_.now();
+  pg::Result r = conn.exec("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint");
+  const Millis received = local_.now();
+  offset_.store(r.int64(0, 0) - (sent + received) / 2, std::memory_order_relaxed);
+}
+
+PostgresStore::PostgresStore(const StoreOptions& options)
+    : options_(options), clock_(options.clock ? *options.clock : SystemClock::instance()) {
   // Every connection is opened here, on the calling thread, so that an unreachable server or a
   // newer schema fails start-up with its reason.
   auto first = connect();
@@ -54,6 +62,7 @@ PostgresStore::PostgresStore(const StoreOptions& options) : options_(options) {
                      std::to_string(first->server_version() / 10000));
   }
   pg::migrate(*first);
+  clock_.measure(*first);
   const int readers = std::max(1, options_.readers);
   const int writers = std::max(4, readers);
   std::vector<std::unique_ptr<pg::Connection>> writer_conns, reader_conns;
@@ -70,14 +79,7 @@ PostgresStore::PostgresStore(const StoreOptions& options) : options_(options) {
 
 PostgresStore::~PostgresStore() { stop(); }
 
-std::unique_ptr<pg::Connection> PostgresStore::connect() const {
-  auto conn = std::make_unique<pg::Connection>(options_.url);
-  // A node that stops in the middle of a transaction (frozen, not dead: a dead one's connection
-  // closes) would hold its row locks, the revision counter among them, for every node. Jobs never
-  // pause inside a transaction, so a minute idle in one means the node is gone.
-  conn->exec("SET idle_in_transaction_session_timeout = '60s'");
-  return conn;
-}
+std::unique_ptr<pg::Connection> PostgresStore::connect() const { return pg::open_session(options_.url); }
 
 void PostgresStore::stop() {
   {
@@ -106,7 +108,16 @@ void PostgresStore::listen_loop(const std::function<void()>& wake) {
     return stopping_;
   };
   std::unique_ptr<pg::Connection> conn;
+  auto measured = std::chrono::steady_clock::now();
   while (!stopping()) {
+    if (conn && !conn->broken() && std::chrono::steady_clock::now() - measured >= std::chrono::seconds(1)) {
+      measured = std::chrono::steady_clock::now();
+      try {
+        clock_.measure(*conn);
+      } catch (const std::exception&) {
+        // The connection is gone: opened again below; the last offset holds meanwhile.
+      }
+    }
     if (!conn || conn->broken()) {
       try {
         conn = connect();
@@ -115,22 +126,25 @@ void PostgresStore::listen_loop(const std::function<void()>& wake) {
         conn.reset();  // the database is away: the once-a-second wake below still re-checks
       }
     }
-    bool notified = false;
     if (conn) {
-      pollfd pfd{PQsocket(conn->raw()), POLLIN, 0};
-      if (::poll(&pfd, 1, 1000) > 0 && PQconsumeInput(conn->raw()) == 1) {
+      auto drain = [&] {
+        bool any = false;
         while (PGnotify* n = PQnotifies(conn->raw())) {
           PQfreemem(n);
-          notified = true;
+          any = true;
         }
-      }
+        return any;
+      };
+      // A notification that arrived during the clock's query is already read in: poll() would
+      // not see it.
+      pollfd pfd{PQsocket(conn->raw()), POLLIN, 0};
+      if (!drain() && ::poll(&pfd, 1, 1000) > 0 && PQconsumeInput(conn->raw()) == 1) drain();
     } else {
       // Its own condition variable: waiting on read_cv_ here once took the notify_one() of a new
       // read, and with the database back the readers slept on with that read in their queue.
       std::unique_lock lock(mu_);
       stop_cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
     }
-    (void)notified;
     wake();  // a notification, or the bounded fallback
   }
 }

@@ -45,6 +45,8 @@ class PostgresStore final : public Store {
 
   void write(WriteJob job, WriteDone done) override;
   void read(ReadJob job, std::function<void()> failed) override;
+  // The database's clock (see DatabaseClock).
+  const Clock& clock() const override { return clock_; }
   std::size_t pending_writes() const override { return pending_writes_.load(); }
   // Runs a trivial query on a reader connection; waits at most 5 s. Must not be called from a
   // store thread.
@@ -69,6 +71,21 @@ class PostgresStore final : public Store {
   };
   // A pool thread's connection: opened again on demand after it was lost.
   class Slot;
+  // The database's clock as this node reads it: the node's own clock plus the offset to the
+  // database's clock_timestamp() last measured (when the store opens, then at most once a second
+  // by the listener), good to within half a round trip. One round trip a second instead of one
+  // per request.
+  class DatabaseClock final : public Clock {
+   public:
+    explicit DatabaseClock(const Clock& local) : local_(local) {}
+    Millis now() const override { return local_.now() + offset_.load(std::memory_order_relaxed); }
+    // Reads the database's clock on `conn` and records its offset. Throws PgError.
+    void measure(pg::Connection& conn);
+
+   private:
+    const Clock& local_;
+    std::atomic<Millis> offset_{0};
+  };
   // kUnknown: the connection was lost during COMMIT and the database could not say, within
   // kCommitOutcomeWait, whether the commit happened.
   enum class Outcome { kCommitted, kUndone, kRetry, kFailed, kNotStarted, kUnknown };
@@ -85,6 +102,7 @@ class PostgresStore final : public Store {
   Outcome resolve_commit(std::int64_t xid) const;
 
   StoreOptions options_;
+  DatabaseClock clock_;
   std::atomic<std::size_t> pending_writes_{0};
   Histogram commit_seconds_{Histogram::latency_bounds()};
   Histogram group_size_{{1, 2, 4, 8, 16, 32, 64, 128, 256, 512}};

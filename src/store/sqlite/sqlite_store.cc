@@ -336,7 +336,13 @@ class SqliteTx final : public Tx {
   // Savepoint names are string literals of the project, never client input.
   void savepoint(const char* name) override { db_.exec((std::string("SAVEPOINT ") + name).c_str()); }
   void rollback_to(const char* name) override { db_.exec((std::string("ROLLBACK TO ") + name).c_str()); }
-  void release(const char* name) override { db_.exec((std::string("RELEASE ") + name).c_str()); }
+  // Called from Savepoint's destructor, so it never throws. RELEASE fails only when SQLite has
+  // already cancelled the whole transaction (SQLITE_FULL, an I/O error, an interrupt): the error
+  // that did it is on its way out of the job, and the writer then fails every job of the group,
+  // since its own RELEASE and COMMIT fail too.
+  void release(const char* name) override {
+    sqlite3_exec(db_.handle(), (std::string("RELEASE ") + name).c_str(), nullptr, nullptr, nullptr);
+  }
 
   std::optional<User> find_user_by_token_hash(std::string_view hash) override {
     StmtScope s(db_.prepare(
@@ -380,7 +386,8 @@ class SqliteTx final : public Tx {
 
 }  // namespace
 
-SqliteStore::SqliteStore(const StoreOptions& options) : options_(options) {
+SqliteStore::SqliteStore(const StoreOptions& options)
+    : options_(options), clock_(options.clock ? *options.clock : SystemClock::instance()) {
   // Every connection is opened here, on the calling thread, so that a bad path or a database of
   // a newer schema fails start-up with its reason.
   auto writer_db = std::make_unique<Db>(options_.url);

@@ -36,6 +36,8 @@ class SqliteStore final : public Store {
 
   void write(WriteJob job, WriteDone done) override;
   void read(ReadJob job, std::function<void()> failed) override;
+  // The node's own: the database is this process's.
+  const Clock& clock() const override { return clock_; }
   std::size_t pending_writes() const override { return pending_writes_.load(); }
   bool healthy() override { return healthy_.load(); }
   void stop() override;
@@ -57,6 +59,7 @@ class SqliteStore final : public Store {
   void reader_loop(std::unique_ptr<sqlite::Db> db);
 
   StoreOptions options_;
+  const Clock& clock_;
   std::atomic<std::size_t> pending_writes_{0};
   std::atomic<bool> healthy_{true};
   Histogram commit_seconds_{Histogram::latency_bounds()};

@@ -1,0 +1,105 @@
+// What only the SQLite store has to get right: SQLite cancelling a whole write transaction on its
+// own (a full disk, an I/O error, an interrupt) while a job is inside a savepoint.
+#include <sqlite3.h>
+
+#include <atomic>
+#include <string>
+#include <string_view>
+
+#include "store_fixture.h"
+
+namespace lockstep::testing {
+namespace {
+
+// The page limit given to every connection opened on a file named kSmallFile (0: none). PRAGMA
+// max_page_count holds per connection, so it is set as each of the store's connections opens.
+constexpr std::string_view kSmallFile = "small.db";
+std::atomic<int> g_max_pages{0};
+
+int cap_pages(sqlite3* db, char**, const sqlite3_api_routines*) {
+  const char* file = sqlite3_db_filename(db, "main");
+  if (g_max_pages.load() > 0 && file && std::string_view(file).ends_with(kSmallFile)) {
+    const std::string sql = "PRAGMA max_page_count=" + std::to_string(g_max_pages.load());
+    sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr);
+  }
+  return SQLITE_OK;
+}
+
+// Caps, while it lives, the database at `path` to `extra` pages more than it holds now: a disk
+// that is almost full, for the connections opened meanwhile.
+class SmallDisk {
+ public:
+  SmallDisk(const std::string& path, int extra) {
+    sqlite3* db = nullptr;
+    sqlite3_open(path.c_str(), &db);
+    sqlite3_stmt* s = nullptr;
+    sqlite3_prepare_v2(db, "PRAGMA page_count", -1, &s, nullptr);
+    const int pages = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    g_max_pages = pages + extra;
+    sqlite3_auto_extension(reinterpret_cast<void (*)()>(cap_pages));
+  }
+  ~SmallDisk() {
+    sqlite3_cancel_auto_extension(reinterpret_cast<void (*)()>(cap_pages));
+    g_max_pages = 0;
+  }
+  SmallDisk(const SmallDisk&) = delete;
+  SmallDisk& operator=(const SmallDisk&) = delete;
+};
+
+Task big_task(int i) {
+  Task t = make_task("big-" + std::to_string(i));
+  t.fields.description = std::string(3000, 'x');
+  return t;
+}
+
+// A write that fills the disk inside a savepoint: SQLite cancels the whole transaction, and the
+// StoreError leaves the job through ~Savepoint, whose RELEASE then has no transaction to release.
+// That destructor must not throw (it would end the process); the write fails, nothing of it is
+// kept, and the store goes on.
+TEST(SqliteStore, a_write_that_fills_the_disk_inside_a_savepoint_fails_alone_and_the_store_goes_on) {
+  TempDir dir;
+  const std::string path = dir.file(std::string(kSmallFile));
+  open_store(StoreOptions{path, 1, 512})->stop();  // the schema, before the disk is capped
+  SmallDisk disk(path, 16);
+  auto store = open_store(StoreOptions{path, 1, 512});
+  int inserted = 0;
+  EXPECT_FALSE(store->write_sync([&](Tx& tx) {
+    Savepoint request(tx, "request");
+    for (int i = 0; i < 1000; ++i) {  // 3 MB: far more than 16 pages
+      tx.insert_task(big_task(i));
+      ++inserted;
+    }
+    return true;
+  })) << "the disk never filled";
+  EXPECT_GT(inserted, 0);
+  EXPECT_LT(inserted, 1000);
+  EXPECT_TRUE(store->write_sync([](Tx& tx) {
+    tx.insert_task(make_task("after"));
+    return true;
+  }));
+  EXPECT_TRUE(store->healthy());
+  bool found_big = true, found_after = false;
+  store->write_sync([&](Tx& tx) {
+    found_big = tx.get_task("big-0").has_value();
+    found_after = tx.get_task("after").has_value();
+    return false;
+  });
+  EXPECT_FALSE(found_big) << "a part of the failed write was kept";
+  EXPECT_TRUE(found_after);
+  store->stop();
+}
+
+// One process owns the database: its clock is the node's own, and a test moves it.
+TEST(SqliteStore, the_store_clock_is_the_node_s_own) {
+  TempDir dir;
+  MovableClock clock(1'700'000'000'000);
+  auto store = open_store(StoreOptions{dir.file("clock.db"), 1, 512, &clock});
+  EXPECT_EQ(store->clock().now(), 1'700'000'000'000);
+  clock.advance(60'000);
+  EXPECT_EQ(store->clock().now(), 1'700'000'060'000);
+}
+
+}  // namespace
+}  // namespace lockstep::testing
