@@ -18,16 +18,19 @@ LOCKSTEP_ON_BOTH_STORES(DatePreconditions);
 // runs; when a second boundary falls between them, the scenario is run again.
 constexpr int kTries = 20;
 
-std::string path_of(const ApiResponse& created) { return "/v1/tasks/" + created.str("taskId"); }
+// A new task of alice's; its path.
+std::string new_task(ApiClient& a) {
+  auto created = a.create_task();
+  EXPECT_EQ(created.status, 201) << created.raw.body;
+  return "/v1/tasks/" + created.str("taskId");
+}
 
 // The report: A reads; B changes the task within the same second; A's conditional write
 // must not overwrite B's change, and A's conditional read must not call its copy current.
 TEST_P(DatePreconditions, a_change_within_the_second_a_reader_saw_fails_its_if_unmodified_since) {
   auto a = alice();
   auto b = bob();
-  auto created = a.create_task();
-  ASSERT_EQ(created.status, 201) << created.raw.body;
-  const std::string path = path_of(created);
+  const std::string path = new_task(a);
   for (int attempt = 0; attempt < kTries; ++attempt) {
     auto seen = a.get(path);
     ASSERT_EQ(seen.status, 200);
@@ -38,7 +41,6 @@ TEST_P(DatePreconditions, a_change_within_the_second_a_reader_saw_fails_its_if_u
 
     auto stale = a.patch(path, {{"taskTitle", "alice's title"}}, {{"If-Unmodified-Since", seen.header("Last-Modified")}});
     EXPECT_EQ(stale.status, 412) << stale.raw.body;
-    EXPECT_EQ(stale.num("currentVersion"), changed.num("version"));
     EXPECT_EQ(stale.header("ETag"), changed.header("ETag"));
     auto now = a.get(path);
     EXPECT_EQ(now.str("taskTitle"), bobs_title);
@@ -57,12 +59,10 @@ TEST_P(DatePreconditions, a_change_within_the_second_a_reader_saw_fails_its_if_u
 TEST_P(DatePreconditions, a_date_naming_the_second_of_the_only_change_in_it_is_honoured) {
   auto a = alice();
   auto b = bob();
-  auto created = a.create_task();
-  ASSERT_EQ(created.status, 201) << created.raw.body;
-  const std::string path = path_of(created);
+  const std::string path = new_task(a);
   // Changes until one lands in a new second: that one is the only change of its second. A second
   // boundary is crossed within about one second of back-to-back changes.
-  std::string last = created.header("Last-Modified"), date;
+  std::string last = a.get(path).header("Last-Modified"), date;
   for (int i = 1; i <= 20000 && date.empty(); ++i) {
     auto changed = b.patch(path, {{"warningOffset", i}});
     ASSERT_EQ(changed.status, 200) << changed.raw.body;

@@ -31,9 +31,15 @@ std::vector<std::string> fields_of(const ApiResponse& r) {
   return out;
 }
 
+// The problem's code, or "" when the answer is not a problem.
+std::string code_of(const ApiResponse& r) {
+  const json::value* code = r.json.is_object() ? r.json.as_object().if_contains("code") : nullptr;
+  return code && code->is_string() ? std::string(code->get_string()) : "";
+}
+
 void expect_refused(const ApiResponse& r, const std::string& field, const std::string& what) {
   EXPECT_EQ(r.status, 400) << what << ": " << r.raw.body;
-  EXPECT_EQ(r.json.is_object() ? r.json.at("code").as_string() : "", "VALIDATION_FAILED") << what;
+  EXPECT_EQ(code_of(r), "VALIDATION_FAILED") << what;
   EXPECT_EQ(fields_of(r), std::vector<std::string>{field}) << what << ": " << r.raw.body;
 }
 
@@ -134,7 +140,10 @@ TEST_P(NulText, a_path_id_holding_u0000_names_nothing) {
 
 TEST_P(NulText, a_query_value_holding_u0000_is_refused_naming_the_parameter) {
   auto c = alice();
-  ASSERT_EQ(c.create_task().status, 201);
+  auto task = c.create_task();
+  ASSERT_EQ(task.status, 201);
+  const std::string path = path_of(task);
+  ASSERT_EQ(c.post(path + "/lock", {{"ttlSeconds", 600}}).status, 200);
   const std::pair<std::string, std::string> cases[] = {
       {"/v1/tasks?userId=alice%00x", "userId"},
       {"/v1/tasks?taskStatus=NOT_STARTED%00", "taskStatus"},
@@ -142,8 +151,12 @@ TEST_P(NulText, a_query_value_holding_u0000_is_refused_naming_the_parameter) {
       {"/v1/tasks?limit=5%00", "limit"},
       {"/v1/changes?since=0%00", "since"},
       {"/v1/products?pageToken=%00", "pageToken"},
+      {path + "?x%00=1", std::string("x\0", 2)},  // a route that reads no query at all
   };
   for (const auto& [target, field] : cases) expect_refused(c.get(target), field, target);
+  // Read as "not true", this would be a plain release of alice's lock by someone else.
+  expect_refused(admin().del(path + "/lock?force=true%00"), "force", "force=true%00");
+  EXPECT_EQ(c.get(path + "/lock").status, 200);
 }
 
 // API.md §1: an object that repeats a member name is malformed, in every object of every body.
@@ -182,12 +195,12 @@ TEST_F(RepeatedMembers, a_repeated_member_name_is_malformed_in_every_body_at_any
   for (const auto& k : cases) {
     auto r = c.request(k.method, k.target, k.body, {{"Content-Type", "application/json"}});
     EXPECT_EQ(r.status, 400) << k.method << " " << k.target << " " << k.body << ": " << r.raw.body;
-    EXPECT_EQ(r.json.is_object() ? r.json.at("code").as_string() : "", "MALFORMED_JSON") << k.body;
+    EXPECT_EQ(code_of(r), "MALFORMED_JSON") << k.body;
   }
   auto user = admin().request("POST", "/v1/users", R"({"name":"eve","name":"mallory"})",
                               {{"Content-Type", "application/json"}});
   EXPECT_EQ(user.status, 400);
-  EXPECT_EQ(user.json.at("code").as_string(), "MALFORMED_JSON");
+  EXPECT_EQ(code_of(user), "MALFORMED_JSON");
   EXPECT_EQ(admin().get("/v1/users").json.at("users").as_array().size(), 3u);
   auto now = c.get(path);
   EXPECT_EQ(now.num("version"), 1);
