@@ -21,9 +21,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   ConditionalHeaders h{parts[0], parts[1], parts[2], parts[3]};
   if (auto c = Conditions::parse(h)) {
-    Representation rep{make_etag(2, 9), 1'700'000'000'000};
+    Representation rep{make_etag(2, 9), 1'700'000'000'500};
+    const std::optional<Millis> earlier[] = {std::nullopt, kNoEarlierChange, 1'699'999'999'999, 1'700'000'000'000};
     for (bool safe : {true, false}) {
-      (void)evaluate(*c, &rep, safe);
+      (void)needs_earlier_change(*c, rep.last_modified, safe);
+      for (auto e : earlier) {
+        rep.earlier_change = e;
+        (void)evaluate(*c, &rep, safe);
+      }
       (void)evaluate(*c, nullptr, safe);
     }
     (void)c->single_if_match();

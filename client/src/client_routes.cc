@@ -63,10 +63,12 @@ Result<BatchResult> Client::batch(const std::vector<BatchOperation>& operations,
   return impl_->call<BatchResult>(req, from_json<BatchResult>());
 }
 
-Result<BatchResult> Client::batch_body(const json::value& body) {
+Result<BatchResult> Client::batch_body(const json::value& body) { return batch_text(json::serialize(body)); }
+
+Result<BatchResult> Client::batch_text(std::string body) {
   Request req = make("POST", "/v1/tasks:batch");
   req.write = true;
-  req.body = json::serialize(body);
+  req.body = std::move(body);
   return impl_->call<BatchResult>(req, from_json<BatchResult>());
 }
 

@@ -28,12 +28,42 @@ std::optional<EntityTag> Conditions::single_if_match() const {
   return std::nullopt;
 }
 
+namespace {
+
+Millis second_of(Millis t) { return t - ((t % 1000) + 1000) % 1000; }
+
+// The date conditions evaluate looks at; the others are ignored (RFC 9110 §13.2.2).
+const std::optional<Millis>& if_unmodified_since_used(const Conditions& c) {
+  static const std::optional<Millis> kNone;
+  return c.if_match ? kNone : c.if_unmodified_since;
+}
+
+const std::optional<Millis>& if_modified_since_used(const Conditions& c, bool safe) {
+  static const std::optional<Millis> kNone;
+  return !safe || c.if_none_match ? kNone : c.if_modified_since;
+}
+
+bool in_second_of(Millis date, Millis t) { return second_of(t) == second_of(date); }
+
+// True when the representation is known to be the one current at the end of the second `date`
+// names: no change after it, and no two changes within it (RFC 9110 §8.8.2.2 leaves the date's
+// precision to the server; API.md §4 makes it never weaker than the ETag it stands for).
+bool unmodified_since(const Representation& r, Millis date) {
+  const Millis start = second_of(date);
+  if (r.last_modified < start) return true;
+  if (r.last_modified >= start + 1000) return false;
+  return r.earlier_change && *r.earlier_change < start;
+}
+
+}  // namespace
+
+bool needs_earlier_change(const Conditions& c, Millis last_modified, bool safe) {
+  const auto& ius = if_unmodified_since_used(c);
+  const auto& ims = if_modified_since_used(c, safe);
+  return (ius && in_second_of(*ius, last_modified)) || (ims && in_second_of(*ims, last_modified));
+}
+
 Outcome evaluate(const Conditions& c, const Representation* current, bool safe) {
-  // HTTP-dates have one-second resolution; a representation modified within the named second
-  // counts as not modified since it.
-  auto modified_after = [&](Millis date) {
-    return current->last_modified / 1000 > date / 1000;
-  };
   // Step 1 / 2: If-Match, else If-Unmodified-Since.
   if (c.if_match) {
     if (!current) return Outcome::kPreconditionFailed;
@@ -42,7 +72,7 @@ Outcome evaluate(const Conditions& c, const Representation* current, bool safe) 
                      [&](const EntityTag& t) { return strong_match(t, current->etag); })) {
       return Outcome::kPreconditionFailed;
     }
-  } else if (c.if_unmodified_since && current && modified_after(*c.if_unmodified_since)) {
+  } else if (const auto& ius = if_unmodified_since_used(c); ius && current && !unmodified_since(*current, *ius)) {
     return Outcome::kPreconditionFailed;
   }
   // Step 3 / 4: If-None-Match, else If-Modified-Since (GET/HEAD only).
@@ -51,7 +81,7 @@ Outcome evaluate(const Conditions& c, const Representation* current, bool safe) 
                                std::any_of(c.if_none_match->tags.begin(), c.if_none_match->tags.end(),
                                            [&](const EntityTag& t) { return weak_match(t, current->etag); }));
     if (matches) return safe ? Outcome::kNotModified : Outcome::kPreconditionFailed;
-  } else if (safe && c.if_modified_since && current && !modified_after(*c.if_modified_since)) {
+  } else if (const auto& ims = if_modified_since_used(c, safe); ims && current && unmodified_since(*current, *ims)) {
     return Outcome::kNotModified;
   }
   return Outcome::kProceed;

@@ -2,6 +2,7 @@
 // resource. Pure; the one place these rules live.
 #pragma once
 
+#include <limits>
 #include <optional>
 #include <string>
 
@@ -24,10 +25,17 @@ struct ConditionalHeaders {
   }
 };
 
+// The time of the change before the last one, for a representation whose last change created it.
+inline constexpr Millis kNoEarlierChange = std::numeric_limits<Millis>::min();
+
 // The current representation the conditions are evaluated against.
 struct Representation {
   EntityTag etag;
-  Millis last_modified = 0;
+  Millis last_modified = 0;  // the time of its last change
+  // When the change before the last one was made (kNoEarlierChange: the last change created it);
+  // nullopt when not known. Only a date naming the second of the last change needs it (see
+  // needs_earlier_change), so callers fetch it only then.
+  std::optional<Millis> earlier_change = std::nullopt;
 };
 
 enum class Outcome {
@@ -53,6 +61,15 @@ struct Conditions {
 
 // Evaluates `c` in the order of RFC 9110 §13.2.2. `current` is null when the resource does not
 // exist. `safe` is true for GET and HEAD.
+// An HTTP date has whole seconds, the store milliseconds (API.md §4): a date stands for the current
+// representation only when its last change was before the named second, or within it while the
+// change before it was not. Otherwise (an earlier change within the same second, or not known) the
+// date is older than the representation: If-Unmodified-Since fails, If-Modified-Since proceeds.
 Outcome evaluate(const Conditions& c, const Representation* current, bool safe);
+
+// True when evaluating `c` (for a method that is `safe` or not) against a representation last
+// changed at `last_modified` depends on Representation::earlier_change: a date that evaluate
+// uses names the second of that change.
+bool needs_earlier_change(const Conditions& c, Millis last_modified, bool safe);
 
 }  // namespace lockstep

@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "core/utf8.h"
+
 namespace json = boost::json;
 
 namespace lockstep::http {
@@ -102,7 +104,9 @@ Response problem(const Error& e) {
     json::value extra = json::parse(*e.extra_json);
     for (auto& [k, v] : extra.as_object()) o[k] = v;
   }
-  r.body = json::serialize(o);
+  // Details and field names quote the request (a path, a query key, a header), whose bytes need
+  // not be UTF-8; outside strings JSON text is ASCII, so mending the text mends only them.
+  r.body = to_valid_utf8(json::serialize(o));
   if (e.current_etag) r.set("ETag", *e.current_etag);
   if (e.code == Code::kUnauthenticated) r.set("WWW-Authenticate", "Bearer realm=\"lockstep\"");
   if (e.retry_after_seconds) {

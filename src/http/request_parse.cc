@@ -3,6 +3,21 @@
 #include "http/url.h"
 
 namespace lockstep::http {
+namespace {
+
+// API.md §1: no query parameter may hold U+0000 (a store reading it as a C string would see less).
+std::optional<Error> query_with_nul(const QueryParams& query) {
+  Error e(Code::kValidationFailed, "The query may not contain U+0000.");
+  for (const auto& [key, value] : query) {
+    if (key.find('\0') != std::string::npos || value.find('\0') != std::string::npos) {
+      e.errors.push_back({key, "must not contain U+0000"});
+    }
+  }
+  if (e.errors.empty()) return std::nullopt;
+  return e;
+}
+
+}  // namespace
 
 void limit_parser(RequestParser& parser, std::size_t max_header, std::size_t max_body) {
   parser.header_limit(static_cast<std::uint32_t>(max_header));
@@ -22,6 +37,7 @@ Result<Request> to_request(RequestMessage msg) {
     req.headers.emplace_back(std::move(name), std::string(field.value()));
   }
   if (!path || !query) return Error(Code::kValidationFailed, "The request target has a malformed percent-escape.");
+  if (auto nul = query_with_nul(*query)) return *nul;
   req.target = std::string(target);
   req.path = std::move(*path);
   req.query = std::move(*query);

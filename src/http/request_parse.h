@@ -18,7 +18,8 @@ using RequestMessage = boost::beast::http::request<boost::beast::http::string_bo
 // Sets the header and body limits on a fresh parser.
 void limit_parser(RequestParser& parser, std::size_t max_header, std::size_t max_body);
 
-// The Request of a message read whole; 400 when its target has a malformed percent-escape.
+// The Request of a message read whole; 400 when its target has a malformed percent-escape or a
+// query parameter holding U+0000.
 Result<Request> to_request(RequestMessage msg);
 
 }  // namespace lockstep::http

@@ -47,7 +47,8 @@ Router::Match Router::match(std::string_view method, std::string_view path) cons
     bool ok = true;
     for (std::size_t i = 0; ok && i < segments.size(); ++i) {
       if (e.segments[i].starts_with('{')) {
-        ok = !segments[i].empty();
+        // U+0000 ends a C string, so a store would read a shorter id (API.md §1: names nothing).
+        ok = !segments[i].empty() && segments[i].find('\0') == std::string::npos;
         params.push_back(segments[i]);
       } else {
         ok = e.segments[i] == segments[i];

@@ -1,6 +1,6 @@
 // The route table: which handler serves which method on which path. Routes are registered once at
 // start-up by each resource's file (task_routes.cc, ...); matching is by path segments, where a
-// segment `{name}` matches any one segment and is passed to the handler.
+// segment `{name}` matches any one segment without U+0000 and is passed to the handler.
 #pragma once
 
 #include <string>

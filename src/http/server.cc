@@ -169,7 +169,7 @@ class Session : public std::enable_shared_from_this<Session> {
     res->keep_alive(!close);
     if (r.status == 204 || r.status == 304) {
       res->erase(bhttp::field::content_type);
-    } else if (r.head) {
+    } else if (r.head || method == "HEAD") {  // also answers made before any handler (401, 404)
       res->content_length(r.body.size());
     } else {
       res->body() = std::move(r.body);

@@ -6,6 +6,7 @@
 #include "http/responses.h"
 #include "http/router.h"
 #include "service/user_service.h"
+#include "service/write_checks.h"
 
 namespace json = boost::json;
 
@@ -27,7 +28,7 @@ Response list(Tx& tx, const Call& /*call*/) {
 
 Response create(Tx& tx, const Call& call) {
   Body body = Body::parse(call.req.body);
-  if (!body.json) return problem(Error(Code::kMalformedJson, "The body is not valid JSON: " + body.parse_error));
+  if (auto readable = require_json(body); !readable) return problem(readable.error());
   Error e(Code::kValidationFailed, "The user has invalid fields.");
   std::string name;
   Role role = Role::kUser;

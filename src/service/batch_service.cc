@@ -106,7 +106,7 @@ int BatchResult::failed() const {
 
 Result<BatchResult> run_batch(Tx& tx, const WriteContext& ctx, const Body& body, std::size_t max_operations) {
   if (!body.present) return Error(Code::kValidationFailed, "The batch needs a JSON body.");
-  if (!body.json) return Error(Code::kMalformedJson, "The body is not valid JSON: " + body.parse_error);
+  if (!body.json) return *body.error;
   Error invalid(Code::kValidationFailed, "The batch is invalid; nothing was run.");
   auto& errors = invalid.errors;
   if (!body.json->is_object()) {

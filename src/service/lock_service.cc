@@ -47,9 +47,7 @@ std::size_t LockQueue::waiting() const {
 Result<AcquireResult> acquire_lock(Tx& tx, const WriteContext& ctx, std::string_view task_id,
                                    const Body& body, LockWait& wait) {
   if (!tx.get_task(task_id)) return no_task(task_id);
-  if (body.present && !body.json) {
-    return Error(Code::kMalformedJson, "The body is not valid JSON: " + body.parse_error);
-  }
+  if (body.present && !body.json) return *body.error;
   auto req = parse_lock_request(body.json ? &*body.json : nullptr);
   if (!req) return req.error();
 

@@ -14,9 +14,12 @@ Error not_found(std::string_view id) {
   return Error(Code::kNotFound, "No product has the id '" + std::string(id) + "'.");
 }
 
+// Products keep no history: only a first version is known to have no earlier change (product
+// ids are never reused), so a date naming the second of any later change is treated as older.
 VersionedState state_of(const Product& p) {
   return VersionedState{"product", p.etag(), p.updated_at, p.version,
-                        [&p] { return json::serialize(product_to_json(p)); }};
+                        [&p] { return json::serialize(product_to_json(p)); },
+                        [&p] { return p.version == 1 ? std::optional<Millis>(kNoEarlierChange) : std::nullopt; }};
 }
 
 // A new version of `p`: a fresh revision (shared with tasks, so ETags never repeat) and an
@@ -111,7 +114,7 @@ Status delete_product(Tx& tx, const WriteContext& ctx, std::string_view id, cons
   if (auto ok = check_conditions(ctx, state_of(*p), headers); !ok) return ok;
   std::optional<std::int64_t> expected;
   if (body.present) {
-    if (!body.json) return Error(Code::kMalformedJson, "The body is not valid JSON: " + body.parse_error);
+    if (!body.json) return *body.error;
     auto v = parse_delete_body(*body.json);
     if (!v) return v.error();
     expected = *v;

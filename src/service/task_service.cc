@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "core/ids.h"
+#include "core/json_parse.h"
 #include "service/lock_service.h"
 #include "service/write_checks.h"
 
@@ -22,6 +23,23 @@ Error not_found(std::string_view id) {
 
 VersionedState state_of(const Task& t) {
   return VersionedState{"task", t.etag(), t.updated_at, t.version, [&t] { return task_json(t); }};
+}
+
+// The time of the change before `t`'s last one, from its history. Unknown for a first version,
+// which a PUT may have made right after a delete of the same id (deletes are not in the
+// history), and when that change is no longer retained.
+std::optional<Millis> earlier_change(Tx& tx, const Task& t) {
+  if (t.version <= 1) return std::nullopt;
+  auto history = tx.task_history(t.id, 2);
+  if (history.size() == 2 && history[1].version == t.version - 1) return history[1].at;
+  return std::nullopt;
+}
+
+// state_of, able to answer date preconditions exactly (API.md §4).
+VersionedState state_of(Tx& tx, const Task& t) {
+  VersionedState s = state_of(t);
+  s.earlier_change = [&tx, &t] { return earlier_change(tx, t); };
+  return s;
 }
 
 Error with_current(Error e, const Task& current) { return with_current(std::move(e), state_of(current)); }
@@ -89,7 +107,7 @@ Status check_write_preconditions(Tx& tx, const WriteContext& ctx, const Task& cu
       !unlocked) {
     return unlocked;
   }
-  return check_conditions(ctx, state_of(current), headers, &base.etag);
+  return check_conditions(ctx, state_of(tx, current), headers, &base.etag);
 }
 
 // Applies `w` on top of `current` (already checked) and stores it, unless nothing changes.
@@ -171,18 +189,22 @@ Result<TaskWriteResult> update_existing(Tx& tx, const WriteContext& ctx, Task cu
 }  // namespace
 
 Body Body::parse(std::string_view text) {
+  constexpr std::size_t kMaxDepth = 64;
   Body b;
   if (text.empty()) return b;
   b.present = true;
-  json::parse_options opts;
-  opts.max_depth = 64;
-  std::error_code ec;
-  json::value v = json::parse(text, ec, {}, opts);
-  if (ec) {
-    b.parse_error = ec.message();
-  } else {
-    b.json = std::move(v);
+  auto v = parse_json_strict(text, kMaxDepth);
+  if (!v) {
+    b.error = Error(Code::kMalformedJson, "The body is not valid JSON: " + v.error().detail + ".");
+    return b;
   }
+  if (auto nul = paths_holding_nul(*v); !nul.empty()) {
+    Error e(Code::kValidationFailed, "Text in the body may not contain U+0000.");
+    for (auto& path : nul) e.errors.push_back({std::move(path), "must not contain U+0000"});
+    b.error = std::move(e);
+    return b;
+  }
+  b.json = std::move(*v);
   return b;
 }
 
@@ -233,7 +255,7 @@ Result<Ok> delete_task(Tx& tx, const WriteContext& ctx, std::string_view id,
   if (auto ok = check_write_preconditions(tx, plain, *current, headers, body, no_merge); !ok) return ok.error();
   std::optional<std::int64_t> expected;
   if (body.present) {
-    if (!body.json) return Error(Code::kMalformedJson, "The body is not valid JSON: " + body.parse_error);
+    if (!body.json) return *body.error;
     auto v = parse_delete_body(*body.json);
     if (!v) return v.error();
     expected = *v;
@@ -249,7 +271,7 @@ Result<Ok> delete_task(Tx& tx, const WriteContext& ctx, std::string_view id,
 
 Result<ReassignResult> reassign_tasks(Tx& tx, const WriteContext& ctx, const Body& body) {
   if (!body.present) return Error(Code::kValidationFailed, "The request needs a JSON body.");
-  if (!body.json) return Error(Code::kMalformedJson, "The body is not valid JSON: " + body.parse_error);
+  if (!body.json) return *body.error;
   Error invalid(Code::kValidationFailed, "The reassignment has invalid fields.");
   std::string from, to;
   if (!body.json->is_object()) {
@@ -300,7 +322,7 @@ Result<ReassignResult> reassign_tasks(Tx& tx, const WriteContext& ctx, const Bod
 Result<TaskRead> get_task(Tx& tx, std::string_view id, const ConditionalHeaders& headers, Millis now) {
   auto current = load(tx, id, now);
   if (!current) return not_found(id);
-  auto not_modified = check_read_conditions(state_of(*current), headers);
+  auto not_modified = check_read_conditions(state_of(tx, *current), headers);
   if (!not_modified) return not_modified.error();
   return TaskRead{std::move(*current), *not_modified};
 }

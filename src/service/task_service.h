@@ -34,13 +34,17 @@ struct WriteContext {
   std::optional<std::string> lock_token;  // the Lock-Token header, if sent
 };
 
-// A request body as received: parsed JSON, or why it is not JSON. Its errors are reported only
+// A request body as received: parsed JSON, or why it cannot be read. Its error is reported only
 // once the checks that come before the body have passed.
 struct Body {
   bool present = false;  // a non-empty body was sent
-  std::optional<boost::json::value> json;
-  std::string parse_error;  // set when present but not JSON
+  std::optional<boost::json::value> json;  // set when present and readable
+  // Set when present but not readable (API.md §1): 400 MALFORMED_JSON when it is not JSON or an
+  // object in it repeats a member name, 400 VALIDATION_FAILED naming each member whose text (or
+  // name) holds U+0000.
+  std::optional<Error> error;
 
+  // The one place request bodies are read.
   static Body parse(std::string_view text);
 };
 

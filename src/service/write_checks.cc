@@ -26,11 +26,24 @@ Status require_precondition(const WriteContext& ctx, const ConditionalHeaders& h
   return Ok{};
 }
 
+namespace {
+
+// The facts evaluate needs, the time of the earlier change only when a date asks for it.
+Representation representation_of(const VersionedState& current, const Conditions& conditions, bool safe) {
+  Representation rep{current.etag, current.updated_at};
+  if (current.earlier_change && needs_earlier_change(conditions, current.updated_at, safe)) {
+    rep.earlier_change = current.earlier_change();
+  }
+  return rep;
+}
+
+}  // namespace
+
 Status check_conditions(const WriteContext& ctx, const VersionedState& current,
                         const ConditionalHeaders& headers, std::optional<EntityTag>* merge_base) {
   auto conditions = Conditions::parse(headers);
   if (!conditions) return conditions.error();
-  Representation rep{current.etag, current.updated_at};
+  const Representation rep = representation_of(current, *conditions, false);
   if (evaluate(*conditions, &rep, false) == Outcome::kProceed) return Ok{};
   if (merge_base && ctx.merge && conditions->single_if_match()) {
     *merge_base = conditions->single_if_match();
@@ -45,7 +58,7 @@ Status check_conditions(const WriteContext& ctx, const VersionedState& current,
 Result<bool> check_read_conditions(const VersionedState& current, const ConditionalHeaders& headers) {
   auto conditions = Conditions::parse(headers);
   if (!conditions) return conditions.error();
-  Representation rep{current.etag, current.updated_at};
+  const Representation rep = representation_of(current, *conditions, true);
   const Outcome outcome = evaluate(*conditions, &rep, true);
   if (outcome == Outcome::kPreconditionFailed) {
     return with_current(Error(Code::kPreconditionFailed, std::string("The ") + current.kind + " does not match If-Match."),
@@ -70,7 +83,7 @@ Result<const boost::json::value*> require_json(const Body& body) {
     e.errors.push_back({"", "a JSON object is required"});
     return e;
   }
-  if (!body.json) return Error(Code::kMalformedJson, "The body is not valid JSON: " + body.parse_error);
+  if (!body.json) return *body.error;
   return &*body.json;
 }
 

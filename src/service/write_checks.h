@@ -21,6 +21,9 @@ struct VersionedState {
   // Its representation, sent back as `current`: made only for a conflict answer, since most
   // checks pass. Refers to the resource, so it lives no longer than the check it is passed to.
   std::function<std::string()> json;
+  // When the change before its last one was made (Representation::earlier_change), asked only
+  // when a date condition names the second of the last change; empty: never known.
+  std::function<std::optional<Millis>()> earlier_change = nullptr;
 };
 
 // A conflict answer carrying the resource as it is now, so the client can rebuild its write

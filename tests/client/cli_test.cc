@@ -264,6 +264,20 @@ TEST_F(Cli, batch_from_stdin_and_watch) {
   EXPECT_EQ(json::parse(second).at("type"), "updated");
 }
 
+// API.md §1: the server refuses a repeated member name; the CLI must not collapse it to the last
+// one before sending.
+TEST_F(Cli, a_batch_file_repeating_a_member_name_is_refused_not_collapsed) {
+  const std::string id = create();
+  const std::string body = R"({"operations":[{"op":"update","taskId":")" + id +
+                           R"(","patch":{"warningOffset":10,"warningOffset":20}}]})";
+  auto batch = as(alice_token_, {"batch", "-"}, body);
+  EXPECT_EQ(batch.status, 1) << batch.out;
+  EXPECT_NE(batch.err.find("more than once"), std::string::npos) << batch.err;
+  auto task = as(alice_token_, {"task", "get", id, "-o", "json"});
+  ASSERT_EQ(task.status, 0) << task.err;
+  EXPECT_EQ(json::parse(task.out).at("version"), 1);
+}
+
 TEST_F(Cli, products_and_history) {
   auto made = as(alice_token_, {"product", "create", "--name", "Last ticket", "--stock", "1", "--price", "25", "-o", "json"});
   ASSERT_EQ(made.status, 0) << made.err;

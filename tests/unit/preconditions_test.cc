@@ -30,7 +30,8 @@ const Case kCases[] = {
     {"if-match missing resource", {"\"1-1\""}, false, false, Outcome::kPreconditionFailed},
     {"if-match beats if-unmodified-since", {"\"1-1\"", {}, {}, kBefore}, true, false, Outcome::kProceed},
     {"if-unmodified-since before", {{}, {}, {}, kBefore}, true, false, Outcome::kPreconditionFailed},
-    {"if-unmodified-since same second", {{}, {}, {}, kSameSecond}, true, false, Outcome::kProceed},
+    // Not known to be the only change within the second: older (see the date table below).
+    {"if-unmodified-since same second", {{}, {}, {}, kSameSecond}, true, false, Outcome::kPreconditionFailed},
     {"if-unmodified-since after", {{}, {}, {}, kAfter}, true, false, Outcome::kProceed},
     {"if-unmodified-since invalid date ignored", {{}, {}, {}, "yesterday"}, true, false, Outcome::kProceed},
     {"if-none-match star on missing (create)", {{}, "*"}, false, false, Outcome::kProceed},
@@ -58,6 +59,83 @@ TEST(Preconditions, follow_rfc9110_evaluation_order) {
     auto parsed = Conditions::parse(c.headers);
     ASSERT_TRUE(parsed) << c.name;
     EXPECT_EQ(evaluate(*parsed, c.exists ? &rep : nullptr, c.safe), c.expected) << c.name;
+  }
+}
+
+// API.md §4: a date stands for the representation only when its last change was before the named
+// second, or within it while the change before it was not.
+struct DateCase {
+  const char* name;
+  ConditionalHeaders headers;
+  std::optional<Millis> earlier_change;
+  bool safe;
+  Outcome expected;
+};
+
+constexpr Millis kEarlierSameSecond = 1'700'000'000'100;      // 22:13:20.100
+constexpr Millis kEarlierPreviousSecond = 1'700'000'000'000 - 1;  // 22:13:19.999
+
+const DateCase kDateCases[] = {
+    {"ius before, first version", {{}, {}, {}, kBefore}, kNoEarlierChange, false, Outcome::kPreconditionFailed},
+    {"ius same second, first version", {{}, {}, {}, kSameSecond}, kNoEarlierChange, false, Outcome::kProceed},
+    {"ius same second, earlier change the second before", {{}, {}, {}, kSameSecond}, kEarlierPreviousSecond, false,
+     Outcome::kProceed},
+    {"ius same second, two changes in it", {{}, {}, {}, kSameSecond}, kEarlierSameSecond, false,
+     Outcome::kPreconditionFailed},
+    {"ius same second, earlier change unknown", {{}, {}, {}, kSameSecond}, std::nullopt, false,
+     Outcome::kPreconditionFailed},
+    {"ius after, two changes in the second before", {{}, {}, {}, kAfter}, kEarlierSameSecond, false,
+     Outcome::kProceed},
+    {"ius after, earlier change unknown", {{}, {}, {}, kAfter}, std::nullopt, false, Outcome::kProceed},
+    {"ius same second, two changes, but if-match decides", {"\"1-1\"", {}, {}, kSameSecond}, kEarlierSameSecond,
+     false, Outcome::kProceed},
+    {"ims same second, first version", {{}, {}, kSameSecond}, kNoEarlierChange, true, Outcome::kNotModified},
+    {"ims same second, earlier change the second before", {{}, {}, kSameSecond}, kEarlierPreviousSecond, true,
+     Outcome::kNotModified},
+    {"ims same second, two changes in it", {{}, {}, kSameSecond}, kEarlierSameSecond, true, Outcome::kProceed},
+    {"ims same second, earlier change unknown", {{}, {}, kSameSecond}, std::nullopt, true, Outcome::kProceed},
+    {"ims before", {{}, {}, kBefore}, kNoEarlierChange, true, Outcome::kProceed},
+    {"ims after, two changes in the second before", {{}, {}, kAfter}, kEarlierSameSecond, true,
+     Outcome::kNotModified},
+    {"ims same second ignored on writes", {{}, {}, kSameSecond}, kEarlierSameSecond, false, Outcome::kProceed},
+};
+
+TEST(Preconditions, a_date_stands_for_the_representation_only_when_no_two_changes_share_its_second) {
+  for (const auto& c : kDateCases) {
+    Representation rep{make_etag(1, 1), kModified, c.earlier_change};
+    auto parsed = Conditions::parse(c.headers);
+    ASSERT_TRUE(parsed) << c.name;
+    EXPECT_EQ(evaluate(*parsed, &rep, c.safe), c.expected) << c.name;
+  }
+}
+
+// The earlier change is fetched only when evaluate would look at it: a date it uses names the
+// second of the last change.
+TEST(Preconditions, the_earlier_change_is_needed_only_for_a_date_in_the_second_of_the_last_change) {
+  struct NeedCase {
+    const char* name;
+    ConditionalHeaders headers;
+    bool safe;
+    bool needed;
+  };
+  const NeedCase cases[] = {
+      {"no conditions", {}, false, false},
+      {"ius same second", {{}, {}, {}, kSameSecond}, false, true},
+      {"ius same second on get", {{}, {}, {}, kSameSecond}, true, true},
+      {"ius before", {{}, {}, {}, kBefore}, false, false},
+      {"ius after", {{}, {}, {}, kAfter}, false, false},
+      {"ius same second under if-match", {"*", {}, {}, kSameSecond}, false, false},
+      {"ius invalid date", {{}, {}, {}, "soon"}, false, false},
+      {"ims same second on get", {{}, {}, kSameSecond}, true, true},
+      {"ims same second on a write", {{}, {}, kSameSecond}, false, false},
+      {"ims same second under if-none-match", {{}, "*", kSameSecond}, true, false},
+      {"ims after", {{}, {}, kAfter}, true, false},
+      {"if-match alone", {"\"1-1\""}, false, false},
+  };
+  for (const auto& c : cases) {
+    auto parsed = Conditions::parse(c.headers);
+    ASSERT_TRUE(parsed) << c.name;
+    EXPECT_EQ(needs_earlier_change(*parsed, kModified, c.safe), c.needed) << c.name;
   }
 }
 

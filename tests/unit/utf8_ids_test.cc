@@ -23,6 +23,26 @@ TEST(Utf8, rejects_invalid_sequences) {
   }
 }
 
+TEST(Utf8, to_valid_utf8_keeps_valid_text_and_replaces_each_invalid_byte) {
+  struct Case {
+    std::string in, out;
+  };
+  const Case cases[] = {
+      {"", ""},
+      {"abc", "abc"},
+      {"h\xC3\xA9llo \xF0\x9F\x98\x80", "h\xC3\xA9llo \xF0\x9F\x98\x80"},
+      {std::string("a\0b", 3), std::string("a\0b", 3)},  // valid UTF-8; JSON escapes it
+      {"\xFF\xFE", "\xEF\xBF\xBD\xEF\xBF\xBD"},
+      {"id\xC3", "id\xEF\xBF\xBD"},                       // cut short at the end
+      {"\xC0\xAFx", "\xEF\xBF\xBD\xEF\xBF\xBDx"},       // overlong
+      {"\xED\xA0\x80", "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"},  // a surrogate
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(to_valid_utf8(c.in), c.out) << c.in;
+    EXPECT_TRUE(utf8_length(to_valid_utf8(c.in))) << c.in;
+  }
+}
+
 TEST(Ulid, ids_are_26_url_safe_characters_and_strictly_increasing) {
   std::string last;
   std::set<std::string> seen;

@@ -129,8 +129,12 @@ class Client {
   // per-operation results are BatchItemResult::list_from_json(error.problem)).
   Result<BatchResult> batch(const std::vector<BatchOperation>& operations, bool atomic = true,
                             bool merge = false);
-  // The same with the whole body built by the caller (e.g. read from a file).
+  // The same with the whole body built by the caller.
   Result<BatchResult> batch_body(const boost::json::value& body);
+  // The same with the body as JSON text (e.g. read from a file), sent byte for byte: the server
+  // judges what the caller wrote, a repeated member name included, which parsing it here would
+  // silently collapse to the last one.
+  Result<BatchResult> batch_text(std::string body);
   Result<Reassignment> reassign(const std::string& from_user, const std::string& to_user);
 
   // --- Changes and history (API.md §8) ---

@@ -56,6 +56,9 @@ Params& Params::int64(std::int64_t v) {
 }
 
 Params& Params::text(std::string_view v) {
+  // libpq reads parameters as C strings, so U+0000 would cut the value short without a word. The
+  // API refuses it at the edge (API.md §1); failing here keeps any path that slips through loud.
+  if (v.find('\0') != std::string_view::npos) throw StoreError("a text parameter holds U+0000");
   values_.emplace_back(v);
   null_.push_back(false);
   return *this;
