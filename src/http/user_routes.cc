@@ -26,7 +26,7 @@ Response list(Tx& tx, const Call& /*call*/) {
 }
 
 Response create(Tx& tx, const Call& call) {
-  Body body = Body::parse(call.req.body);
+  const Body& body = call.body();
   if (!body.json) return problem(Error(Code::kMalformedJson, "The body is not valid JSON: " + body.parse_error));
   Error e(Code::kValidationFailed, "The user has invalid fields.");
   std::string name;
