@@ -94,6 +94,7 @@ struct Api::Exchange {
   std::optional<RateLimiter::Verdict> rate;
   std::optional<Principal> who;         // once authenticated (again at each run)
   std::optional<Result<Body>> body;     // a write's body, read once, before it first reaches the writer
+  std::string body_hash;                // of a write with an Idempotency-Key, taken with its body
 
   // Answers, first letting go of the Idempotency-Key (after the commit that stored the answer).
   void finish(KeysInFlight& keys, Response r) {
@@ -167,6 +168,7 @@ void Api::admitted(std::shared_ptr<Exchange> ex, bool may_wait) {
       return refuse(*ex, problem(Error(Code::kOverloaded, "Too many writes are waiting; try again shortly.")));
     }
     ex->body = read_body(*ex);
+    if (ex->req.header("idempotency-key")) ex->body_hash = body_hash(ex->req);
   }
   submit_write(std::move(ex), may_wait);
 }
@@ -352,7 +354,7 @@ Response Api::run_authenticated(Tx& tx, Exchange& ex, const Principal& who, bool
     // Looked up on every run, re-runs too (a parked lock wait, a retried transaction): another
     // node may have answered this key meanwhile.
     auto record = tx.get_idempotency(who.name, *key);
-    if (record && record->created_at > clock_.now() - options_.idempotency_ttl_ms) return replay(*record, req);
+    if (record && record->created_at > clock_.now() - options_.idempotency_ttl_ms) return replay(*record, req, ex.body_hash);
   }
   if (!is_safe(req.method) && key && ex.claimed_key.empty()) {
     if (!keys_in_flight_.claim(who.name, std::string(*key))) {
@@ -370,7 +372,7 @@ Response Api::run_authenticated(Tx& tx, Exchange& ex, const Principal& who, bool
   const bool success = r.status >= 200 && r.status < 300 && !r.park_until;
   if (!success) request.rollback();
   if (storable(r)) {
-    tx.put_idempotency(make_record(who.name, ex.claimed_key, req, r, clock_.now()));
+    tx.put_idempotency(make_record(who.name, ex.claimed_key, req, ex.body_hash, r, clock_.now()));
     ex.stored = true;
   }
   return r;
