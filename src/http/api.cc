@@ -154,7 +154,10 @@ void Api::admit(std::shared_ptr<Exchange> ex, bool may_wait) {
   store_.read(
       [this, ex, may_wait](Tx& tx) {
         auto who = authenticate(tx, ex->req.header("authorization"));
-        if (!who) return refuse(*ex, problem(who.error()));
+        if (!who) {
+          ex->who.reset();  // a parked write's token, revoked while it waited
+          return refuse(*ex, problem(who.error()));
+        }
         ex->who = std::move(*who);
         admitted(ex, may_wait);
       },
@@ -321,7 +324,10 @@ std::optional<Response> Api::limit(Exchange& ex) {
 
 Response Api::run(Tx& tx, Exchange& ex, bool may_wait) {
   auto who = principal_of(tx, ex.req);
-  if (!who) return described(ex, problem(who.error()));
+  if (!who) {
+    ex.who.reset();
+    return described(ex, problem(who.error()));
+  }
   ex.who = std::move(*who);
   if (auto limited = limit(ex)) return described(ex, std::move(*limited));
   return run_authorized(tx, ex, may_wait);

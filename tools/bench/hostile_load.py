@@ -8,12 +8,15 @@ endless headers and bodies, invalid UTF-8 and deep JSON. It prints what it did, 
 object, when the time is up.
 
 Two more, for tools/bench/hostile_writes.sh (they are not part of the default set): `big_batches`,
-an authenticated user sending invalid batches of about 1 MiB at a steady rate (half of them over
-the operation limit, half within it but with an unknown `op`), and `bad_tokens`, POSTs with a
+an authenticated user sending invalid batches of about 1 MiB at a steady rate (`--batch-kind`:
+`over`, ~36,000 small operations, far over the limit; `within`, 100 operations with an unknown
+`op`, each carrying an array of ~5,000 numbers, which must be parsed whole to be refused; or
+`mixed`, alternating), and `bad_tokens`, POSTs with a
 token that does not exist at a steady rate, pipelined on a few kept-alive connections.
 
 Usage: hostile_load.py PORT SECONDS [--loris N] [--token TOKEN] [--only NAME,...]
                        [--batch-token TOKEN] [--batches-per-second N] [--bad-tokens-per-second N]
+                       [--batch-kind over|within|mixed]
 """
 import argparse
 import json
@@ -40,8 +43,9 @@ def send_quietly(s, data):
 
 class Hostile:
     def __init__(self, port, seconds, loris, token, batch_token="", batches_per_second=50,
-                 bad_tokens_per_second=5000):
+                 bad_tokens_per_second=5000, batch_kind="over"):
         self.port = port
+        self.batch_kind = batch_kind
         self.batch_auth = f"Authorization: Bearer {batch_token}\r\n".encode()
         self.batches_per_second = batches_per_second
         self.bad_tokens_per_second = bad_tokens_per_second
@@ -166,16 +170,18 @@ class Hostile:
 
     def big_batches(self):
         """Invalid batches of about 1 MiB, `batches_per_second` a second, on one connection."""
-        pad = "p" * 9000
-        over = [{"op": "create", "task": {"userId": "u", "taskTitle": "t", "pad": pad}}] * 110
-        within = [{"op": "upsert", "taskId": "x", "pad": pad * 10}] * 10
-        bodies = [json.dumps({"operations": ops}).encode() for ops in (over, within)]
+        # Over the limit: ~36,000 small operations. Within it: 100 invalid operations, each
+        # carrying an array of ~5,000 numbers (costly to parse: one JSON value per number).
+        over = [{"op": "delete", "taskId": "x"}] * 36000
+        within = [{"op": "upsert", "taskId": "x", "pad": [1] * 5000}] * 100
+        kinds = {"over": (over,), "within": (within,), "mixed": (over, within)}[self.batch_kind]
+        bodies = [json.dumps({"operations": ops}, separators=(",", ":")).encode() for ops in kinds]
         for b in bodies:
             assert len(b) < 1 << 20, len(b)
         requests = [b"POST /v1/tasks:batch HTTP/1.1\r\nHost: x\r\n" + self.batch_auth
                     + b"Content-Type: application/json\r\nContent-Length: " + str(len(b)).encode()
                     + b"\r\n\r\n" + b for b in bodies]
-        self.paced(self.batches_per_second, 1, lambda i: requests[i % 2], "big_batch")
+        self.paced(self.batches_per_second, 1, lambda i: requests[i % len(requests)], "big_batch")
 
     def bad_tokens(self):
         """POSTs with an unknown token, `bad_tokens_per_second` a second, on 4 connections."""
@@ -265,9 +271,11 @@ def main():
     parser.add_argument("--batch-token", default="", help="bearer token of the big_batches user")
     parser.add_argument("--batches-per-second", type=float, default=50)
     parser.add_argument("--bad-tokens-per-second", type=float, default=5000)
+    parser.add_argument("--batch-kind", choices=("over", "within", "mixed"), default="over",
+                        help="big_batches: over the operation limit, within it, or alternating")
     args = parser.parse_args()
     h = Hostile(args.port, args.seconds, args.loris, args.token, args.batch_token, args.batches_per_second,
-                args.bad_tokens_per_second)
+                args.bad_tokens_per_second, args.batch_kind)
     threads = [threading.Thread(target=getattr(h, name), daemon=True) for name in args.only.split(",")]
     for t in threads:
         t.start()
