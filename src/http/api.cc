@@ -18,6 +18,20 @@ namespace {
 
 bool is_safe(std::string_view m) { return m == "GET" || m == "HEAD"; }
 
+// The principal of every request under --insecure-no-auth.
+Principal anonymous() { return Principal{"anonymous", Role::kAdmin}; }
+
+// The body of a request whose handler never reads one (GET, HEAD).
+const Result<Body>& no_body() {
+  static const Result<Body> none{Body{}};
+  return none;
+}
+
+// 403: an admin-only route refuses everyone else before the body is looked at (API.md §1).
+bool forbidden(const Router::Match& match, const Principal& who) {
+  return match.access == Access::kAdminOnly && who.role != Role::kAdmin;
+}
+
 // API.md §1: request bodies are application/json (PATCH also merge-patch+json); parameters such
 // as charset are allowed.
 bool acceptable_content_type(const Request& req) {
@@ -29,6 +43,9 @@ bool acceptable_content_type(const Request& req) {
   return media == "application/json" ||
          (req.method == "PATCH" && media == "application/merge-patch+json");
 }
+
+// 415: a body must say it is JSON; a request without one (a lock with the defaults) need not.
+bool unsupported_media_type(const Request& req) { return !req.body.empty() && !acceptable_content_type(req); }
 
 // RFC 7240: Prefer carries comma-separated preferences; `conflict=merge` asks for a server-side
 // merge of a stale write (API.md §4).
@@ -75,6 +92,9 @@ struct Api::Exchange {
   // The rate-limit verdict of its one token (taken on the first run, not again when a parked
   // request re-runs); every answer to it describes it (API.md §7).
   std::optional<RateLimiter::Verdict> rate;
+  std::optional<Principal> who;         // once authenticated (again at each run)
+  std::optional<Result<Body>> body;     // a write's body, read once, before it first reaches the writer
+  std::string body_hash;                // of a write with an Idempotency-Key, taken with its body
 
   // Answers, first letting go of the Idempotency-Key (after the commit that stored the answer).
   void finish(KeysInFlight& keys, Response r) {
@@ -121,13 +141,50 @@ void Api::handle(Request req, Respond respond) {
   if (match.pattern.empty()) match.pattern = "/v1/*";
   auto ex = std::make_shared<Exchange>(std::move(req), std::move(match), std::move(respond));
   if (is_safe(ex->req.method)) return submit_read(std::move(ex), true);
-  if (store_.pending_writes() >= options_.max_pending_writes) {
-    Response r = problem(Error(Code::kOverloaded, "Too many writes are waiting; try again shortly."));
-    r.route = ex->match.pattern;
-    return ex->respond(std::move(r));
-  }
-  submit_write(std::move(ex), true);
+  admit(std::move(ex), true);
 }
+
+void Api::admit(std::shared_ptr<Exchange> ex, bool may_wait) {
+  if (options_.insecure_no_auth) {
+    ex->who = anonymous();
+    return admitted(std::move(ex), may_wait);
+  }
+  // A fresh read: its snapshot is taken after this call, so it sees every revocation
+  // acknowledged before now, by this node, another node, or `lockstepd user revoke`.
+  store_.read(
+      [this, ex, may_wait](Tx& tx) {
+        auto who = authenticate(tx, ex->req.header("authorization"));
+        if (!who) {
+          ex->who.reset();  // a parked write's token, revoked while it waited
+          return refuse(*ex, problem(who.error()));
+        }
+        ex->who = std::move(*who);
+        admitted(ex, may_wait);
+      },
+      [this, ex] { refuse(*ex, problem(Error(Code::kStoreUnavailable, "The store is not reachable; try again."))); });
+}
+
+void Api::admitted(std::shared_ptr<Exchange> ex, bool may_wait) {
+  if (auto limited = limit(*ex)) return refuse(*ex, std::move(*limited));
+  if (!ex->body) {  // its first run, not a parked lock request's next one
+    if (store_.pending_writes() >= options_.max_pending_writes) {
+      return refuse(*ex, problem(Error(Code::kOverloaded, "Too many writes are waiting; try again shortly.")));
+    }
+    ex->body = read_body(*ex);
+    if (ex->req.header("idempotency-key")) ex->body_hash = body_hash(ex->req);
+  }
+  submit_write(std::move(ex), may_wait);
+}
+
+Result<Body> Api::read_body(const Exchange& ex) const {
+  const Router::Match& match = ex.match;
+  // Not read at all when the handler will not run (API.md §1: 403, 415 and 404 come first).
+  if (!match.handler || forbidden(match, *ex.who) || unsupported_media_type(ex.req)) return Body{};
+  if (match.read_body) return match.read_body(ex.req.body, options_.max_batch);
+  return Body::parse(ex.req.body);
+}
+
+void Api::refuse(Exchange& ex, Response r) { ex.finish(keys_in_flight_, described(ex, std::move(r))); }
 
 void Api::submit_read(std::shared_ptr<Exchange> ex, bool may_wait) {
   // Before the read's snapshot, which the store may take any time after this call (reads queued
@@ -152,7 +209,7 @@ void Api::submit_write(std::shared_ptr<Exchange> ex, bool may_wait) {
       [this, ex, may_wait](Tx& tx) {
         ex->seen = waits_.generation();
         ex->stored = false;
-        ex->response = run(tx, *ex, may_wait);
+        ex->response = run_authorized(tx, *ex, may_wait);
         Response& r = ex->response;
         return ex->stored || (!r.park_until && r.status >= 200 && r.status < 300);
       },
@@ -184,7 +241,7 @@ void Api::park(std::shared_ptr<Exchange> ex, std::uint64_t seen, Millis until, b
     // A write (a lock request) decides itself from its own deadline whether to wait on; a
     // long poll whose time is up answers what it has. Once stopping, nothing waits.
     if (write) {
-      submit_write(ex, !waits_.stopped());
+      admit(ex, !waits_.stopped());
     } else {
       metrics_.follower_parked(-1);
       submit_read(ex, !timed_out && !waits_.stopped());
@@ -227,8 +284,7 @@ void Api::metrics(Request req, Respond respond) {
   auto ex = std::make_shared<Exchange>(std::move(req), Router::Match{}, std::move(respond));
   store_.read(
       [this, ex](Tx& tx) {
-        auto who = options_.insecure_no_auth ? Result<Principal>(Principal{"anonymous", Role::kAdmin})
-                                             : authenticate(tx, ex->req.header("authorization"));
+        auto who = principal_of(tx, ex->req);
         Response r = who ? Response{} : problem(who.error());
         if (who) {
           r.content_type = "text/plain; version=0.0.4";
@@ -253,24 +309,36 @@ std::string Api::metrics_text(Tx& tx) const {
   return metrics_.render(g, store_.commit_seconds(), store_.group_size());
 }
 
+Result<Principal> Api::principal_of(Tx& tx, const Request& req) const {
+  if (options_.insecure_no_auth) return anonymous();
+  return authenticate(tx, req.header("authorization"));
+}
+
+std::optional<Response> Api::limit(Exchange& ex) {
+  if (!ex.rate && rate_limiter_.enabled()) ex.rate = rate_limiter_.take(ex.who->name, RateLimiter::Clock::now());
+  if (!ex.rate || ex.rate->allowed) return std::nullopt;
+  Error e(Code::kRateLimited, "Too many requests; slow down.");
+  e.retry_after_seconds = static_cast<int>(ex.rate->retry_after);
+  return problem(e);
+}
+
 Response Api::run(Tx& tx, Exchange& ex, bool may_wait) {
-  const Request& req = ex.req;
-  auto who = options_.insecure_no_auth ? Result<Principal>(Principal{"anonymous", Role::kAdmin})
-                                       : authenticate(tx, req.header("authorization"));
-  Response r;
+  auto who = principal_of(tx, ex.req);
   if (!who) {
-    r = problem(who.error());
-  } else {
-    if (!ex.rate && rate_limiter_.enabled()) ex.rate = rate_limiter_.take(who->name, RateLimiter::Clock::now());
-    if (ex.rate && !ex.rate->allowed) {
-      Error e(Code::kRateLimited, "Too many requests; slow down.");
-      e.retry_after_seconds = static_cast<int>(ex.rate->retry_after);
-      r = problem(e);
-    } else {
-      r = run_authenticated(tx, ex, *who, may_wait);
-    }
-    r.principal = who->name;
+    ex.who.reset();
+    return described(ex, problem(who.error()));
   }
+  ex.who = std::move(*who);
+  if (auto limited = limit(ex)) return described(ex, std::move(*limited));
+  return run_authorized(tx, ex, may_wait);
+}
+
+Response Api::run_authorized(Tx& tx, Exchange& ex, bool may_wait) {
+  return described(ex, run_authenticated(tx, ex, *ex.who, may_wait));
+}
+
+Response Api::described(const Exchange& ex, Response r) const {
+  if (ex.who) r.principal = ex.who->name;
   describe_rate(ex, r);
   return r;
 }
@@ -292,7 +360,7 @@ Response Api::run_authenticated(Tx& tx, Exchange& ex, const Principal& who, bool
     // Looked up on every run, re-runs too (a parked lock wait, a retried transaction): another
     // node may have answered this key meanwhile.
     auto record = tx.get_idempotency(who.name, *key);
-    if (record && record->created_at > clock_.now() - options_.idempotency_ttl_ms) return replay(*record, req);
+    if (record && record->created_at > clock_.now() - options_.idempotency_ttl_ms) return replay(*record, req, ex.body_hash);
   }
   if (!is_safe(req.method) && key && ex.claimed_key.empty()) {
     if (!keys_in_flight_.claim(who.name, std::string(*key))) {
@@ -310,7 +378,7 @@ Response Api::run_authenticated(Tx& tx, Exchange& ex, const Principal& who, bool
   const bool success = r.status >= 200 && r.status < 300 && !r.park_until;
   if (!success) request.rollback();
   if (storable(r)) {
-    tx.put_idempotency(make_record(who.name, ex.claimed_key, req, r, clock_.now()));
+    tx.put_idempotency(make_record(who.name, ex.claimed_key, req, ex.body_hash, r, clock_.now()));
     ex.stored = true;
   }
   return r;
@@ -325,11 +393,10 @@ Response Api::dispatch(Tx& tx, Exchange& ex, const Principal& who, bool may_wait
     return r;
   }
   if (!match.handler) return problem(Error(Code::kNotFound, "No such resource: " + req.path));
-  if (match.access == Access::kAdminOnly && who.role != Role::kAdmin) {
+  if (forbidden(match, who)) {
     return problem(Error(Code::kForbidden, "Only admins may " + req.method + " " + match.pattern + "."));
   }
-  // A body must say it is JSON; a request without one (a lock with the defaults) need not.
-  if (!req.body.empty() && !acceptable_content_type(req)) {
+  if (unsupported_media_type(req)) {
     return problem(Error(Code::kUnsupportedMediaType,
                          req.method == "PATCH" ? "Send the body as application/json or application/merge-patch+json."
                                                : "Send the body as application/json."));
@@ -340,6 +407,7 @@ Response Api::dispatch(Tx& tx, Exchange& ex, const Principal& who, bool may_wait
             ConditionalHeaders{req.header_string("if-match"), req.header_string("if-none-match"),
                                req.header_string("if-modified-since"), req.header_string("if-unmodified-since")},
             req.method == "HEAD", may_wait, &lock_queue_, &ex.waiter, options_.max_batch};
+  call.parsed = ex.body ? &*ex.body : &no_body();
   Response r = match.handler(tx, call);
   r.head = call.head;
   return r;

@@ -51,11 +51,31 @@ class Api {
   void metrics(Request req, Respond respond);
   std::string metrics_text(Tx& tx) const;
   void submit_read(std::shared_ptr<Exchange> ex, bool may_wait);
+  // A write, before it reaches the writer (API.md §1 order: 401, then 429): authenticates it in a
+  // fresh read on a store reader, then admitted(). Parked writes come back here at each wake-up,
+  // so a token revoked meanwhile is refused there too.
+  void admit(std::shared_ptr<Exchange> ex, bool may_wait);
+  // After authentication, on that reader: 429; on its first run 503 when the writer's queue is
+  // full, then its body read (read_body); then submit_write. So only authenticated writes within
+  // their rate ever count against --max-pending-writes, and the writer parses nothing.
+  void admitted(std::shared_ptr<Exchange> ex, bool may_wait);
+  // The body the handler will read, by its route's BodyReader.
+  Result<Body> read_body(const Exchange& ex) const;
+  // Answers a write refused before the writer.
+  void refuse(Exchange& ex, Response r);
   void submit_write(std::shared_ptr<Exchange> ex, bool may_wait);
   // Re-runs a parked request after the next commit, or at its deadline (then without waiting).
   void park(std::shared_ptr<Exchange> ex, std::uint64_t seen, Millis until, bool write);
-  // Authenticates, then runs the matched handler (or answers 404/405/415) inside `tx`.
+  // A read: authenticates, takes its rate-limit token, then run_authorized, inside `tx`.
   Response run(Tx& tx, Exchange& ex, bool may_wait);
+  // The token's principal (anonymous under --insecure-no-auth), or 401.
+  Result<Principal> principal_of(Tx& tx, const Request& req) const;
+  // Takes the exchange's one rate-limit token (on its first run only); the 429 when there was none.
+  std::optional<Response> limit(Exchange& ex);
+  // After authentication and the rate limit: run_authenticated, described.
+  Response run_authorized(Tx& tx, Exchange& ex, bool may_wait);
+  // Names the principal, the route and the rate-limit headers of `r`.
+  Response described(const Exchange& ex, Response r) const;
   // After authentication: the Idempotency-Key lookup (replay, 422, 409), then dispatch.
   Response run_authenticated(Tx& tx, Exchange& ex, const Principal& who, bool may_wait);
   // 405/404/415, then the handler.

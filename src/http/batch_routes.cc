@@ -34,7 +34,8 @@ json::object result_json(std::size_t index, const BatchOpResult& r) {
 }
 
 Response batch(Tx& tx, const Call& call) {
-  auto r = run_batch(tx, call.ctx, Body::parse(call.req.body), call.max_batch);
+  if (!*call.parsed) return problem(call.parsed->error());  // over the limit: refused before it was read whole
+  auto r = run_batch(tx, call.ctx, call.body(), call.max_batch);
   if (!r) return problem(r.error());
   json::array results;
   for (std::size_t i = 0; i < r->results.size(); ++i) results.push_back(result_json(i, r->results[i]));
@@ -54,7 +55,7 @@ Response batch(Tx& tx, const Call& call) {
 }
 
 Response reassign(Tx& tx, const Call& call) {
-  auto r = reassign_tasks(tx, call.ctx, Body::parse(call.req.body));
+  auto r = reassign_tasks(tx, call.ctx, call.body());
   if (!r) return problem(r.error());
   json::array ids;
   for (const auto& id : r->task_ids) ids.push_back(json::value(id));
@@ -64,7 +65,7 @@ Response reassign(Tx& tx, const Call& call) {
 }  // namespace
 
 void add_batch_routes(Router& router) {
-  router.add("POST", "/v1/tasks:batch", batch);
+  router.add("POST", "/v1/tasks:batch", batch, Access::kAnyUser, read_batch_body);
   router.add("POST", "/v1/tasks:reassign", reassign);
 }
 

@@ -35,8 +35,10 @@ bool storable(const Response& r) {
   return !(r.status == 409 && r.body.find("\"IDEMPOTENCY_IN_PROGRESS\"") != std::string::npos);
 }
 
+std::string body_hash(const Request& req) { return sha256_hex(req.body); }
+
 IdempotencyRecord make_record(const std::string& principal, const std::string& key, const Request& req,
-                              const Response& r, Millis now) {
+                              const std::string& hash, const Response& r, Millis now) {
   json::array headers;
   for (const auto& [k, v] : r.headers) {
     // Rate-limit state belongs to the moment of each answer, not to the stored one.
@@ -45,11 +47,11 @@ IdempotencyRecord make_record(const std::string& principal, const std::string& k
   }
   json::object o{{"status", r.status}, {"contentType", r.content_type}, {"headers", std::move(headers)},
                  {"body", r.replay_body.value_or(r.body)}};
-  return IdempotencyRecord{principal, key, req.method, req.target, sha256_hex(req.body), json::serialize(o), now};
+  return IdempotencyRecord{principal, key, req.method, req.target, hash, json::serialize(o), now};
 }
 
-Response replay(const IdempotencyRecord& record, const Request& req) {
-  if (record.method != req.method || record.target != req.target || record.body_hash != sha256_hex(req.body)) {
+Response replay(const IdempotencyRecord& record, const Request& req, const std::string& hash) {
+  if (record.method != req.method || record.target != req.target || record.body_hash != hash) {
     return problem(Error(Code::kIdempotencyKeyReused,
                          "This Idempotency-Key was used for a different request (" + record.method + " " +
                              record.target + "); use a new key for a new request."));

@@ -31,12 +31,17 @@ bool valid_idempotency_key(std::string_view key);
 // 429 (those may differ on a retry). Never 5xx.
 bool storable(const Response& r);
 
-// The answer as stored: its replay_body instead of its body when it has one (no secret is kept).
-IdempotencyRecord make_record(const std::string& principal, const std::string& key, const Request& req,
-                              const Response& r, Millis now);
+// The SHA-256 of a request's body, which a record keeps to tell a retry from a different request.
+// Taken once per request, before it reaches the writer (hashing up to 1 MiB is not the writer's work).
+std::string body_hash(const Request& req);
 
-// What the record says about `req`: the stored answer (marked Idempotent-Replayed) when it is the
-// same request, else 422 IDEMPOTENCY_KEY_REUSED.
-Response replay(const IdempotencyRecord& record, const Request& req);
+// The answer as stored: its replay_body instead of its body when it has one (no secret is kept).
+// `hash`: body_hash(req).
+IdempotencyRecord make_record(const std::string& principal, const std::string& key, const Request& req,
+                              const std::string& hash, const Response& r, Millis now);
+
+// What the record says about `req` (whose body_hash is `hash`): the stored answer (marked
+// Idempotent-Replayed) when it is the same request, else 422 IDEMPOTENCY_KEY_REUSED.
+Response replay(const IdempotencyRecord& record, const Request& req, const std::string& hash);
 
 }  // namespace lockstep::http

@@ -19,7 +19,7 @@ Response product_response(int status, const Product& p) {
 }
 
 Response create(Tx& tx, const Call& call) {
-  auto r = create_product(tx, call.ctx, Body::parse(call.req.body));
+  auto r = create_product(tx, call.ctx, call.body());
   if (!r) return problem(r.error());
   Response resp = product_response(201, *r);
   resp.set("Location", "/v1/products/" + r->id);
@@ -43,12 +43,12 @@ Response list(Tx& tx, const Call& call) {
 }
 
 Response patch(Tx& tx, const Call& call) {
-  auto r = patch_product(tx, call.ctx, call.params[0], call.cond, Body::parse(call.req.body));
+  auto r = patch_product(tx, call.ctx, call.params[0], call.cond, call.body());
   return r ? product_response(200, *r) : problem(r.error());
 }
 
 Response remove(Tx& tx, const Call& call) {
-  auto r = delete_product(tx, call.ctx, call.params[0], call.cond, Body::parse(call.req.body));
+  auto r = delete_product(tx, call.ctx, call.params[0], call.cond, call.body());
   if (!r) return problem(r.error());
   Response resp;
   resp.status = 204;
@@ -56,7 +56,7 @@ Response remove(Tx& tx, const Call& call) {
 }
 
 Response stock(Tx& tx, const Call& call) {
-  auto r = set_stock(tx, call.ctx, call.params[0], Body::parse(call.req.body));
+  auto r = set_stock(tx, call.ctx, call.params[0], call.body());
   if (!r) return problem(r.error());
   Response resp = json_response(200, json::object{{"message", "Product stock updated successfully."},
                                                   {"product", product_to_json(*r)}});
@@ -65,7 +65,7 @@ Response stock(Tx& tx, const Call& call) {
 }
 
 Response buy(Tx& tx, const Call& call) {
-  auto r = purchase(tx, call.ctx, call.params[0], Body::parse(call.req.body));
+  auto r = purchase(tx, call.ctx, call.params[0], call.body());
   if (!r) return problem(r.error());
   return json_response(200, json::object{{"product", product_to_json(r->product)}, {"purchased", r->quantity}});
 }

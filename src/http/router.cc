@@ -17,8 +17,9 @@ std::vector<std::string> split(std::string_view path) {
 
 }  // namespace
 
-void Router::add(std::string_view method, std::string_view pattern, Handler handler, Access access) {
-  entries_.push_back({std::string(method), std::string(pattern), split(pattern), handler, access});
+void Router::add(std::string_view method, std::string_view pattern, Handler handler, Access access,
+                 BodyReader read_body) {
+  entries_.push_back({std::string(method), std::string(pattern), split(pattern), handler, access, read_body});
 }
 
 std::vector<std::pair<std::string, std::string>> Router::routes() const {
@@ -60,6 +61,7 @@ Router::Match Router::match(std::string_view method, std::string_view path) cons
     if (e.method == wanted) {
       m.handler = e.handler;
       m.access = e.access;
+      m.read_body = e.read_body;
       m.params = std::move(params);
       m.allow.clear();
       return m;

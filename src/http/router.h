@@ -26,7 +26,17 @@ struct Call {
   LockQueue* lock_queue = nullptr;  // the order of lock waiters
   std::uint64_t* waiter = nullptr;  // this request's place among them (0: none yet)
   std::size_t max_batch = 100;      // most operations in one batch
+  // The write's body, read before the job reached the writer by the route's BodyReader. A route
+  // whose reader may refuse a body checks it; every other one reads body().
+  const Result<Body>* parsed = nullptr;
+  const Body& body() const { return parsed->value(); }
 };
+
+// Reads a write's body (the text as received) off the writer, on the reader that authenticated
+// it: the JSON, or why it is not JSON, or a refusal before it was read whole (a batch over
+// `max_batch` operations). The handler reports any of these at the body's place in the order of
+// API.md §1. Null in Router::add: Body::parse.
+using BodyReader = Result<Body> (*)(std::string_view text, std::size_t max_batch);
 
 // Runs inside one store transaction (a read one for GET/HEAD, the write one otherwise) and
 // returns the answer. A write handler's changes are kept only if the answer is 2xx.
@@ -38,11 +48,13 @@ enum class Access { kAnyUser, kAdminOnly };
 
 class Router {
  public:
-  void add(std::string_view method, std::string_view pattern, Handler handler, Access access = Access::kAnyUser);
+  void add(std::string_view method, std::string_view pattern, Handler handler, Access access = Access::kAnyUser,
+           BodyReader read_body = nullptr);
 
   struct Match {
     Handler handler = nullptr;           // null: no route for this method
     Access access = Access::kAnyUser;
+    BodyReader read_body = nullptr;
     std::vector<std::string> params;
     std::string pattern;                 // the route template, for logs and metrics
     std::string allow;                   // when the path matched but the method did not
@@ -61,6 +73,7 @@ class Router {
     std::vector<std::string> segments;
     Handler handler;
     Access access;
+    BodyReader read_body;
   };
   std::vector<Entry> entries_;
 };

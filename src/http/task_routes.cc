@@ -43,7 +43,7 @@ Response list(Tx& tx, const Call& call) {
 }
 
 Response create(Tx& tx, const Call& call) {
-  auto r = create_task(tx, call.ctx, Body::parse(call.req.body));
+  auto r = create_task(tx, call.ctx, call.body());
   return r ? created(r->task) : problem(r.error());
 }
 
@@ -67,17 +67,17 @@ Response written(const TaskWriteResult& w) {
 }
 
 Response patch(Tx& tx, const Call& call) {
-  auto r = patch_task(tx, call.ctx, call.params[0], call.cond, Body::parse(call.req.body));
+  auto r = patch_task(tx, call.ctx, call.params[0], call.cond, call.body());
   return r ? written(*r) : problem(r.error());
 }
 
 Response put(Tx& tx, const Call& call) {
-  auto r = put_task(tx, call.ctx, call.params[0], call.cond, Body::parse(call.req.body));
+  auto r = put_task(tx, call.ctx, call.params[0], call.cond, call.body());
   return r ? written(*r) : problem(r.error());
 }
 
 Response remove(Tx& tx, const Call& call) {
-  auto r = delete_task(tx, call.ctx, call.params[0], call.cond, Body::parse(call.req.body));
+  auto r = delete_task(tx, call.ctx, call.params[0], call.cond, call.body());
   if (!r) return problem(r.error());
   Response resp;
   resp.status = 204;

@@ -27,7 +27,7 @@ Response list(Tx& tx, const Call& /*call*/) {
 }
 
 Response create(Tx& tx, const Call& call) {
-  Body body = Body::parse(call.req.body);
+  const Body& body = call.body();
   if (auto readable = require_json(body); !readable) return problem(readable.error());
   Error e(Code::kValidationFailed, "The user has invalid fields.");
   std::string name;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include "core/error.h"
@@ -26,6 +27,13 @@ struct BatchResult {
   int successful() const;
   int failed() const;
 };
+
+// Reads a batch request's body (the text as received): its JSON, or why it is not JSON, as
+// Body::parse would say; but a batch whose top-level `operations` array holds more than
+// `max_operations` elements is refused (400 VALIDATION_FAILED naming `operations`) as soon as the
+// element past the limit begins, whatever follows it, without parsing the rest. Thread-safe; runs
+// before the job reaches the writer.
+Result<Body> read_batch_body(std::string_view text, std::size_t max_operations);
 
 // Validates the batch itself (400 listing every problem; nothing runs), then runs it. An atomic
 // batch is all or nothing: on any failure every operation is undone, and each failing one is

@@ -109,6 +109,51 @@ TEST_F(Batches, problems_of_the_batch_itself_are_one_400_listing_each) {
   EXPECT_EQ(c.get("/v1/tasks").json.at("tasks").as_array().size(), 0u);
 }
 
+// The text of a batch of `n` create operations, left open: the caller says how it goes on.
+std::string open_batch(int n) {
+  const std::string op = json::serialize(json::object{{"op", "create"}, {"task", new_task("x")}});
+  std::string b = R"({"atomic":true,"operations":[)";
+  for (int i = 0; i < n; ++i) b += op + ",";
+  return b;
+}
+
+// docs/api.md: a batch over the operation limit is refused on its count as soon as the operation
+// past the limit begins, before the rest of the body is parsed (and before it reaches the writer):
+// here the rest is text that would be MALFORMED_JSON if it were parsed.
+TEST_F(Batches, a_batch_over_the_operation_limit_is_refused_on_its_count_before_the_rest_is_parsed) {
+  auto c = alice();
+  // 101 operations and garbage; the 101st only begun, then garbage; a number, then garbage.
+  for (const std::string& body :
+       {open_batch(101) + "garbage, not JSON", open_batch(100) + R"({"op":"create","task":{"taskTitle":garbage)",
+        open_batch(100) + "1" + std::string(1 << 19, '!')}) {
+    auto over = c.request("POST", "/v1/tasks:batch", body);
+    ASSERT_EQ(over.status, 400) << over.raw.body;
+    EXPECT_EQ(over.str("code"), "VALIDATION_FAILED");
+    const auto& errors = over.json.at("errors").as_array();
+    ASSERT_EQ(errors.size(), 1u) << over.raw.body;
+    EXPECT_EQ(errors[0].at("field").as_string(), "operations");
+    EXPECT_NE(std::string(errors[0].at("message").as_string()).find("at most 100"), std::string::npos);
+  }
+  // At the limit (the 101st element never begins) the whole body is parsed: then it is not JSON.
+  auto at_limit = c.request("POST", "/v1/tasks:batch", open_batch(100) + "garbage");
+  EXPECT_EQ(at_limit.status, 400);
+  EXPECT_EQ(at_limit.str("code"), "MALFORMED_JSON");
+  // Only the top-level `operations` counts, and every kind of element in it does.
+  std::string many = "1";
+  for (int i = 1; i < 200; ++i) many += ",1";
+  auto nested = c.request("POST", "/v1/tasks:batch",
+                          R"({"operations":[{"op":"create","task":{"operations":[)" + many + "]}}]}");
+  EXPECT_EQ(nested.status, 409) << nested.raw.body;  // a valid batch whose one create fails
+  std::string scalars = R"({"operations":[)";
+  for (int i = 0; i < 101; ++i) scalars += i % 4 == 0 ? "1," : i % 4 == 1 ? "\"s\"," : i % 4 == 2 ? "null," : "[],";
+  auto mixed = c.request("POST", "/v1/tasks:batch", scalars + "}");
+  EXPECT_EQ(mixed.str("code"), "VALIDATION_FAILED") << mixed.raw.body;
+  EXPECT_EQ(mixed.json.at("errors").as_array().size(), 1u);
+  // The order of API.md §1 still holds: 401 before the body.
+  EXPECT_EQ(ApiClient(server_->port(), "lst_wrong").request("POST", "/v1/tasks:batch", open_batch(101)).status, 401);
+  EXPECT_EQ(c.get("/v1/tasks").json.at("tasks").as_array().size(), 0u);
+}
+
 // Batches that move amounts between two tasks' warningOffset keep the sum, whatever their order,
 // and no reader ever sees half of one.
 TEST_F(Batches, concurrent_atomic_batches_keep_an_invariant_and_are_never_seen_half_applied) {

@@ -19,30 +19,13 @@ port=${PORT:-19290}
 loris=${LORIS:-1000}
 bench_flags=${BENCH_FLAGS:-"-c 16 --hot 100"}
 here=$(cd "$(dirname "$0")" && pwd)
-dir=$(mktemp -d)
-server_pid=
-
-cleanup() {
-  if [[ -n $server_pid ]] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -TERM "$server_pid"
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  rm -rf "$dir"
-}
-trap cleanup EXIT
-trap 'exit 143' TERM INT
+# shellcheck source=hostile_server.sh
+source "$here/hostile_server.sh"
 
 token=$("$lockstepd" user add bench --db "$dir/h.db")
 # A 2 s read timeout, as an operator facing such clients would set, so that slow-loris
 # connections are cut off and reopened during the run rather than only at its end.
-"$lockstepd" serve --listen "127.0.0.1:$port" --db "$dir/h.db" --threads 2 --rate-limit 0 \
-  --read-timeout 2 2>"$dir/server.log" &
-server_pid=$!
-for _ in $(seq 1 200); do
-  curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break
-  kill -0 "$server_pid" 2>/dev/null || { cat "$dir/server.log" >&2; exit 1; }
-  sleep 0.05
-done
+start_server --rate-limit 0 --read-timeout 2
 
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$server_pid/status"; }
 
@@ -53,8 +36,6 @@ run_bench() {
     $bench_flags --json 2>/dev/null |
     python3 -c 'import json,sys; r=json.load(sys.stdin); print(round(r["requestsPerSec"]), r["latencyMs"]["request"]["p99"])'
 }
-
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 quiet_rps=() quiet_p99=() hostile_rps=() hostile_p99=()
 for round in $(seq 1 "$rounds"); do

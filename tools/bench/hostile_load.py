@@ -7,7 +7,16 @@ client that pipelines and never reads, a flood of connections opened and dropped
 endless headers and bodies, invalid UTF-8 and deep JSON. It prints what it did, as one JSON
 object, when the time is up.
 
-Usage: hostile_load.py PORT SECONDS [--loris N] [--token TOKEN]
+Two more, for tools/bench/hostile_writes.sh (they are not part of the default set): `big_batches`,
+an authenticated user sending invalid batches of about 1 MiB at a steady rate (`--batch-kind`:
+`over`, ~36,000 small operations, far over the limit; `within`, 100 operations with an unknown
+`op`, each carrying an array of ~5,000 numbers, which must be parsed whole to be refused; or
+`mixed`, alternating), and `bad_tokens`, POSTs with a
+token that does not exist at a steady rate, pipelined on a few kept-alive connections.
+
+Usage: hostile_load.py PORT SECONDS [--loris N] [--token TOKEN] [--only NAME,...]
+                       [--batch-token TOKEN] [--batches-per-second N] [--bad-tokens-per-second N]
+                       [--batch-kind over|within|mixed]
 """
 import argparse
 import json
@@ -33,8 +42,13 @@ def send_quietly(s, data):
 
 
 class Hostile:
-    def __init__(self, port, seconds, loris, token):
+    def __init__(self, port, seconds, loris, token, batch_token="", batches_per_second=50,
+                 bad_tokens_per_second=5000, batch_kind="over"):
         self.port = port
+        self.batch_kind = batch_kind
+        self.batch_auth = f"Authorization: Bearer {batch_token}\r\n".encode()
+        self.batches_per_second = batches_per_second
+        self.bad_tokens_per_second = bad_tokens_per_second
         self.deadline = time.monotonic() + seconds
         self.loris = loris
         self.auth = f"Authorization: Bearer {token}\r\n".encode() if token else b""
@@ -154,10 +168,96 @@ class Hostile:
                 self.count("bad_request_cut_off")
             time.sleep(0.01)
 
+    def big_batches(self):
+        """Invalid batches of about 1 MiB, `batches_per_second` a second, on one connection."""
+        # Over the limit: ~36,000 small operations. Within it: 100 invalid operations, each
+        # carrying an array of ~5,000 numbers (costly to parse: one JSON value per number).
+        over = [{"op": "delete", "taskId": "x"}] * 36000
+        within = [{"op": "upsert", "taskId": "x", "pad": [1] * 5000}] * 100
+        kinds = {"over": (over,), "within": (within,), "mixed": (over, within)}[self.batch_kind]
+        bodies = [json.dumps({"operations": ops}, separators=(",", ":")).encode() for ops in kinds]
+        for b in bodies:
+            assert len(b) < 1 << 20, len(b)
+        requests = [b"POST /v1/tasks:batch HTTP/1.1\r\nHost: x\r\n" + self.batch_auth
+                    + b"Content-Type: application/json\r\nContent-Length: " + str(len(b)).encode()
+                    + b"\r\n\r\n" + b for b in bodies]
+        self.paced(self.batches_per_second, 1, lambda i: requests[i % len(requests)], "big_batch")
+
+    def bad_tokens(self):
+        """POSTs with an unknown token, `bad_tokens_per_second` a second, on 4 connections."""
+        request = (b"POST /v1/tasks HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer lst_no_such_token\r\n"
+                   b"Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
+        threads = [threading.Thread(target=self.paced, daemon=True,
+                                    args=(self.bad_tokens_per_second / 4, 25, lambda i: request, "bad_token"))
+                   for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
+    def paced(self, per_second, pipelined, make, what):
+        """Sends `pipelined` requests at a time on one kept-alive connection, reads their answers,
+        and keeps to `per_second` requests a second on average (it falls behind when the server is
+        slower; it never sends more)."""
+        s = None
+        started = time.monotonic()
+        sent = 0
+        while self.running():
+            due = started + sent / per_second
+            now = time.monotonic()
+            if due > now:
+                time.sleep(due - now)
+            try:
+                if s is None:
+                    s = socket.create_connection((HOST, self.port), timeout=10)
+                s.sendall(b"".join(make(sent + k) for k in range(pipelined)))
+                sent += pipelined
+                statuses = read_answers(s, pipelined)
+                for status in statuses:
+                    self.count(f"{what}_{status}")
+            except OSError:
+                self.count(f"{what}_cut_off")
+                if s:
+                    s.close()
+                s = None
+        if s:
+            s.close()
+
     def post(self, body):
         return (b"POST /v1/tasks HTTP/1.1\r\nHost: x\r\n" + self.auth
                 + b"Content-Type: application/json\r\nContent-Length: "
                 + str(len(body)).encode() + b"\r\n\r\n" + body)
+
+
+def read_answers(s, n):
+    """Reads `n` HTTP answers (with Content-Length bodies); returns their status codes."""
+    buf = b""
+    statuses = []
+    while len(statuses) < n:
+        end = buf.find(b"\r\n\r\n")
+        if end < 0:
+            chunk = s.recv(65536)
+            if not chunk:
+                raise OSError("closed")
+            buf += chunk
+            continue
+        head = buf[:end].decode("latin-1")
+        length = 0
+        for line in head.split("\r\n")[1:]:
+            name, _, value = line.partition(":")
+            if name.strip().lower() == "content-length":
+                length = int(value)
+        while len(buf) < end + 4 + length:
+            chunk = s.recv(65536)
+            if not chunk:
+                raise OSError("closed")
+            buf += chunk
+        statuses.append(head[9:12])
+        buf = buf[end + 4 + length:]
+    return statuses
+
+
+DEFAULT = ("slow_loris", "never_reads", "half_open", "flood", "bad_requests")
 
 
 def main():
@@ -166,10 +266,17 @@ def main():
     parser.add_argument("seconds", type=float)
     parser.add_argument("--loris", type=int, default=1000, help="slow-loris connections")
     parser.add_argument("--token", default="", help="bearer token for the bad POSTs")
+    parser.add_argument("--only", default=",".join(DEFAULT),
+                        help="the abusers to run, from: " + ", ".join(DEFAULT + ("big_batches", "bad_tokens")))
+    parser.add_argument("--batch-token", default="", help="bearer token of the big_batches user")
+    parser.add_argument("--batches-per-second", type=float, default=50)
+    parser.add_argument("--bad-tokens-per-second", type=float, default=5000)
+    parser.add_argument("--batch-kind", choices=("over", "within", "mixed"), default="over",
+                        help="big_batches: over the operation limit, within it, or alternating")
     args = parser.parse_args()
-    h = Hostile(args.port, args.seconds, args.loris, args.token)
-    threads = [threading.Thread(target=f, daemon=True)
-               for f in (h.slow_loris, h.never_reads, h.half_open, h.flood, h.bad_requests)]
+    h = Hostile(args.port, args.seconds, args.loris, args.token, args.batch_token, args.batches_per_second,
+                args.bad_tokens_per_second, args.batch_kind)
+    threads = [threading.Thread(target=getattr(h, name), daemon=True) for name in args.only.split(",")]
     for t in threads:
         t.start()
     for t in threads:
