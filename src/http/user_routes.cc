@@ -1,5 +1,5 @@
 // User management over HTTP, for admins (API.md §2): list, create (the token is shown once),
-// revoke.
+// revoke; and, for every user, who the token belongs to.
 #include <boost/json.hpp>
 
 #include "http/problem.h"
@@ -62,6 +62,13 @@ Response create(Tx& tx, const Call& call) {
   return r;
 }
 
+// Who the token belongs to (API.md §2), for every user: a client shows the name from the start
+// and learns whether it may manage users without trying.
+Response me(Tx& /*tx*/, const Call& call) {
+  const Principal& who = call.ctx.principal;
+  return json_response(200, json::object{{"name", who.name}, {"role", role_name(who.role)}});
+}
+
 Response revoke(Tx& tx, const Call& call) {
   auto r = revoke_user(tx, call.params[0]);
   if (!r) return problem(r.error());
@@ -77,6 +84,7 @@ void add_user_routes(Router& router) {
   router.add("GET", "/v1/users", list, Access::kAdminOnly);
   router.add("POST", "/v1/users", create, Access::kAdminOnly);
   router.add("DELETE", "/v1/users/{name}", revoke, Access::kAdminOnly);
+  router.add("GET", "/v1/me", me);
 }
 
 }  // namespace lockstep::http

@@ -121,6 +121,17 @@ TEST_F(Operations, product_answers_match_their_documented_schemas) {
   expect_documented(doc, "GET", item, a.get(path));  // 404
 }
 
+TEST_F(Operations, me_names_the_token_s_own_user_and_role_for_every_user) {
+  auto me = alice().get("/v1/me");
+  ASSERT_EQ(me.status, 200) << me.raw.body;
+  EXPECT_EQ(me.str("name"), "alice");
+  EXPECT_EQ(me.str("role"), "user");
+  auto root = admin().get("/v1/me");
+  ASSERT_EQ(root.status, 200) << root.raw.body;
+  EXPECT_EQ(root.str("role"), "admin");
+  EXPECT_EQ(anonymous().get("/v1/me").status, 401);
+}
+
 TEST_F(Operations, user_and_operations_answers_match_their_documented_schemas) {
   auto root = admin();
   auto doc = openapi(root);
@@ -132,6 +143,7 @@ TEST_F(Operations, user_and_operations_answers_match_their_documented_schemas) {
   expect_documented(doc, "POST", "/v1/users", root.post("/v1/users", {{"name", "dora"}}));  // 409
   expect_documented(doc, "DELETE", "/v1/users/{name}", root.del("/v1/users/dora"));
   expect_documented(doc, "DELETE", "/v1/users/{name}", root.del("/v1/users/nobody"));
+  expect_documented(doc, "GET", "/v1/me", root.get("/v1/me"));
   auto c = anonymous();
   expect_documented(doc, "GET", "/healthz", c.get("/healthz"));
   expect_documented(doc, "GET", "/readyz", c.get("/readyz"));
