@@ -56,25 +56,36 @@ Api::Api(Store& store, const Clock& clock, ApiOptions options)
     : store_(store), clock_(clock), options_(options), rate_limiter_(options.rate, options.burst),
       web_(options.web_root) {
   add_all_routes(router_);
+  // A waiter that leaves a task's queue, however its request ends, lets the next one try at once.
+  lock_queue_.on_leave([this](const std::string& task_id) { waits_.notify(task_id); });
   // Commits of other nodes wake this node's long polls, event streams and lock waiters.
-  store_.on_remote_commit([this] { waits_.notify(); });
+  store_.on_remote_commit([this] { waits_.notify_all(); });
 }
 
 struct Api::Exchange {
-  Exchange(Request r, Router::Match m, Respond f) : req(std::move(r)), match(std::move(m)), respond(std::move(f)) {}
+  Exchange(Request r, Router::Match m, Respond f, std::shared_ptr<Cancellation> c)
+      : req(std::move(r)), match(std::move(m)), respond(std::move(f)), cancel(std::move(c)) {}
+  ~Exchange() {
+    if (cancel) cancel->on_cancel(nullptr);
+  }
 
   Request req;
   Router::Match match;
   Respond respond;
   Response response;
   std::uint64_t seen = 0;    // the wait list's generation before the last run
-  std::uint64_t waiter = 0;  // place among lock waiters
+  std::shared_ptr<Cancellation> cancel;  // cancelled when the client goes away; may be null
+  // Its place among the lock waiters of its task, from its first wait until it ends, however.
+  std::optional<LockQueue::Place> lock_place;
   std::string claimed_key;   // the Idempotency-Key this exchange holds in flight
   std::string principal;     // whose key it is
   bool stored = false;       // its answer was stored with the transaction
   // The rate-limit verdict of its one token (taken on the first run, not again when a parked
   // request re-runs); every answer to it describes it (API.md §7).
   std::optional<RateLimiter::Verdict> rate;
+
+  // A waiting request whose client has gone away: it is answered without being served.
+  bool client_gone() const { return lock_place && cancel && cancel->cancelled(); }
 
   // Answers, first letting go of the Idempotency-Key (after the commit that stored the answer).
   void finish(KeysInFlight& keys, Response r) {
@@ -83,7 +94,7 @@ struct Api::Exchange {
   }
 };
 
-void Api::handle(Request req, Respond respond) {
+void Api::handle(Request req, Respond respond, std::shared_ptr<Cancellation> cancel) {
   if (req.received_at == 0) req.received_at = clock_.now();
   // Every answer is observed once, on its way out.
   respond = [this, inner = std::move(respond), method = req.method, started = std::chrono::steady_clock::now()](
@@ -119,7 +130,7 @@ void Api::handle(Request req, Respond respond) {
     return respond(problem(Error(Code::kNotFound, "No such resource: " + req.path)));
   }
   if (match.pattern.empty()) match.pattern = "/v1/*";
-  auto ex = std::make_shared<Exchange>(std::move(req), std::move(match), std::move(respond));
+  auto ex = std::make_shared<Exchange>(std::move(req), std::move(match), std::move(respond), std::move(cancel));
   if (is_safe(ex->req.method)) return submit_read(std::move(ex), true);
   if (store_.pending_writes() >= options_.max_pending_writes) {
     Response r = problem(Error(Code::kOverloaded, "Too many writes are waiting; try again shortly."));
@@ -152,6 +163,12 @@ void Api::submit_write(std::shared_ptr<Exchange> ex, bool may_wait) {
       [this, ex, may_wait](Tx& tx) {
         ex->seen = waits_.generation();
         ex->stored = false;
+        if (ex->client_gone()) {
+          // API.md §5: a waiter whose client hung up is never granted the lock.
+          ex->response = problem(Error(Code::kLocked, "The client went away while waiting; nothing was granted."));
+          describe_rate(*ex, ex->response);
+          return false;
+        }
         ex->response = run(tx, *ex, may_wait);
         Response& r = ex->response;
         return ex->stored || (!r.park_until && r.status >= 200 && r.status < 300);
@@ -170,20 +187,40 @@ void Api::submit_write(std::shared_ptr<Exchange> ex, bool may_wait) {
         } else if (ex->response.park_until) {
           return park(ex, ex->seen, *ex->response.park_until, true);
         } else if (ex->response.status >= 200 && ex->response.status < 300) {
-          waits_.notify();
-          if (ex->waiter) metrics_.observe_lock_wait(static_cast<double>(clock_.now() - ex->req.received_at) / 1000);
+          wake_after(*ex);
+          if (ex->lock_place) metrics_.observe_lock_wait(static_cast<double>(clock_.now() - ex->req.received_at) / 1000);
         }
         ex->finish(keys_in_flight_, std::move(ex->response));
       });
 }
 
+void Api::wake_after(const Exchange& ex) {
+  const std::string& route = ex.match.pattern;
+  if (route.starts_with("/v1/products")) return;  // no task, no lock, no change of the feed
+  if (route != "/v1/tasks/{id}/lock") waits_.notify(kFeedKey);
+  // Lock waiters: those of the task the route names (its lock released, the task deleted), or all
+  // of them after a write that may touch any task or token (a batch, a revoked user).
+  if (route.starts_with("/v1/tasks/{id}")) {
+    waits_.notify(ex.match.params[0]);
+  } else if (!(route == "/v1/tasks" && ex.req.method == "POST")) {
+    waits_.notify_all();
+  }
+}
+
 void Api::park(std::shared_ptr<Exchange> ex, std::uint64_t seen, Millis until, bool write) {
   auto wait = std::chrono::milliseconds(std::max<Millis>(0, until - clock_.now()));
   if (!write) metrics_.follower_parked(+1);  // a long poll of the change feed (lock waits are writes)
-  waits_.park(seen, WaitList::Clock::now() + wait, [this, ex, write](bool timed_out) {
+  // Lock requests wait on their task; a client that goes away wakes its request, which leaves.
+  std::string key = write && ex->lock_place ? ex->lock_place->task_id() : std::string(kFeedKey);
+  if (write && ex->cancel) {
+    ex->cancel->on_cancel([this, key] { waits_.notify(key); });
+    ex->cancel->watch();
+  }
+  waits_.park(std::move(key), seen, WaitList::Clock::now() + wait, [this, ex, write](bool timed_out) {
     // A write (a lock request) decides itself from its own deadline whether to wait on; a
     // long poll whose time is up answers what it has. Once stopping, nothing waits.
     if (write) {
+      lock_wait_runs_.fetch_add(1);
       submit_write(ex, !waits_.stopped());
     } else {
       metrics_.follower_parked(-1);
@@ -224,7 +261,7 @@ void Api::ready(Respond respond) {
 }
 
 void Api::metrics(Request req, Respond respond) {
-  auto ex = std::make_shared<Exchange>(std::move(req), Router::Match{}, std::move(respond));
+  auto ex = std::make_shared<Exchange>(std::move(req), Router::Match{}, std::move(respond), nullptr);
   store_.read(
       [this, ex](Tx& tx) {
         auto who = options_.insecure_no_auth ? Result<Principal>(Principal{"anonymous", Role::kAdmin})
@@ -246,6 +283,7 @@ std::string Api::metrics_text(Tx& tx) const {
   g.pending_writes = store_.pending_writes();
   g.parked_requests = waits_.parked();
   g.lock_waiters = lock_queue_.waiting();
+  g.lock_wait_runs = lock_wait_runs_.load();
   g.locks_held = tx.count_live_locks(clock_.now());
   g.event_streams = ChangeStream::open_streams();
   g.dropped_log_lines = dropped_log_lines();
@@ -339,7 +377,7 @@ Response Api::dispatch(Tx& tx, Exchange& ex, const Principal& who, bool may_wait
   Call call{req, match.params, std::move(ctx),
             ConditionalHeaders{req.header_string("if-match"), req.header_string("if-none-match"),
                                req.header_string("if-modified-since"), req.header_string("if-unmodified-since")},
-            req.method == "HEAD", may_wait, &lock_queue_, &ex.waiter, options_.max_batch};
+            req.method == "HEAD", may_wait, &lock_queue_, &ex.lock_place, options_.max_batch};
   Response r = match.handler(tx, call);
   r.head = call.head;
   return r;

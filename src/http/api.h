@@ -3,6 +3,7 @@
 // store's readers, writes to its writer.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <functional>
 
@@ -39,8 +40,9 @@ class Api {
   Api(Store& store, const Clock& clock, ApiOptions options);
 
   // Answers `req` by calling `respond` exactly once, possibly on another thread, possibly before
-  // handle() returns. Thread-safe.
-  void handle(Request req, Respond respond);
+  // handle() returns. `cancel`, if given, is cancelled by the server when the client goes away
+  // before the answer. Thread-safe.
+  void handle(Request req, Respond respond, std::shared_ptr<Cancellation> cancel = nullptr);
 
   // Answers every parked request now (server shutdown). Idempotent.
   void shutdown() { waits_.stop(); }
@@ -52,8 +54,11 @@ class Api {
   std::string metrics_text(Tx& tx) const;
   void submit_read(std::shared_ptr<Exchange> ex, bool may_wait);
   void submit_write(std::shared_ptr<Exchange> ex, bool may_wait);
-  // Re-runs a parked request after the next commit, or at its deadline (then without waiting).
+  // Re-runs a parked request after the next commit that concerns it, or at its deadline (then
+  // without waiting).
   void park(std::shared_ptr<Exchange> ex, std::uint64_t seen, Millis until, bool write);
+  // Wakes the parked requests a committed write may concern.
+  void wake_after(const Exchange& ex);
   // Authenticates, then runs the matched handler (or answers 404/405/415) inside `tx`.
   Response run(Tx& tx, Exchange& ex, bool may_wait);
   // After authentication: the Idempotency-Key lookup (replay, 422, 409), then dispatch.
@@ -69,8 +74,9 @@ class Api {
   const Clock& clock_;
   ApiOptions options_;
   Router router_;
-  WaitList waits_;
-  LockQueue lock_queue_;
+  LockQueue lock_queue_;  // before waits_: a parked request's place in it must not outlive it
+  WaitList waits_;        // lock waiters, keyed by task id; change-feed followers under kFeedKey
+  std::atomic<std::uint64_t> lock_wait_runs_{0};  // parked lock requests re-run (for metrics)
   RateLimiter rate_limiter_;
   KeysInFlight keys_in_flight_;
   StaticFiles web_;

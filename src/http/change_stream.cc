@@ -49,7 +49,7 @@ void ChangeStream::poll(Emit emit, bool may_wait) {
         }
         if (page->changes.empty()) {
           if (!may_wait || self->waits_.stopped()) return (*shared_emit)(":\n\n", self->waits_.stopped());
-          self->waits_.park(seen, WaitList::Clock::now() + self->heartbeat_,
+          self->waits_.park(kFeedKey, seen, WaitList::Clock::now() + self->heartbeat_,
                             [self, shared_emit](bool timed_out) {
                               // A commit: look again. The heartbeat: a comment line, then look again.
                               self->poll(std::move(*shared_emit), !timed_out);

@@ -15,6 +15,9 @@
 
 namespace lockstep::http {
 
+// The key under which change-feed followers park in the WaitList (no task id has a colon).
+inline constexpr const char* kFeedKey = ":changes";
+
 // The change object of API.md §8.
 boost::json::object change_to_json(const Change& change);
 

@@ -128,6 +128,9 @@ std::string Metrics::render(const Gauges& g, const Histogram& commit_seconds, co
   counter("lockstep_rate_limited_total", "Requests refused with 429.", rate_limited_);
   counter("lockstep_shed_total", "Requests refused with 503 (overload or store unavailable).", shed_);
   counter("lockstep_merges_total", "Stale writes merged on the server (Preference-Applied).", merges_);
+  counter("lockstep_lock_wait_runs_total",
+          "Parked lock requests re-run (woken by a commit to their task, a waiter leaving, or their deadline).",
+          g.lock_wait_runs);
   counter("lockstep_log_lines_dropped_total", "Request log lines dropped because stderr could not keep up.",
           g.dropped_log_lines);
   auto gauge = [&](const char* name, const char* help, double v) {

@@ -22,6 +22,7 @@ struct Gauges {
   std::size_t pending_writes = 0;
   std::size_t parked_requests = 0;
   std::size_t lock_waiters = 0;
+  std::uint64_t lock_wait_runs = 0;  // parked lock requests re-run so far
   std::int64_t locks_held = 0;
   std::int64_t event_streams = 0;
   std::int64_t connections = 0;
