@@ -19,6 +19,8 @@
 
 namespace lockstep::http {
 
+class ChangeFeed;
+
 struct ApiOptions {
   bool require_preconditions = false;
   bool insecure_no_auth = false;
@@ -38,6 +40,7 @@ class Api {
 
   // `store` and `clock` must outlive the Api.
   Api(Store& store, const Clock& clock, ApiOptions options);
+  ~Api();
 
   // Answers `req` by calling `respond` exactly once, possibly on another thread, possibly before
   // handle() returns. `cancel`, if given, is cancelled by the server when the client goes away
@@ -45,7 +48,10 @@ class Api {
   void handle(Request req, Respond respond, std::shared_ptr<Cancellation> cancel = nullptr);
 
   // Answers every parked request now (server shutdown). Idempotent.
-  void shutdown() { waits_.stop(); }
+  void shutdown() {
+    waits_.stop();
+    feed_waits_.stop();
+  }
 
  private:
   struct Exchange;
@@ -54,9 +60,13 @@ class Api {
   std::string metrics_text(Tx& tx) const;
   void submit_read(std::shared_ptr<Exchange> ex, bool may_wait);
   void submit_write(std::shared_ptr<Exchange> ex, bool may_wait);
-  // Re-runs a parked request after the next commit that concerns it, or at its deadline (then
-  // without waiting).
-  void park(std::shared_ptr<Exchange> ex, std::uint64_t seen, Millis until, bool write);
+  // Re-runs a parked lock request after the next commit that concerns its task, or at its
+  // deadline (then without waiting).
+  void park(std::shared_ptr<Exchange> ex, std::uint64_t seen, Millis until);
+  // A long poll of the change feed with nothing after `after` yet: waits for the feed's next
+  // read, then answers from it (or at its deadline, from the store).
+  void follow(std::shared_ptr<Exchange> ex, std::int64_t after, Millis until, std::uint64_t seen);
+  void look_for(std::shared_ptr<Exchange> ex, std::int64_t after, Millis until);
   // Wakes the parked requests a committed write may concern.
   void wake_after(const Exchange& ex);
   // Authenticates, then runs the matched handler (or answers 404/405/415) inside `tx`.
@@ -75,7 +85,9 @@ class Api {
   ApiOptions options_;
   Router router_;
   LockQueue lock_queue_;  // before waits_: a parked request's place in it must not outlive it
-  WaitList waits_;        // lock waiters, keyed by task id; change-feed followers under kFeedKey
+  WaitList waits_;        // lock waiters, keyed by task id
+  WaitList feed_waits_;   // change-feed followers (long polls, event streams)
+  std::unique_ptr<ChangeFeed> feed_;
   std::atomic<std::uint64_t> lock_wait_runs_{0};  // parked lock requests re-run (for metrics)
   RateLimiter rate_limiter_;
   KeysInFlight keys_in_flight_;
