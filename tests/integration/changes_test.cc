@@ -80,6 +80,26 @@ TEST_F(Changes, a_long_poll_with_nothing_new_ends_at_its_wait_with_no_changes) {
 
 // 8 writers while 2 long-poll followers and 1 event-stream follower read: each follower gets every
 // revision exactly once, in order, and the feed's final state equals a full list.
+// `writers` clients at once, each renaming the tasks of `ids` in turn `each` times: every PATCH is
+// a change (no two titles are the same).
+void write_concurrently(unsigned short port, const std::string& token, const std::vector<std::string>& ids,
+                        int writers, int each) {
+  std::barrier go(writers);
+  std::vector<std::thread> threads;
+  for (int w = 0; w < writers; ++w) {
+    threads.emplace_back([&, w] {
+      ApiClient c(port, token);
+      go.arrive_and_wait();
+      for (int i = 0; i < each; ++i) {
+        auto r = c.patch("/v1/tasks/" + ids[static_cast<std::size_t>(w + i) % ids.size()],
+                         {{"taskTitle", "w" + std::to_string(w) + "-" + std::to_string(i)}});
+        ASSERT_EQ(r.status, 200);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+}
+
 TEST_F(Changes, followers_receive_every_revision_exactly_once_in_order) {
   constexpr int kWriters = 8, kWritesEach = 15;
   std::vector<std::string> ids;
@@ -114,20 +134,7 @@ TEST_F(Changes, followers_receive_every_revision_exactly_once_in_order) {
       got_sse.push_back(std::stoll(e->id));
     }
   });
-  std::barrier go(kWriters);
-  std::vector<std::thread> writers;
-  for (int w = 0; w < kWriters; ++w) {
-    writers.emplace_back([&, w] {
-      ApiClient c(server_->port(), alice_token_);
-      go.arrive_and_wait();
-      for (int i = 0; i < kWritesEach; ++i) {
-        auto r = c.patch("/v1/tasks/" + ids[static_cast<std::size_t>((w + i) % 4)],
-                         {{"taskTitle", "w" + std::to_string(w) + "-" + std::to_string(i)}});
-        ASSERT_EQ(r.status, 200);
-      }
-    });
-  }
-  for (auto& t : writers) t.join();
+  write_concurrently(server_->port(), alice_token_, ids, kWriters, kWritesEach);
   p1.join();
   p2.join();
   s.join();
@@ -263,20 +270,7 @@ TEST_P(Feed, many_followers_get_every_change_once_in_order_from_one_store_read_p
       }
     });
   }
-  std::barrier go(kWriters);
-  std::vector<std::thread> writers;
-  for (int w = 0; w < kWriters; ++w) {
-    writers.emplace_back([&, w] {
-      ApiClient c(server_->port(), alice_token_);
-      go.arrive_and_wait();
-      for (int i = 0; i < kWritesEach; ++i) {
-        auto r = c.patch("/v1/tasks/" + ids[static_cast<std::size_t>((w + i) % 4)],
-                         {{"taskTitle", "w" + std::to_string(w) + "-" + std::to_string(i)}});
-        ASSERT_EQ(r.status, 200);
-      }
-    });
-  }
-  for (auto& t : writers) t.join();
+  write_concurrently(server_->port(), alice_token_, ids, kWriters, kWritesEach);
   for (auto& t : followers) t.join();
   std::vector<std::int64_t> expected;
   for (std::int64_t r = start + 1; r <= start + kWrites; ++r) expected.push_back(r);
