@@ -133,6 +133,9 @@ void WaitList::timer_loop() {
     }
     lock.unlock();
     for (auto& wake : due) wake(true);
+    // Destroyed unlocked too: a wake may hold the last reference to a request, whose end (a lock
+    // waiter leaving its queue) notifies this list.
+    due.clear();
     lock.lock();
   }
 }
