@@ -222,6 +222,12 @@ class Session : public std::enable_shared_from_this<Session> {
     log_request(request_id, method, r, std::chrono::duration_cast<std::chrono::microseconds>(
                                            std::chrono::steady_clock::now() - started));
     events_ = std::move(r.events);
+    // The kernel would otherwise grow a stream's send buffer to megabytes for a follower that does
+    // not read, and fill it with events for every commit: the server's own one-piece bound
+    // (above) means little if the kernel holds thousands. 256 KiB still lets a reading follower
+    // take hundreds of changes at once.
+    beast::error_code ignored;
+    stream_.socket().set_option(net::socket_base::send_buffer_size(256 << 10), ignored);
     auto sr = std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*res);
     stream_.expires_after(options_.read_timeout);
     bhttp::async_write_header(stream_, *sr, [self = shared_from_this(), res, sr](beast::error_code ec, std::size_t) {
