@@ -73,19 +73,38 @@ Api::Api(Store& store, const Clock& clock, ApiOptions options)
     : store_(store), clock_(clock), options_(options), rate_limiter_(options.rate, options.burst),
       web_(options.web_root) {
   add_all_routes(router_);
-  // Commits of other nodes wake this node's long polls, event streams and lock waiters.
-  store_.on_remote_commit([this] { waits_.notify(); });
+  // A waiter that leaves a task's queue, however its request ends, lets the next one try at once.
+  lock_queue_.on_leave([this](const std::string& task_id) { waits_.notify(task_id); });
+  feed_ = std::make_unique<ChangeFeed>(store_, feed_waits_, options_.retention, !options_.insecure_no_auth);
+  feed_->notify();  // its first read: from then on it holds what commits add
+  // Commits of other nodes wake this node's lock waiters, and the feed reads once for all of its
+  // followers.
+  store_.on_remote_commit([this] {
+    waits_.notify_all();
+    feed_->notify();
+  });
 }
 
+// Parked requests are answered while everything they refer to is still here.
+Api::~Api() { shutdown(); }
+
 struct Api::Exchange {
-  Exchange(Request r, Router::Match m, Respond f) : req(std::move(r)), match(std::move(m)), respond(std::move(f)) {}
+  Exchange(Request r, Router::Match m, Respond f, std::shared_ptr<Cancellation> c)
+      : req(std::move(r)), match(std::move(m)), respond(std::move(f)), cancel(std::move(c)) {}
+  ~Exchange() {
+    if (cancel) cancel->on_cancel(nullptr);
+  }
 
   Request req;
   Router::Match match;
   Respond respond;
   Response response;
   std::uint64_t seen = 0;    // the wait list's generation before the last run
-  std::uint64_t waiter = 0;  // place among lock waiters
+  std::shared_ptr<Cancellation> cancel;  // cancelled when the client goes away; may be null
+  // Its place among the lock waiters of its task, from its first wait until it ends, however.
+  std::optional<LockQueue::Place> lock_place;
+  // A long poll's token, counted in while it follows the change feed.
+  std::optional<ChangeFeed::Follower> follower;
   std::string claimed_key;   // the Idempotency-Key this exchange holds in flight
   std::string principal;     // whose key it is
   bool stored = false;       // its answer was stored with the transaction
@@ -96,6 +115,9 @@ struct Api::Exchange {
   std::optional<Result<Body>> body;     // a write's body, read once, before it first reaches the writer
   std::string body_hash;                // of a write with an Idempotency-Key, taken with its body
 
+  // A waiting request whose client has gone away: it is answered without being served.
+  bool client_gone() const { return lock_place && cancel && cancel->cancelled(); }
+
   // Answers, first letting go of the Idempotency-Key (after the commit that stored the answer).
   void finish(KeysInFlight& keys, Response r) {
     if (!claimed_key.empty()) keys.release(principal, claimed_key);
@@ -103,7 +125,7 @@ struct Api::Exchange {
   }
 };
 
-void Api::handle(Request req, Respond respond) {
+void Api::handle(Request req, Respond respond, std::shared_ptr<Cancellation> cancel) {
   if (req.received_at == 0) req.received_at = clock_.now();
   // Every answer is observed once, on its way out.
   respond = [this, inner = std::move(respond), method = req.method, started = std::chrono::steady_clock::now()](
@@ -139,7 +161,7 @@ void Api::handle(Request req, Respond respond) {
     return respond(problem(Error(Code::kNotFound, "No such resource: " + req.path)));
   }
   if (match.pattern.empty()) match.pattern = "/v1/*";
-  auto ex = std::make_shared<Exchange>(std::move(req), std::move(match), std::move(respond));
+  auto ex = std::make_shared<Exchange>(std::move(req), std::move(match), std::move(respond), std::move(cancel));
   if (is_safe(ex->req.method)) return submit_read(std::move(ex), true);
   admit(std::move(ex), true);
 }
@@ -189,11 +211,14 @@ void Api::refuse(Exchange& ex, Response r) { ex.finish(keys_in_flight_, describe
 void Api::submit_read(std::shared_ptr<Exchange> ex, bool may_wait) {
   // Before the read's snapshot, which the store may take any time after this call (reads queued
   // together share one): see WaitList::generation.
-  ex->seen = waits_.generation();
+  ex->seen = feed_waits_.generation();
   store_.read(
       [this, ex, may_wait](Tx& tx) {
         Response r = run(tx, *ex, may_wait);
-        if (r.park_until) return park(ex, ex->seen, *r.park_until, false);
+        if (r.park_until) {  // a long poll of the change feed, the one read that parks
+          ex->response.principal = r.principal;
+          return follow(ex, r.stream_after.value_or(0), *r.park_until, ex->seen);
+        }
         if (r.stream_after) attach_stream(r, ex->req);
         ex->respond(std::move(r));
       },
@@ -209,6 +234,11 @@ void Api::submit_write(std::shared_ptr<Exchange> ex, bool may_wait) {
       [this, ex, may_wait](Tx& tx) {
         ex->seen = waits_.generation();
         ex->stored = false;
+        if (ex->client_gone()) {
+          // API.md §5: a waiter whose client hung up is never granted the lock.
+          ex->response = described(*ex, problem(Error(Code::kLocked, "The client went away while waiting; nothing was granted.")));
+          return false;
+        }
         ex->response = run_authorized(tx, *ex, may_wait);
         Response& r = ex->response;
         return ex->stored || (!r.park_until && r.status >= 200 && r.status < 300);
@@ -225,28 +255,81 @@ void Api::submit_write(std::shared_ptr<Exchange> ex, bool may_wait) {
           ex->response.principal = principal;
           describe_rate(*ex, ex->response);
         } else if (ex->response.park_until) {
-          return park(ex, ex->seen, *ex->response.park_until, true);
+          return park(ex, ex->seen, *ex->response.park_until);
         } else if (ex->response.status >= 200 && ex->response.status < 300) {
-          waits_.notify();
-          if (ex->waiter) metrics_.observe_lock_wait(static_cast<double>(clock_.now() - ex->req.received_at) / 1000);
+          wake_after(*ex);
+          if (ex->lock_place) metrics_.observe_lock_wait(static_cast<double>(clock_.now() - ex->req.received_at) / 1000);
         }
         ex->finish(keys_in_flight_, std::move(ex->response));
       });
 }
 
-void Api::park(std::shared_ptr<Exchange> ex, std::uint64_t seen, Millis until, bool write) {
+void Api::wake_after(const Exchange& ex) {
+  const std::string& route = ex.match.pattern;
+  if (route.starts_with("/v1/products")) return;  // no task, no lock, no change of the feed
+  if (route != "/v1/tasks/{id}/lock") feed_->notify();  // a task's change, or a token's end
+  // Lock waiters: those of the task the route names (its lock released, the task deleted), or all
+  // of them after a write that may touch any task or token (a batch, a revoked user).
+  if (route.starts_with("/v1/tasks/{id}")) {
+    waits_.notify(ex.match.params[0]);
+  } else if (!(route == "/v1/tasks" && ex.req.method == "POST")) {
+    waits_.notify_all();
+  }
+}
+
+void Api::park(std::shared_ptr<Exchange> ex, std::uint64_t seen, Millis until) {
   auto wait = std::chrono::milliseconds(std::max<Millis>(0, until - clock_.now()));
-  if (!write) metrics_.follower_parked(+1);  // a long poll of the change feed (lock waits are writes)
-  waits_.park(seen, WaitList::Clock::now() + wait, [this, ex, write](bool timed_out) {
-    // A write (a lock request) decides itself from its own deadline whether to wait on; a
-    // long poll whose time is up answers what it has. Once stopping, nothing waits.
-    if (write) {
-      admit(ex, !waits_.stopped());
-    } else {
-      metrics_.follower_parked(-1);
-      submit_read(ex, !timed_out && !waits_.stopped());
-    }
+  // A lock request waits on its task; a client that goes away wakes its request, which leaves.
+  std::string key = ex->lock_place ? ex->lock_place->task_id() : ex->match.params.at(0);
+  if (ex->cancel) {
+    ex->cancel->on_cancel([this, key] { waits_.notify(key); });
+    ex->cancel->watch();
+  }
+  waits_.park(std::move(key), seen, WaitList::Clock::now() + wait, [this, ex](bool) {
+    // It decides itself from its own deadline whether to wait on, after authenticating again (a
+    // token revoked meanwhile is refused). Once stopping, nothing waits.
+    lock_wait_runs_.fetch_add(1);
+    admit(ex, !waits_.stopped());
   });
+}
+
+void Api::follow(std::shared_ptr<Exchange> ex, std::int64_t after, Millis until, std::uint64_t seen) {
+  if (!ex->follower) {
+    std::optional<std::string> authorization;
+    if (!options_.insecure_no_auth) authorization = ex->req.header_string("authorization");
+    ex->follower.emplace(*feed_, std::move(authorization), after);
+  }
+  auto wait = std::chrono::milliseconds(std::max<Millis>(0, until - clock_.now()));
+  metrics_.follower_parked(+1);
+  feed_waits_.park(kFeedKey, seen, WaitList::Clock::now() + wait, [this, ex, after, until](bool timed_out) {
+    metrics_.follower_parked(-1);
+    // Its time is up (or the server stops): the store answers what there is.
+    if (timed_out) return submit_read(ex, false);
+    look_for(ex, after, until);
+  });
+}
+
+void Api::look_for(std::shared_ptr<Exchange> ex, std::int64_t after, Millis until) {
+  const auto seen = feed_waits_.generation();  // before the look: see WaitList::generation
+  const auto query = parse_feed_query(ex->req.query, false);  // the handler accepted it
+  FeedEntries got;
+  switch (feed_->look(*ex->follower, after, static_cast<std::size_t>(query ? query->limit : 1), got)) {
+    case ChangeFeed::Look::kChanges: {
+      std::vector<std::string> changes;
+      changes.reserve(got.size());
+      for (const auto& e : got) changes.push_back(e->json);
+      Response r = json_response(200, feed_page_json(changes, got.back()->revision));
+      r.principal = ex->response.principal;
+      r.head = ex->req.method == "HEAD";
+      describe_rate(*ex, r);
+      return ex->respond(std::move(r));
+    }
+    case ChangeFeed::Look::kNothingYet:
+      return follow(std::move(ex), after, until, seen);
+    case ChangeFeed::Look::kUnauthenticated:
+    case ChangeFeed::Look::kAskStore:
+      return submit_read(std::move(ex), !feed_waits_.stopped());  // the store answers: 401, 410 or changes
+  }
 }
 
 void Api::attach_stream(Response& r, const Request& req) {
@@ -256,8 +339,10 @@ void Api::attach_stream(Response& r, const Request& req) {
       return authenticate(tx, authorization).ok();
     };
   }
-  r.events = std::make_shared<ChangeStream>(store_, waits_, std::move(authorized), options_.retention,
-                                            *r.stream_after, options_.heartbeat);
+  std::optional<std::string> authorization;
+  if (!options_.insecure_no_auth) authorization = req.header_string("authorization");
+  r.events = std::make_shared<ChangeStream>(store_, feed_waits_, *feed_, std::move(authorized), std::move(authorization),
+                                            options_.retention, *r.stream_after, options_.heartbeat);
 }
 
 void Api::ready(Respond respond) {
@@ -281,7 +366,7 @@ void Api::ready(Respond respond) {
 }
 
 void Api::metrics(Request req, Respond respond) {
-  auto ex = std::make_shared<Exchange>(std::move(req), Router::Match{}, std::move(respond));
+  auto ex = std::make_shared<Exchange>(std::move(req), Router::Match{}, std::move(respond), nullptr);
   store_.read(
       [this, ex](Tx& tx) {
         auto who = principal_of(tx, ex->req);
@@ -300,8 +385,11 @@ void Api::metrics(Request req, Respond respond) {
 std::string Api::metrics_text(Tx& tx) const {
   Gauges g;
   g.pending_writes = store_.pending_writes();
-  g.parked_requests = waits_.parked();
+  g.parked_requests = waits_.parked() + feed_waits_.parked();
+  g.feed_reads = feed_->reads();
+  g.stream_reads = ChangeStream::store_reads();
   g.lock_waiters = lock_queue_.waiting();
+  g.lock_wait_runs = lock_wait_runs_.load();
   g.locks_held = tx.count_live_locks(clock_.now());
   g.event_streams = ChangeStream::open_streams();
   g.dropped_log_lines = dropped_log_lines();
@@ -406,7 +494,7 @@ Response Api::dispatch(Tx& tx, Exchange& ex, const Principal& who, bool may_wait
   Call call{req, match.params, std::move(ctx),
             ConditionalHeaders{req.header_string("if-match"), req.header_string("if-none-match"),
                                req.header_string("if-modified-since"), req.header_string("if-unmodified-since")},
-            req.method == "HEAD", may_wait, &lock_queue_, &ex.waiter, options_.max_batch};
+            req.method == "HEAD", may_wait, &lock_queue_, &ex.lock_place, options_.max_batch};
   call.parsed = ex.body ? &*ex.body : &no_body();
   Response r = match.handler(tx, call);
   r.head = call.head;

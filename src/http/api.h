@@ -3,6 +3,7 @@
 // store's readers, writes to its writer.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <functional>
 
@@ -17,6 +18,8 @@
 #include "store/store.h"
 
 namespace lockstep::http {
+
+class ChangeFeed;
 
 struct ApiOptions {
   bool require_preconditions = false;
@@ -37,13 +40,18 @@ class Api {
 
   // `store` and `clock` must outlive the Api.
   Api(Store& store, const Clock& clock, ApiOptions options);
+  ~Api();
 
   // Answers `req` by calling `respond` exactly once, possibly on another thread, possibly before
-  // handle() returns. Thread-safe.
-  void handle(Request req, Respond respond);
+  // handle() returns. `cancel`, if given, is cancelled by the server when the client goes away
+  // before the answer. Thread-safe.
+  void handle(Request req, Respond respond, std::shared_ptr<Cancellation> cancel = nullptr);
 
   // Answers every parked request now (server shutdown). Idempotent.
-  void shutdown() { waits_.stop(); }
+  void shutdown() {
+    waits_.stop();
+    feed_waits_.stop();
+  }
 
  private:
   struct Exchange;
@@ -64,8 +72,15 @@ class Api {
   // Answers a write refused before the writer.
   void refuse(Exchange& ex, Response r);
   void submit_write(std::shared_ptr<Exchange> ex, bool may_wait);
-  // Re-runs a parked request after the next commit, or at its deadline (then without waiting).
-  void park(std::shared_ptr<Exchange> ex, std::uint64_t seen, Millis until, bool write);
+  // Re-runs a parked lock request after the next commit that concerns its task, or at its
+  // deadline (then without waiting).
+  void park(std::shared_ptr<Exchange> ex, std::uint64_t seen, Millis until);
+  // A long poll of the change feed with nothing after `after` yet: waits for the feed's next
+  // read, then answers from it (or at its deadline, from the store).
+  void follow(std::shared_ptr<Exchange> ex, std::int64_t after, Millis until, std::uint64_t seen);
+  void look_for(std::shared_ptr<Exchange> ex, std::int64_t after, Millis until);
+  // Wakes the parked requests a committed write may concern.
+  void wake_after(const Exchange& ex);
   // A read: authenticates, takes its rate-limit token, then run_authorized, inside `tx`.
   Response run(Tx& tx, Exchange& ex, bool may_wait);
   // The token's principal (anonymous under --insecure-no-auth), or 401.
@@ -89,8 +104,11 @@ class Api {
   const Clock& clock_;
   ApiOptions options_;
   Router router_;
-  WaitList waits_;
-  LockQueue lock_queue_;
+  LockQueue lock_queue_;  // before waits_: a parked request's place in it must not outlive it
+  WaitList waits_;        // lock waiters, keyed by task id
+  WaitList feed_waits_;   // change-feed followers (long polls, event streams)
+  std::unique_ptr<ChangeFeed> feed_;
+  std::atomic<std::uint64_t> lock_wait_runs_{0};  // parked lock requests re-run (for metrics)
   RateLimiter rate_limiter_;
   KeysInFlight keys_in_flight_;
   StaticFiles web_;

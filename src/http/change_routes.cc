@@ -1,6 +1,5 @@
 // Routes of the change feed and version history (API.md §8).
 #include <boost/json.hpp>
-#include <charconv>
 
 #include "http/change_stream.h"
 #include "http/problem.h"
@@ -13,44 +12,6 @@ namespace json = boost::json;
 namespace lockstep::http {
 namespace {
 
-constexpr int kMaxLimit = 1000;
-constexpr int kMaxWaitSeconds = 60;
-
-std::optional<std::int64_t> to_int(std::string_view s) {
-  std::int64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
-  return v;
-}
-
-struct FeedQuery {
-  std::optional<std::int64_t> since;
-  int limit = 100;
-  int wait = 0;
-};
-
-Result<FeedQuery> parse_feed_query(const QueryParams& params, bool stream) {
-  FeedQuery q;
-  Error e(Code::kValidationFailed, "The change feed query has invalid parameters.");
-  for (const auto& [key, value] : params) {
-    auto n = to_int(value);
-    if (key == "since") {
-      if (!n || *n < 0) e.errors.push_back({key, "must be a revision (an integer of at least 0)"});
-      q.since = n;
-    } else if (key == "limit" && !stream) {
-      if (!n || *n < 1 || *n > kMaxLimit) e.errors.push_back({key, "must be an integer from 1 to 1000"});
-      else q.limit = static_cast<int>(*n);
-    } else if (key == "wait" && !stream) {
-      if (!n || *n < 0 || *n > kMaxWaitSeconds) e.errors.push_back({key, "must be seconds from 0 to 60"});
-      else q.wait = static_cast<int>(*n);
-    } else {
-      e.errors.push_back({key, "is not a parameter of the change feed"});
-    }
-  }
-  if (!e.errors.empty()) return e;
-  return q;
-}
-
 Response changes(Tx& tx, const Call& call) {
   auto q = parse_feed_query(call.req.query, false);
   if (!q) return problem(q.error());
@@ -58,14 +19,16 @@ Response changes(Tx& tx, const Call& call) {
   if (!page) return problem(page.error());
   const Millis deadline = call.req.received_at + Millis{q->wait} * 1000;
   if (page->changes.empty() && call.may_wait && call.ctx.now < deadline) {
+    // Parked: the Api follows the feed for it from the latest revision this read saw.
     Response r;
     r.park_until = deadline;
+    r.stream_after = page->last_revision;
     return r;
   }
-  json::array out;
+  std::vector<std::string> out;
   out.reserve(page->changes.size());
-  for (const auto& c : page->changes) out.push_back(change_to_json(c));
-  return json_response(200, json::object{{"changes", std::move(out)}, {"lastRevision", page->last_revision}});
+  for (const auto& c : page->changes) out.push_back(json::serialize(change_to_json(c)));
+  return json_response(200, feed_page_json(out, page->last_revision));
 }
 
 Response stream(Tx& tx, const Call& call) {
@@ -73,7 +36,7 @@ Response stream(Tx& tx, const Call& call) {
   if (!q) return problem(q.error());
   std::optional<std::int64_t> after = q->since;
   if (auto last_id = call.req.header("last-event-id")) {
-    after = to_int(*last_id);
+    after = parse_int(*last_id);
     if (!after || *after < 0) {
       Error e(Code::kValidationFailed, "Last-Event-ID must be a revision this server sent.");
       e.errors.push_back({"Last-Event-ID", "must be an integer of at least 0"});

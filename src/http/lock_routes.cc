@@ -14,7 +14,7 @@ Response lock_response(const Lock& l) {
 }
 
 Response acquire(Tx& tx, const Call& call) {
-  LockWait wait{*call.lock_queue, *call.waiter, call.req.received_at, call.may_wait};
+  LockWait wait{*call.lock_queue, *call.lock_place, call.req.received_at, call.may_wait};
   auto r = acquire_lock(tx, call.ctx, call.params[0], call.body(), wait);
   if (!r) return problem(r.error());
   if (r->park_until) {

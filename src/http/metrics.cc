@@ -135,6 +135,15 @@ std::string Metrics::render(const Gauges& g, const Histogram& commit_seconds, co
   counter("lockstep_rate_limited_total", "Requests refused with 429.", rate_limited_);
   counter("lockstep_shed_total", "Requests refused with 503 (overload or store unavailable).", shed_);
   counter("lockstep_merges_total", "Stale writes merged on the server (Preference-Applied).", merges_);
+  counter("lockstep_lock_wait_runs_total",
+          "Parked lock requests re-run (woken by a commit to their task, a waiter leaving, or their deadline).",
+          g.lock_wait_runs);
+  counter("lockstep_feed_reads_total",
+          "Store reads that brought the change feed up to date for all followers (one per commit or notification).",
+          g.feed_reads);
+  counter("lockstep_stream_store_reads_total",
+          "Store reads of one event stream alone (heartbeats, catching up from behind what the feed holds).",
+          g.stream_reads);
   counter("lockstep_log_lines_dropped_total", "Request log lines dropped because stderr could not keep up.",
           g.dropped_log_lines);
   auto gauge = [&](const char* name, const char* help, double v) {

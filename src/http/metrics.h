@@ -28,6 +28,9 @@ struct Gauges {
   std::size_t pending_writes = 0;
   std::size_t parked_requests = 0;
   std::size_t lock_waiters = 0;
+  std::uint64_t lock_wait_runs = 0;  // parked lock requests re-run so far
+  std::uint64_t feed_reads = 0;      // store reads of the change feed for all its followers so far
+  std::uint64_t stream_reads = 0;    // store reads of single event streams so far
   std::int64_t locks_held = 0;
   std::int64_t event_streams = 0;
   std::int64_t connections = 0;

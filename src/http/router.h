@@ -24,7 +24,7 @@ struct Call {
   bool head = false;                // a HEAD request served by the GET handler
   bool may_wait = true;             // false once a parked request's wait is over
   LockQueue* lock_queue = nullptr;  // the order of lock waiters
-  std::uint64_t* waiter = nullptr;  // this request's place among them (0: none yet)
+  std::optional<LockQueue::Place>* lock_place = nullptr;  // this request's place among them, if it waits
   std::size_t max_batch = 100;      // most operations in one batch
   // The write's body, read before the job reached the writer by the route's BodyReader. A route
   // whose reader may refuse a body checks it; every other one reads body().

@@ -1,6 +1,7 @@
 #include "http/server.h"
 
 #include <sys/resource.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
@@ -11,6 +12,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <algorithm>
+#include <cerrno>
 #include <condition_variable>
 #include <mutex>
 #include <stdexcept>
@@ -146,13 +148,51 @@ class Session : public std::enable_shared_from_this<Session> {
 
     tracker_.begin();
     stream_.expires_never();  // the store answers; the write below sets its own timeout
+    auto cancel = std::make_shared<Cancellation>();
+    in_flight_ = cancel;
+    // Watched only once the Api parks the request: a request answered at once costs nothing.
+    cancel->set_watcher([weak = weak_from_this(), c = std::weak_ptr<Cancellation>(cancel)] {
+      auto self = weak.lock();
+      if (!self) return;
+      net::post(self->stream_.get_executor(), [self, c] {
+        auto cancel = c.lock();
+        if (cancel && self->in_flight_ == cancel && self->watching_ != cancel) self->watch_hangup(cancel);
+      });
+    });
     api_.handle(std::move(req), [self = shared_from_this(), request_id, method, started](Response r) {
       net::post(self->stream_.get_executor(),
                 [self, r = std::move(r), request_id, method, started]() mutable {
+                  self->stop_watching();
                   self->send(std::move(r), request_id, method, started);
                   self->tracker_.end();
                 });
+    }, cancel);
+  }
+
+  // While the Api has the request, tells it when the client hangs up (a parked lock waiter must
+  // then not be granted). Waits for the socket to become readable without reading: end of stream
+  // or an error means gone; data (a pipelined request) means still there, and the watch ends.
+  void watch_hangup(std::shared_ptr<Cancellation> cancel) {
+    watching_ = cancel;
+    stream_.socket().async_wait(tcp::socket::wait_read, [self = shared_from_this(), cancel](beast::error_code ec) {
+      if (self->watching_ != cancel) return;  // answered meanwhile
+      if (ec) {
+        if (ec != net::error::operation_aborted) cancel->cancel();
+        return;
+      }
+      char byte = 0;
+      const ssize_t n = ::recv(self->stream_.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) return cancel->cancel();
+      if (n < 0) return self->watch_hangup(cancel);
     });
+  }
+
+  void stop_watching() {
+    in_flight_.reset();
+    if (!watching_) return;
+    watching_.reset();
+    beast::error_code ignored;
+    stream_.socket().cancel(ignored);  // ends the wait; nothing else is pending on the socket now
   }
 
   void send(Response r, const std::string& request_id, const std::string& method,
@@ -204,6 +244,12 @@ class Session : public std::enable_shared_from_this<Session> {
     log_request(request_id, method, r, std::chrono::duration_cast<std::chrono::microseconds>(
                                            std::chrono::steady_clock::now() - started));
     events_ = std::move(r.events);
+    // The kernel would otherwise grow a stream's send buffer to megabytes for a follower that does
+    // not read, and fill it with events for every commit: the server's own one-piece bound
+    // (above) means little if the kernel holds thousands. 256 KiB still lets a reading follower
+    // take hundreds of changes at once.
+    beast::error_code ignored;
+    stream_.socket().set_option(net::socket_base::send_buffer_size(256 << 10), ignored);
     auto sr = std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*res);
     stream_.expires_after(options_.read_timeout);
     bhttp::async_write_header(stream_, *sr, [self = shared_from_this(), res, sr](beast::error_code ec, std::size_t) {
@@ -278,6 +324,8 @@ class Session : public std::enable_shared_from_this<Session> {
   bool grace_over_ = false;
   std::vector<char> drain_buffer_;
   std::shared_ptr<EventSource> events_;
+  std::shared_ptr<Cancellation> in_flight_;  // the request the Api has
+  std::shared_ptr<Cancellation> watching_;   // the same, while its client is watched
   std::size_t drained_ = 0;
 };
 

@@ -1,22 +1,28 @@
-// Parked requests: a long poll on the change feed or an event stream waiting for the next commit.
-// A parked request costs an entry here, not a thread; one timer thread serves every deadline.
+// Parked requests: lock requests waiting for a task's lock, long polls and event streams waiting
+// for the next change. A parked request costs an entry here, not a thread; one timer thread serves
+// every deadline. Waiters park on a key (a task id, or the change feed's), and a notification
+// wakes only the waiters of its key: a commit to one task does not re-run the lock waiters of
+// every other.
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <unordered_map>
 
 namespace lockstep::http {
 
 class WaitList {
  public:
   using Clock = std::chrono::steady_clock;
-  // Called exactly once, without any lock held: `timed_out` false after a commit, true at the
-  // deadline (or when the list stops).
+  // Called exactly once, without any lock held: `timed_out` false after a notification, true at
+  // the deadline (or when the list stops).
   using Wake = std::function<void(bool timed_out)>;
 
   WaitList();
@@ -24,15 +30,19 @@ class WaitList {
   WaitList(const WaitList&) = delete;
   WaitList& operator=(const WaitList&) = delete;
 
-  // Incremented by every notify(). Read it before looking for news, and pass it to park(): a
-  // commit between the look and the park then wakes the waiter at once instead of being missed.
+  // Incremented by every notification. Read it before looking for news, and pass it to park(): a
+  // notification of the waiter's key (or notify_all) between the look and the park then wakes the
+  // waiter at once instead of being missed.
   std::uint64_t generation() const;
 
-  // Parks `wake` until the next notify() after generation `seen`, or `deadline`.
-  void park(std::uint64_t seen, Clock::time_point deadline, Wake wake);
+  // Parks `wake` under `key` (not empty) until the next notify(key) or notify_all() after
+  // generation `seen`, or `deadline`.
+  void park(std::string key, std::uint64_t seen, Clock::time_point deadline, Wake wake);
 
-  // Something was committed: wakes every parked waiter.
-  void notify();
+  // Something about `key` was committed: wakes the waiters parked under it.
+  void notify(const std::string& key);
+  // Something was committed that may concern any waiter (e.g. on another node): wakes them all.
+  void notify_all();
 
   // Wakes every waiter as timed out; later park() calls wake at once. Idempotent.
   void stop();
@@ -40,14 +50,57 @@ class WaitList {
   std::size_t parked() const;
 
  private:
+  struct Entry {
+    std::string key;
+    std::uint64_t id;  // its place in by_key_
+    Wake wake;
+  };
+  using Entries = std::multimap<Clock::time_point, Entry>;
   void timer_loop();
+  // Whether a notification that concerns `key` came after generation `seen`. Caller holds mu_.
+  bool missed(const std::string& key, std::uint64_t seen) const;
+  void remember(const std::string& key);  // caller holds mu_
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::uint64_t generation_ = 0;                 // guarded by mu_
-  std::multimap<Clock::time_point, Wake> waiting_;  // guarded by mu_
-  bool stopped_ = false;                         // guarded by mu_
+  std::uint64_t generation_ = 0;   // guarded by mu_
+  std::uint64_t all_at_ = 0;       // generation of the last notify_all; guarded by mu_
+  // The keys of the latest notifications, oldest first (the last one is generation_), and the
+  // generation of each key's latest among them: enough to tell a parking waiter whether it missed
+  // one. A waiter that looked longer ago than they reach is woken at once. Guarded by mu_.
+  std::deque<std::string> recent_;
+  std::unordered_map<std::string, std::uint64_t> last_;
+  Entries waiting_;                                     // by deadline; guarded by mu_
+  std::unordered_map<std::string, std::map<std::uint64_t, Entries::iterator>> by_key_;  // guarded by mu_
+  std::uint64_t next_id_ = 0;                           // guarded by mu_
+  bool stopped_ = false;                                // guarded by mu_
   std::thread timer_;
+};
+
+// Whether the client of a request is still there. The server cancels it when the connection of a
+// request it has not answered yet is closed by the client; a parked request whose client is gone
+// is answered (to nobody) instead of being served: a lock waiter is then never granted a lock that
+// nobody would use. Thread-safe.
+class Cancellation {
+ public:
+  // Idempotent; runs the hook (once) the first time.
+  void cancel();
+  bool cancelled() const;
+  // `hook` runs once when the request is cancelled, at once if it is already; it replaces an
+  // earlier hook, and an empty one removes it.
+  void on_cancel(std::function<void()> hook);
+  // The server's: how to start watching the client (set before the Api has the request).
+  void set_watcher(std::function<void()> watch) { watcher_ = std::move(watch); }
+  // The Api's: the request is about to wait, so the server should watch its client from now on.
+  void watch() const {
+    if (watcher_) watcher_();
+  }
+
+ private:
+  mutable std::mutex mu_;
+  bool cancelled_ = false;        // guarded by mu_
+  std::function<void()> hook_;    // guarded by mu_
+  std::function<void()> watcher_;  // set once, before it is shared
 };
 
 }  // namespace lockstep::http

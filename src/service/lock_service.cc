@@ -11,30 +11,31 @@ Error no_task(std::string_view id) {
 
 }  // namespace
 
-std::uint64_t LockQueue::new_waiter() {
-  std::lock_guard lock(mu_);
-  return ++next_;
+LockQueue::Place::Place(LockQueue& queue, std::string task_id) : queue_(queue), task_id_(std::move(task_id)) {
+  std::lock_guard lock(queue_.mu_);
+  id_ = ++queue_.next_;
+  queue_.queues_[task_id_].push_back(id_);
 }
 
-void LockQueue::enqueue(const std::string& task_id, std::uint64_t waiter) {
-  std::lock_guard lock(mu_);
-  auto& q = queues_[task_id];
-  if (std::find(q.begin(), q.end(), waiter) == q.end()) q.push_back(waiter);
+void LockQueue::Place::leave() {
+  if (!in_) return;
+  in_ = false;
+  {
+    std::lock_guard lock(queue_.mu_);
+    auto it = queue_.queues_.find(task_id_);
+    if (it != queue_.queues_.end()) {
+      auto& q = it->second;
+      q.erase(std::remove(q.begin(), q.end(), id_), q.end());
+      if (q.empty()) queue_.queues_.erase(it);
+    }
+  }
+  if (queue_.on_leave_) queue_.on_leave_(task_id_);
 }
 
-bool LockQueue::may_take(const std::string& task_id, std::uint64_t waiter) const {
+bool LockQueue::may_take(const std::string& task_id, const Place* place) const {
   std::lock_guard lock(mu_);
   auto it = queues_.find(task_id);
-  return it == queues_.end() || it->second.empty() || it->second.front() == waiter;
-}
-
-void LockQueue::remove(const std::string& task_id, std::uint64_t waiter) {
-  std::lock_guard lock(mu_);
-  auto it = queues_.find(task_id);
-  if (it == queues_.end()) return;
-  auto& q = it->second;
-  q.erase(std::remove(q.begin(), q.end(), waiter), q.end());
-  if (q.empty()) queues_.erase(it);
+  return it == queues_.end() || it->second.empty() || (place && it->second.front() == place->id_);
 }
 
 std::size_t LockQueue::waiting() const {
@@ -62,8 +63,9 @@ Result<AcquireResult> acquire_lock(Tx& tx, const WriteContext& ctx, std::string_
     tx.put_lock(*current);
     return AcquireResult{*current, std::nullopt};
   }
-  if (decision == AcquireDecision::kGrant && wait.queue.may_take(id, wait.waiter)) {
-    if (wait.waiter) wait.queue.remove(id, wait.waiter);
+  const LockQueue::Place* place = wait.place ? &*wait.place : nullptr;
+  if (decision == AcquireDecision::kGrant && wait.queue.may_take(id, place)) {
+    if (wait.place) wait.place->leave();
     Lock granted{id, who, tx.next_lock_token(), now, now + req->ttl_seconds * 1000};
     tx.put_lock(granted);
     return AcquireResult{granted, std::nullopt};
@@ -71,13 +73,11 @@ Result<AcquireResult> acquire_lock(Tx& tx, const WriteContext& ctx, std::string_
   // Held by someone else, or free but promised to an earlier waiter.
   const Millis deadline = wait.received_at + req->wait_seconds * 1000;
   if (req->wait_seconds > 0 && wait.may_wait && now < deadline) {
-    if (!wait.waiter) wait.waiter = wait.queue.new_waiter();
-    wait.queue.enqueue(id, wait.waiter);
+    if (!wait.place) wait.place.emplace(wait.queue, id);
     Millis until = deadline;
     if (current && current->live(now)) until = std::min(until, current->expires_at);
     return AcquireResult{Lock{}, until};
   }
-  if (wait.waiter) wait.queue.remove(id, wait.waiter);
   if (current && current->live(now)) {
     return locked_error(*current, now, "The task is locked by " + current->owner + ".");
   }

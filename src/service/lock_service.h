@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -19,25 +20,47 @@ namespace lockstep {
 // docs/api.md for several nodes). Thread-safe.
 class LockQueue {
  public:
-  std::uint64_t new_waiter();
-  // Puts `waiter` at the back of the task's queue unless it is in it already.
-  void enqueue(const std::string& task_id, std::uint64_t waiter);
-  // True when nobody waits ahead of `waiter` (0: a request that does not wait).
-  bool may_take(const std::string& task_id, std::uint64_t waiter) const;
-  void remove(const std::string& task_id, std::uint64_t waiter);
+  // A waiting request's place in a task's queue, from its first wait until the request ends,
+  // however it ends (granted, timed out, task deleted, token revoked, store error, replayed,
+  // client gone): leaving is the destructor's, so that no path can forget it. Leaving wakes the
+  // task's other waiters, so that the next one takes a free lock at once.
+  class Place {
+   public:
+    Place(LockQueue& queue, std::string task_id);  // joins the back of the task's queue
+    ~Place() { leave(); }
+    Place(const Place&) = delete;
+    Place& operator=(const Place&) = delete;
+    const std::string& task_id() const { return task_id_; }
+    // Leaves now (a grant); idempotent.
+    void leave();
+
+   private:
+    friend class LockQueue;
+    LockQueue& queue_;
+    std::string task_id_;
+    std::uint64_t id_;
+    bool in_ = true;
+  };
+
+  // Called with a task's id, without any lock held, whenever a waiter leaves its queue. Set once,
+  // before the first Place.
+  void on_leave(std::function<void(const std::string& task_id)> hook) { on_leave_ = std::move(hook); }
+  // True when nobody waits ahead of `place` (null: a request that does not wait).
+  bool may_take(const std::string& task_id, const Place* place) const;
   std::size_t waiting() const;
 
  private:
   mutable std::mutex mu_;
   std::uint64_t next_ = 0;                                     // guarded by mu_
   std::map<std::string, std::deque<std::uint64_t>> queues_;    // guarded by mu_
+  std::function<void(const std::string&)> on_leave_;
 };
 
-// A lock request's place in the wait: its id in the queue (0 until it first waits), and whether it
-// may still wait (false once its waitSeconds are over).
+// A lock request's place in the wait (none until it first waits; the request owns it, so it
+// outlives this call), and whether it may still wait (false once its waitSeconds are over).
 struct LockWait {
   LockQueue& queue;
-  std::uint64_t& waiter;
+  std::optional<LockQueue::Place>& place;
   Millis received_at = 0;
   bool may_wait = true;
 };

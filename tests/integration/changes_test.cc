@@ -5,6 +5,7 @@
 
 #include "fixture.h"
 #include "sse_reader.h"
+#include "store_param.h"
 
 namespace json = boost::json;
 
@@ -79,6 +80,26 @@ TEST_F(Changes, a_long_poll_with_nothing_new_ends_at_its_wait_with_no_changes) {
 
 // 8 writers while 2 long-poll followers and 1 event-stream follower read: each follower gets every
 // revision exactly once, in order, and the feed's final state equals a full list.
+// `writers` clients at once, each renaming the tasks of `ids` in turn `each` times: every PATCH is
+// a change (no two titles are the same).
+void write_concurrently(unsigned short port, const std::string& token, const std::vector<std::string>& ids,
+                        int writers, int each) {
+  std::barrier go(writers);
+  std::vector<std::thread> threads;
+  for (int w = 0; w < writers; ++w) {
+    threads.emplace_back([&, w] {
+      ApiClient c(port, token);
+      go.arrive_and_wait();
+      for (int i = 0; i < each; ++i) {
+        auto r = c.patch("/v1/tasks/" + ids[static_cast<std::size_t>(w + i) % ids.size()],
+                         {{"taskTitle", "w" + std::to_string(w) + "-" + std::to_string(i)}});
+        ASSERT_EQ(r.status, 200);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+}
+
 TEST_F(Changes, followers_receive_every_revision_exactly_once_in_order) {
   constexpr int kWriters = 8, kWritesEach = 15;
   std::vector<std::string> ids;
@@ -113,20 +134,7 @@ TEST_F(Changes, followers_receive_every_revision_exactly_once_in_order) {
       got_sse.push_back(std::stoll(e->id));
     }
   });
-  std::barrier go(kWriters);
-  std::vector<std::thread> writers;
-  for (int w = 0; w < kWriters; ++w) {
-    writers.emplace_back([&, w] {
-      ApiClient c(server_->port(), alice_token_);
-      go.arrive_and_wait();
-      for (int i = 0; i < kWritesEach; ++i) {
-        auto r = c.patch("/v1/tasks/" + ids[static_cast<std::size_t>((w + i) % 4)],
-                         {{"taskTitle", "w" + std::to_string(w) + "-" + std::to_string(i)}});
-        ASSERT_EQ(r.status, 200);
-      }
-    });
-  }
-  for (auto& t : writers) t.join();
+  write_concurrently(server_->port(), alice_token_, ids, kWriters, kWritesEach);
   p1.join();
   p2.join();
   s.join();
@@ -206,6 +214,93 @@ TEST_F(Changes, versions_lists_the_retained_versions_newest_first) {
   EXPECT_EQ(versions[0].at("task").at("warningOffset").as_int64(), 4);
   EXPECT_EQ(versions[0].at("by").as_string(), "alice");
   EXPECT_EQ(c.get("/v1/tasks/nope/versions").status, 404);
+}
+
+// The feed's followers on both stores: served from one store read per commit (per notification on
+// PostgreSQL) for all of them, not a read per follower per commit.
+class Feed : public StoreServerTest {};
+LOCKSTEP_ON_BOTH_STORES(Feed);
+
+std::int64_t counter(ApiClient& c, const std::string& name) {
+  auto m = c.get("/metrics");
+  auto pos = m.raw.body.find("\n" + name + " ");
+  if (pos == std::string::npos) return -1;
+  return std::stoll(m.raw.body.substr(pos + name.size() + 2));
+}
+
+TEST_P(Feed, many_followers_get_every_change_once_in_order_from_one_store_read_per_commit) {
+  constexpr int kStreams = 16, kPolls = 4, kWriters = 2, kWritesEach = 20;
+  constexpr int kWrites = kWriters * kWritesEach;
+  auto a = alice();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 4; ++i) ids.push_back(a.create_task().str("taskId"));
+  const std::int64_t start = a.get("/v1/changes?since=0").num("lastRevision");
+  std::vector<std::unique_ptr<SseReader>> streams;
+  for (int i = 0; i < kStreams; ++i) {
+    streams.push_back(std::make_unique<SseReader>(server_->port(), "/v1/changes/stream?since=" + std::to_string(start),
+                                                  bob_token_));
+  }
+  const std::int64_t feed_reads = counter(a, "lockstep_feed_reads_total");
+  const std::int64_t stream_reads = counter(a, "lockstep_stream_store_reads_total");
+  ASSERT_GE(feed_reads, 0);
+  ASSERT_GE(stream_reads, 0);
+  std::vector<std::vector<std::int64_t>> got(kStreams + kPolls);
+  std::vector<std::thread> followers;
+  for (int i = 0; i < kStreams; ++i) {
+    followers.emplace_back([&, i] {
+      auto& mine = got[static_cast<std::size_t>(i)];
+      while (mine.size() < static_cast<std::size_t>(kWrites)) {
+        auto e = streams[static_cast<std::size_t>(i)]->next(std::chrono::seconds(20));
+        if (!e) return;
+        EXPECT_EQ(e->event, "change");
+        mine.push_back(std::stoll(e->id));
+      }
+    });
+  }
+  for (int i = 0; i < kPolls; ++i) {
+    followers.emplace_back([&, i] {
+      auto& mine = got[static_cast<std::size_t>(kStreams + i)];
+      ApiClient f(server_->port(), bob_token_);
+      std::int64_t since = start;
+      while (since < start + kWrites) {
+        auto r = f.get("/v1/changes?since=" + std::to_string(since) + "&wait=20&limit=3");
+        ASSERT_EQ(r.status, 200) << r.raw.body;
+        for (const auto& c : r.json.at("changes").as_array()) mine.push_back(c.at("revision").as_int64());
+        since = r.num("lastRevision");
+      }
+    });
+  }
+  write_concurrently(server_->port(), alice_token_, ids, kWriters, kWritesEach);
+  for (auto& t : followers) t.join();
+  std::vector<std::int64_t> expected;
+  for (std::int64_t r = start + 1; r <= start + kWrites; ++r) expected.push_back(r);
+  for (std::size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i], expected) << "follower " << i;
+  // One read per commit (on PostgreSQL per notification, this node's own commits included, and
+  // one a second in case one was lost), whatever the number of followers: 20 followers reading
+  // on every commit would have made some 800.
+  EXPECT_LE(counter(a, "lockstep_feed_reads_total") - feed_reads, 2 * kWrites + 10);
+  EXPECT_LE(counter(a, "lockstep_stream_store_reads_total") - stream_reads, kStreams);
+}
+
+TEST_P(Feed, a_revoked_tokens_stream_ends_before_any_later_change) {
+  auto root = admin();
+  auto made = root.post("/v1/users", {{"name", "dora"}});
+  ASSERT_EQ(made.status, 201) << made.raw.body;
+  auto a = alice();
+  auto task = a.create_task();
+  const std::string path = "/v1/tasks/" + task.str("taskId");
+  SseReader dora(server_->port(), "/v1/changes/stream", made.str("token"));
+  ASSERT_EQ(a.patch(path, {{"warningOffset", 1}}).status, 200);
+  auto first = dora.next(std::chrono::seconds(20));
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->event, "change");
+  ASSERT_EQ(root.del("/v1/users/dora").status, 204);
+  ASSERT_EQ(a.patch(path, {{"warningOffset", 2}}).status, 200);
+  auto next = dora.next(std::chrono::seconds(20));
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->event, "error");
+  EXPECT_NE(next->data.find("UNAUTHENTICATED"), std::string::npos) << next->data;
+  EXPECT_FALSE(dora.next(std::chrono::seconds(20)));  // and it ended
 }
 
 }  // namespace
