@@ -5,6 +5,10 @@
 #include <signal.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
 
 #include "client_fixture.h"
 
@@ -15,15 +19,37 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 using Timeouts = ClientTest;
 
-// Freezes the server for the scope (SIGSTOP ... SIGCONT), so that it answers nothing.
+// Freezes the server for the scope (SIGSTOP ... SIGCONT), so that it answers nothing. kill()
+// returns before every thread has stopped (a thread running on another CPU, on a virtual machine
+// especially, may still serve a request meanwhile): the constructor returns only once the kernel
+// shows every thread of the process stopped.
 class Frozen {
  public:
-  explicit Frozen(pid_t pid) : pid_(pid) { ::kill(pid_, SIGSTOP); }
+  explicit Frozen(pid_t pid) : pid_(pid) {
+    ::kill(pid_, SIGSTOP);
+    const auto deadline = Clock::now() + 10s;
+    while (!all_threads_stopped() && Clock::now() < deadline) std::this_thread::yield();
+    EXPECT_TRUE(all_threads_stopped()) << "the server did not stop";
+  }
   ~Frozen() { ::kill(pid_, SIGCONT); }
   Frozen(const Frozen&) = delete;
   Frozen& operator=(const Frozen&) = delete;
 
  private:
+  // The state letter of /proc/PID/task/TID/stat follows the command name in parentheses.
+  bool all_threads_stopped() const {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    for (const auto& task : fs::directory_iterator("/proc/" + std::to_string(pid_) + "/task", ec)) {
+      std::ifstream stat(task.path() / "stat");
+      std::string line;
+      std::getline(stat, line);
+      const auto close = line.rfind(')');
+      if (close == std::string::npos || close + 2 >= line.size() || line[close + 2] != 'T') return false;
+    }
+    return !ec;
+  }
+
   pid_t pid_;
 };
 
