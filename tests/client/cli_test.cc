@@ -138,12 +138,12 @@ TEST_F(Cli, an_unreachable_server_exits_7_after_retrying_with_progress_unless_qu
     FakeServer gone({});  // takes a free port and gives it back: nothing listens there now
     port = gone.port();
   }
-  const std::vector<std::string> args{"--url", "http://127.0.0.1:" + std::to_string(port), "--retry-for", "1", "task", "list"};
+  const std::vector<std::string> args{"--url", "http://127.0.0.1:" + std::to_string(port), "--retry-for", "0.5", "task", "list"};
   auto quiet = as(alice_token_, with_args({"-q"}, args));
   EXPECT_EQ(quiet.status, 7);
   expect_one_error_line(quiet);
 
-  // Without -q each retry says so before its wait (the first wait is at most 100 ms of the 1 s).
+  // Without -q each retry says so before its wait (the first wait is at most 100 ms of the 0.5 s).
   auto r = as(alice_token_, args);
   EXPECT_EQ(r.status, 7);
   auto lines = r.err_lines();
@@ -308,7 +308,8 @@ TEST_F(Cli, a_typo_gets_a_suggestion_and_version_is_printed) {
            {{"tasks", "list"}, "unknown command 'tasks' (did you mean 'task'?)"},
            {{"task", "lst"}, "unknown command 'task lst' (did you mean 'task list'?)"},
            {{"task", "list", "--stauts", "BLOCKED"}, "unknown option '--stauts' (did you mean '--status'?)"},
-           {{"prodcut", "list"}, "(did you mean 'product'?)"}}) {
+           {{"prodcut", "list"}, "(did you mean 'product'?)"},
+           {{"lock"}, "lockstep lock needs a command: acquire, release, show"}}) {
     auto r = as(alice_token_, args);
     EXPECT_EQ(r.status, 2);
     expect_one_error_line(r);

@@ -52,6 +52,8 @@ std::vector<std::string> subcommand_names(const CLI::App& app);
 // After a failed parse: a message about the first word that was not understood ("unknown command
 // 'tasks' (did you mean 'task'?)"), or nullopt when CLI11's own message says it better.
 std::optional<std::string> explain_unknown(const CLI::App& app);
+// After a parse: the command given, e.g. "lockstep task create", for "see ... --help".
+std::string given_command(const CLI::App& app);
 // The completion script of `shell` (bash, zsh or fish) for the commands under `root`.
 std::string completion_script(const CLI::App& root, const std::string& shell);
 

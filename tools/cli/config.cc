@@ -130,6 +130,8 @@ std::variant<Credentials, ConfigError> resolve_credentials(const std::optional<s
 
   const fs::path path = config_path();
   auto text = read_file(path);
+  std::error_code ec;
+  if (!text && fs::exists(path, ec)) return ConfigError{path.string() + ": cannot read it"};
   if (!text) return c;
   auto parsed = parse_config(*text, path.string());
   if (auto* error = std::get_if<ConfigError>(&parsed)) return *error;

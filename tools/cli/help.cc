@@ -102,14 +102,32 @@ CLI::App* examples(CLI::App* cmd, const std::vector<std::string>& lines) {
   return cmd;
 }
 
-std::optional<std::string> explain_unknown(const CLI::App& app) {
-  // The deepest command given: the unknown word was meant for it.
+namespace {
+
+// The deepest command given: an unknown word or a missing option was meant for it.
+const CLI::App* deepest_given(const CLI::App& app) {
   const CLI::App* deepest = &app;
   for (auto subs = deepest->get_subcommands(); !subs.empty(); subs = deepest->get_subcommands()) deepest = subs.front();
+  return deepest;
+}
+
+}  // namespace
+
+std::string given_command(const CLI::App& app) {
+  const CLI::App* deepest = deepest_given(app);
+  return deepest->get_parent() ? "lockstep " + path_of(deepest) : "lockstep";
+}
+
+std::optional<std::string> explain_unknown(const CLI::App& app) {
+  const CLI::App* deepest = deepest_given(app);
+  const std::string where = given_command(app);
   const auto left = app.remaining(true);
-  if (left.empty()) return std::nullopt;
+  if (left.empty()) {
+    const auto commands = subcommand_names(*deepest);
+    if (commands.empty()) return std::nullopt;  // e.g. a required option is missing: CLI11 says which
+    return where + " needs a command: " + joined(commands) + " (see " + where + " --help)";
+  }
   const std::string& word = left.front();
-  const std::string where = deepest->get_parent() ? "lockstep " + path_of(deepest) : "lockstep";
   if (word.starts_with("--")) {
     const std::string name = word.substr(0, word.find('='));
     auto best = closest(name, option_names(deepest));

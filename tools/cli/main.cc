@@ -149,7 +149,7 @@ std::optional<int> parse(CLI::App& app, int argc, char** argv) {
     // Help of a subcommand and --version come through here too, with exit code 0.
     if (e.get_exit_code() == 0) return app.exit(e);
     if (auto unknown = explain_unknown(app)) return usage_error(*unknown);
-    return usage_error(std::string(e.what()) + " (see lockstep --help)");
+    return usage_error(std::string(e.what()) + " (see " + given_command(app) + " --help)");
   }
 }
 
