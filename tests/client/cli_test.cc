@@ -216,6 +216,7 @@ TEST_F(Cli, a_rate_limited_command_waits_within_retry_for_and_exits_7_past_it) {
   const std::vector<std::string> create_args{"task", "create", "--user-id", "alice", "--title", "t", "--due", kFarFuture};
   auto waited = as(alice_token_, with_args({"--retry-for", "5"}, create_args));
   EXPECT_EQ(waited.status, 0) << waited.err;  // 429, Retry-After: 1, then 201
+  EXPECT_EQ(waited.err, "lockstep: rate limited, retrying (1)...\n");
   auto refused = as(alice_token_, with_args({"-q", "--retry-for", "0.5"}, create_args));
   EXPECT_EQ(refused.status, 7);  // 429 again, and a wait of 1 s does not fit in 0.5 s
   expect_one_error_line(refused);
