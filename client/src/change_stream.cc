@@ -187,6 +187,9 @@ Result<Done> Client::stream_changes(std::optional<std::int64_t> since,
     if (attempt >= impl_->options.retry.max_attempts || std::chrono::steady_clock::now() + delay > give_up) {
       return error ? *error : Error::make(0, kConnectionFailed, "the change stream kept dropping", true);
     }
+    if (impl_->options.retry.on_retry) {
+      impl_->options.retry.on_retry(attempt, error ? *error : Error::make(0, kConnectionFailed, "the change stream dropped", true));
+    }
     std::this_thread::sleep_for(delay);
   }
 }

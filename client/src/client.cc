@@ -137,6 +137,7 @@ Exchange Client::Impl::execute(const Request& req) {
     if (attempt + 1 >= options.retry.max_attempts || std::chrono::steady_clock::now() + delay > deadline) {
       return ex;
     }
+    if (options.retry.on_retry) options.retry.on_retry(attempt + 1, ex.response ? Error::from_response(*ex.response) : *ex.failure);
     std::this_thread::sleep_for(delay);
   }
 }

@@ -2,7 +2,9 @@
 #include <sys/stat.h>
 
 #include <boost/json.hpp>
+#include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "cli_runner.h"
 #include "client_fixture.h"
@@ -68,7 +70,7 @@ TEST_F(Cli, seed_scenario_stale_if_match_exits_3_with_the_current_state) {
   EXPECT_EQ(bob_json.status, 3);
   auto lines = bob_json.err_lines();
   ASSERT_EQ(lines.size(), 2u) << bob_json.err;
-  auto current = json::parse(lines[1]);
+  auto current = json::parse(lines[1]).at("current");
   EXPECT_EQ(current.at("taskStatus"), "BLOCKED");
   EXPECT_EQ(current.at("version"), 2);
   EXPECT_EQ(alice_client().get_task(id)->status, "BLOCKED");
@@ -130,15 +132,27 @@ TEST_F(Cli, exit_statuses) {
   expect_one_error_line(locked);
 }
 
-TEST_F(Cli, an_unreachable_server_exits_7_after_retrying) {
+TEST_F(Cli, an_unreachable_server_exits_7_after_retrying_with_progress_unless_quiet) {
   unsigned short port;
   {
     FakeServer gone({});  // takes a free port and gives it back: nothing listens there now
     port = gone.port();
   }
-  auto r = as(alice_token_, {"--url", "http://127.0.0.1:" + std::to_string(port), "--retry-for", "1", "task", "list"});
+  const std::vector<std::string> args{"--url", "http://127.0.0.1:" + std::to_string(port), "--retry-for", "0.5", "task", "list"};
+  auto quiet = as(alice_token_, with_args({"-q"}, args));
+  EXPECT_EQ(quiet.status, 7);
+  expect_one_error_line(quiet);
+
+  // Without -q each retry says so before its wait (the first wait is at most 100 ms of the 0.5 s).
+  auto r = as(alice_token_, args);
   EXPECT_EQ(r.status, 7);
-  expect_one_error_line(r);
+  auto lines = r.err_lines();
+  ASSERT_GE(lines.size(), 2u) << r.err;
+  for (std::size_t i = 0; i + 1 < lines.size(); ++i) {
+    EXPECT_TRUE(lines[i].starts_with("lockstep: server unavailable (")) << lines[i];
+    EXPECT_TRUE(lines[i].ends_with(", retrying (" + std::to_string(i + 1) + ")...")) << lines[i];
+  }
+  EXPECT_TRUE(lines.back().starts_with("lockstep: cannot connect")) << r.err;
 }
 
 TEST_F(Cli, a_malformed_url_is_a_usage_error) {
@@ -202,7 +216,8 @@ TEST_F(Cli, a_rate_limited_command_waits_within_retry_for_and_exits_7_past_it) {
   const std::vector<std::string> create_args{"task", "create", "--user-id", "alice", "--title", "t", "--due", kFarFuture};
   auto waited = as(alice_token_, with_args({"--retry-for", "5"}, create_args));
   EXPECT_EQ(waited.status, 0) << waited.err;  // 429, Retry-After: 1, then 201
-  auto refused = as(alice_token_, with_args({"--retry-for", "0.5"}, create_args));
+  EXPECT_EQ(waited.err, "lockstep: rate limited, retrying (1)...\n");
+  auto refused = as(alice_token_, with_args({"-q", "--retry-for", "0.5"}, create_args));
   EXPECT_EQ(refused.status, 7);  // 429 again, and a wait of 1 s does not fit in 0.5 s
   expect_one_error_line(refused);
   EXPECT_EQ(refused.out, "");
@@ -226,6 +241,181 @@ TEST_F(Cli, login_writes_a_private_config_and_flags_beat_env_beat_file) {
   cli_.set_env("LOCKSTEP_TOKEN", "");
   cli_.set_env("LOCKSTEP_URL", "http://127.0.0.1:1");
   EXPECT_EQ(cli_.run({"task", "list", "--retry-for", "0"}).status, 7);  // each value on its own
+}
+
+// `login` saves nothing the server refuses, and takes the token from stdin rather than argv.
+TEST_F(Cli, login_checks_the_token_with_the_server_and_reads_it_from_stdin) {
+  cli_.set_env("LOCKSTEP_URL", "");
+  const std::string path = cli_.home().file("config") + "/lockstep/config.toml";
+  auto refused = cli_.run({"login", "--url", url(), "--token", "lst_wrong"});
+  EXPECT_EQ(refused.status, 6);
+  expect_one_error_line(refused);
+  EXPECT_FALSE(std::filesystem::exists(path));
+
+  auto from_stdin = cli_.run({"login", "--url", url(), "--token", "-"}, alice_token_ + "\n");
+  ASSERT_EQ(from_stdin.status, 0) << from_stdin.err;
+  EXPECT_NE(from_stdin.out.find("as alice (user)"), std::string::npos) << from_stdin.out;
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  std::ifstream saved(path);
+  std::string text((std::istreambuf_iterator<char>(saved)), {});
+  EXPECT_NE(text.find("token = \"" + alice_token_ + "\""), std::string::npos) << text;
+
+  // No --token: a prompt on stderr, the answer read from stdin.
+  auto prompted = cli_.run({"login", "--url", url()}, bob_token_ + "\n");
+  ASSERT_EQ(prompted.status, 0) << prompted.err;
+  EXPECT_TRUE(prompted.err.starts_with("Token: ")) << prompted.err;
+  EXPECT_NE(prompted.out.find("as bob"), std::string::npos) << prompted.out;
+  auto nothing = cli_.run({"login", "--url", url()});
+  EXPECT_EQ(nothing.status, 2) << nothing.err;
+  auto list = cli_.run({"task", "list", "-o", "json"});  // url and bob's token from the file
+  EXPECT_EQ(list.status, 0) << list.err;
+}
+
+TEST_F(Cli, a_malformed_config_file_is_refused_with_its_path_and_line) {
+  const std::string folder = cli_.home().file("config") + "/lockstep";
+  std::filesystem::create_directories(folder);
+  const std::string path = folder + "/config.toml";
+  const auto requests_before = served({"route=\"/v1/"});
+  for (const auto& [text, line] : std::vector<std::pair<std::string, std::string>>{
+           {"# mine\ntoken = " + alice_token_ + "\n", ":2: "},
+           {"url = \"" + url() + "\"\ntokne = \"" + alice_token_ + "\"\n", ":2: "},
+           {"[server]\ntoken = \"" + alice_token_ + "\"\n", ":1: "},
+           {"token = \"a\"\ntoken = \"b\"\n", ":2: "}}) {
+    std::ofstream(path) << text;
+    auto r = cli_.run({"task", "list"});
+    EXPECT_EQ(r.status, 2) << text;
+    expect_one_error_line(r);
+    EXPECT_TRUE(r.err.starts_with("lockstep: " + path + line)) << r.err;
+  }
+  EXPECT_EQ(served({"route=\"/v1/"}), requests_before);
+  // What the file would give is given otherwise: it is not read. And login replaces it.
+  EXPECT_EQ(as(alice_token_, {"task", "list"}).status, 0);
+  ASSERT_EQ(cli_.run({"login", "--token", alice_token_}).status, 0);
+  EXPECT_EQ(cli_.run({"task", "list"}).status, 0);
+}
+
+TEST_F(Cli, without_a_token_it_says_to_log_in_and_sends_nothing) {
+  const auto requests_before = served({"route=\"/v1/"});
+  auto r = cli_.run({"task", "list"});
+  EXPECT_EQ(r.status, 6);
+  EXPECT_EQ(r.err, "lockstep: no token: run `lockstep login` (or give --token or LOCKSTEP_TOKEN)\n");
+  EXPECT_EQ(served({"route=\"/v1/"}), requests_before);
+}
+
+TEST_F(Cli, a_typo_gets_a_suggestion_and_version_is_printed) {
+  for (const auto& [args, says] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{"tasks", "list"}, "unknown command 'tasks' (did you mean 'task'?)"},
+           {{"task", "lst"}, "unknown command 'task lst' (did you mean 'task list'?)"},
+           {{"task", "list", "--stauts", "BLOCKED"}, "unknown option '--stauts' (did you mean '--status'?)"},
+           {{"prodcut", "list"}, "(did you mean 'product'?)"},
+           {{"lock"}, "lockstep lock needs a command: acquire, release, show"}}) {
+    auto r = as(alice_token_, args);
+    EXPECT_EQ(r.status, 2);
+    expect_one_error_line(r);
+    EXPECT_NE(r.err.find(says), std::string::npos) << r.err;
+  }
+  auto version = cli_.run({"--version"});
+  EXPECT_EQ(version.status, 0) << version.err;
+  EXPECT_TRUE(version.out.starts_with("lockstep 0.")) << version.out;
+}
+
+// Every command's --help ends with examples; a subcommand's also lists the global options.
+TEST_F(Cli, every_help_has_examples_and_the_global_options) {
+  for (const std::string command : {"", "login", "completion", "task", "task list", "task get", "task create",
+                                    "task update", "task edit", "task delete", "task history", "lock",
+                                    "lock acquire", "lock release", "lock show", "batch", "watch", "product",
+                                    "product list", "product get", "product create", "product purchase"}) {
+    std::vector<std::string> args;
+    std::istringstream words(command);
+    for (std::string w; words >> w;) args.push_back(w);
+    args.push_back("--help");
+    auto r = cli_.run(args);
+    EXPECT_EQ(r.status, 0) << command;
+    const auto examples = r.out.find("\nExamples:\n  ");
+    ASSERT_NE(examples, std::string::npos) << command << r.out;
+    EXPECT_NE(r.out.find("lockstep " + command, examples), std::string::npos) << command << r.out;
+    EXPECT_NE(r.out.find("--quiet"), std::string::npos) << command;
+    if (!command.empty()) {
+      EXPECT_NE(r.out.find("Global options"), std::string::npos) << command;
+    }
+  }
+}
+
+TEST_F(Cli, output_format_from_o_equals_and_lockstep_output) {
+  const std::string id = create();
+  auto equals = as(alice_token_, {"-o=json", "task", "get", id});
+  EXPECT_EQ(equals.status, 0) << equals.err;
+  EXPECT_EQ(json::parse(equals.out).at("taskId").as_string(), id);
+
+  cli_.set_env("LOCKSTEP_OUTPUT", "json");
+  auto from_env = as(alice_token_, {"task", "get", id});
+  EXPECT_EQ(from_env.status, 0) << from_env.err;
+  EXPECT_EQ(json::parse(from_env.out).at("taskId").as_string(), id);
+  auto flag_wins = as(alice_token_, {"task", "get", id, "-o", "table"});
+  EXPECT_TRUE(flag_wins.out.starts_with("taskId")) << flag_wins.out;
+  cli_.set_env("LOCKSTEP_OUTPUT", "yaml");
+  auto bad = as(alice_token_, {"task", "get", id});
+  EXPECT_EQ(bad.status, 2);
+  expect_one_error_line(bad);
+}
+
+TEST_F(Cli, with_json_output_a_conflict_prints_the_whole_problem_on_one_line) {
+  const std::string id = create();
+  ASSERT_EQ(as(alice_token_, {"task", "update", id, "--title", "Alice's", "--if-match", "1-1"}).status, 0);
+  auto r = as(bob_token_, {"-o", "json", "task", "update", id, "--title", "Bob's", "--if-match", "1-1", "--merge"});
+  EXPECT_EQ(r.status, 3);
+  EXPECT_EQ(r.out, "");
+  auto lines = r.err_lines();
+  ASSERT_EQ(lines.size(), 2u) << r.err;
+  EXPECT_TRUE(lines[0].starts_with("lockstep: ")) << r.err;
+  auto problem = json::parse(lines[1]);
+  EXPECT_EQ(problem.at("code"), "MERGE_CONFLICT");
+  EXPECT_EQ(problem.at("conflicts").at(0).at("field"), "taskTitle");
+  EXPECT_EQ(problem.at("currentVersion"), 2);
+  EXPECT_EQ(problem.at("current").at("taskTitle"), "Alice's");
+}
+
+TEST_F(Cli, a_non_atomic_batch_exits_with_the_status_of_its_first_failed_operation) {
+  const std::string id = create();
+  auto op = [](const std::string& task, int version) {
+    return R"({"op":"update","taskId":")" + task + R"(","expectedVersion":)" + std::to_string(version) +
+           R"(,"patch":{"warningOffset":10}})";
+  };
+  const std::string body = R"({"atomic":false,"operations":[)" + op(id, 1) + "," + op("no-such-task", 1) + "," +
+                           op(id, 1) + "]}";
+  auto r = as(alice_token_, {"batch", "-", "-o", "json"}, body);
+  EXPECT_EQ(r.status, 4) << r.err;  // the 404 of operation 1, not the 409 of operation 2
+  expect_one_error_line(r);
+  EXPECT_NE(r.err.find("operation 1"), std::string::npos) << r.err;
+  auto results = json::parse(r.out).at("results");
+  EXPECT_EQ(results.at(0).at("status"), 200);
+  EXPECT_EQ(results.at(1).at("status"), 404);
+  EXPECT_EQ(alice_client().get_task(id)->version, 2);
+
+  auto stale_only = as(alice_token_, {"batch", "-"}, R"({"atomic":false,"operations":[)" + op(id, 1) + "]}");
+  EXPECT_EQ(stale_only.status, 3) << stale_only.err;
+  auto fine = as(alice_token_, {"batch", "-"}, R"({"atomic":false,"operations":[)" + op(id, 2) + "]}");
+  EXPECT_EQ(fine.status, 0) << fine.err;
+}
+
+TEST_F(Cli, completion_scripts_for_bash_zsh_and_fish) {
+  auto bash = cli_.run({"completion", "bash"});
+  ASSERT_EQ(bash.status, 0) << bash.err;
+  const std::string script = cli_.home().file("lockstep.bash");
+  std::ofstream(script) << bash.out;
+  EXPECT_EQ(std::system(("bash -n " + script).c_str()), 0) << bash.out;
+  EXPECT_NE(bash.out.find("complete -o default -F _lockstep lockstep"), std::string::npos);
+  for (const std::string shell : {"bash", "zsh", "fish"}) {
+    auto r = cli_.run({"completion", shell});
+    EXPECT_EQ(r.status, 0) << shell << r.err;
+    for (const char* word : {"task", "purchase", "if-match", "quiet"}) {
+      EXPECT_NE(r.out.find(word), std::string::npos) << shell << " lacks " << word;
+    }
+  }
+  EXPECT_TRUE(cli_.run({"completion", "zsh"}).out.starts_with("#compdef lockstep\n"));
+  EXPECT_EQ(cli_.run({"completion", "tcsh"}).status, 2);
 }
 
 TEST_F(Cli, locks_from_the_command_line) {

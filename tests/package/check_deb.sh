@@ -13,7 +13,9 @@ deb=$(ls "$work"/out/*.deb)
 echo "package: $(basename "$deb") ($(du -k "$deb" | cut -f1) KiB)"
 contents=$(dpkg-deb -c "$deb")
 for f in ./usr/bin/lockstepd ./usr/lib/systemd/system/lockstepd.service ./etc/lockstep/lockstepd.toml \
-         ./usr/share/doc/lockstep/operations.md; do
+         ./usr/share/doc/lockstep/operations.md ./usr/bin/lockstep \
+         ./usr/share/bash-completion/completions/lockstep ./usr/share/zsh/vendor-completions/_lockstep \
+         ./usr/share/fish/vendor_completions.d/lockstep.fish; do
   grep -q " $f\$" <<<"$contents" || { echo "missing from the package: $f"; exit 1; }
 done
 info=$(dpkg-deb -I "$deb")  # not piped into grep -q: an early exit would fail the pipe
@@ -22,6 +24,14 @@ grep -q "conffiles" <<<"$info" || { echo "the config file is not a conffile"; ex
 echo "installed size: $(dpkg-deb -f "$deb" Installed-Size) KiB"
 
 dpkg-deb -x "$deb" "$work/root"
+# The completions are the packaged CLI's own (the same commands) and parse.
+for shell_file in "bash /usr/share/bash-completion/completions/lockstep" "zsh /usr/share/zsh/vendor-completions/_lockstep" \
+                  "fish /usr/share/fish/vendor_completions.d/lockstep.fish"; do
+  set -- $shell_file
+  cmp -s "$work/root$2" <("$work/root/usr/bin/lockstep" completion "$1") || { echo "stale $1 completion: $2"; exit 1; }
+done
+bash -n "$work/root/usr/share/bash-completion/completions/lockstep"
+grep -q "task" "$work/root/usr/share/zsh/vendor-completions/_lockstep"
 help=$("$work/root/usr/bin/lockstepd" --help)
 grep -q -- "--listen" <<<"$help"
 "$work/root/usr/bin/lockstepd" serve --listen 127.0.0.1:0 --db "$work/p.db" 2>"$work/log" &

@@ -17,12 +17,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kDefaultUrl = "http://127.0.0.1:8080";  // lockstepd's default --listen
-
-std::optional<std::string> env(const char* name) {
-  const char* v = std::getenv(name);
-  if (!v || !*v) return std::nullopt;
-  return std::string(v);
-}
+const char* const kKeys[] = {"url", "token"};                // what `login` writes
 
 std::string trim(const std::string& s) {
   auto b = s.find_first_not_of(" \t\r");
@@ -30,17 +25,18 @@ std::string trim(const std::string& s) {
   return s.substr(b, s.find_last_not_of(" \t\r") - b + 1);
 }
 
-// A TOML basic ("...", with \" \\ \n \t escapes) or literal ('...') string, or nullopt.
-std::optional<std::string> parse_toml_string(const std::string& v) {
+// A TOML basic ("...", with \" \\ \n \t escapes) or literal ('...') string at the start of `v`,
+// and where it ends; nullopt when `v` does not start with a complete one.
+std::optional<std::pair<std::string, std::size_t>> parse_toml_string(const std::string& v) {
   if (v.size() >= 2 && v.front() == '\'') {
     auto end = v.find('\'', 1);
     if (end == std::string::npos) return std::nullopt;
-    return v.substr(1, end - 1);
+    return std::pair(v.substr(1, end - 1), end + 1);
   }
   if (v.size() < 2 || v.front() != '"') return std::nullopt;
   std::string out;
   for (std::size_t i = 1; i < v.size(); ++i) {
-    if (v[i] == '"') return out;
+    if (v[i] == '"') return std::pair(out, i + 1);
     if (v[i] == '\\' && i + 1 < v.size()) {
       char c = v[++i];
       out += c == 'n' ? '\n' : c == 't' ? '\t' : c;
@@ -48,6 +44,29 @@ std::optional<std::string> parse_toml_string(const std::string& v) {
       out += v[i];
     }
   }
+  return std::nullopt;
+}
+
+bool known_key(const std::string& key) {
+  for (const char* k : kKeys) {
+    if (key == k) return true;
+  }
+  return false;
+}
+
+// What is wrong with one `key = value` line, or nullopt; sets `value` when nothing is.
+std::optional<std::string> parse_line(const std::string& line, std::string& key, std::string& value) {
+  if (line.front() == '[') return "tables are not supported: put url and token at the top of the file";
+  auto eq = line.find('=');
+  if (eq == std::string::npos) return "expected key = \"value\"";
+  key = trim(line.substr(0, eq));
+  if (!known_key(key)) return "unknown key '" + key + "' (the keys are url and token)";
+  const std::string rest = trim(line.substr(eq + 1));
+  auto parsed = parse_toml_string(rest);
+  if (!parsed) return "the value of " + key + " must be a quoted string, e.g. " + key + " = \"...\"";
+  const std::string after = trim(rest.substr(parsed->second));
+  if (!after.empty() && after.front() != '#') return "unexpected text after the value of " + key;
+  value = parsed->first;
   return std::nullopt;
 }
 
@@ -70,22 +89,28 @@ std::optional<std::string> read_file(const fs::path& p) {
 
 }  // namespace
 
-std::optional<std::string> toml_string_value(const std::string& text, const std::string& key) {
+std::optional<std::string> env(const char* name) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) return std::nullopt;
+  return std::string(v);
+}
+
+std::variant<std::map<std::string, std::string>, ConfigError> parse_config(const std::string& text,
+                                                                            const std::string& path) {
+  std::map<std::string, std::string> values;
   std::istringstream in(text);
-  std::string line;
-  bool top_level = true;  // keys under a [table] are not ours
-  while (std::getline(in, line)) {
+  int number = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++number;
     line = trim(line);
     if (line.empty() || line.front() == '#') continue;
-    if (line.front() == '[') {
-      top_level = false;
-      continue;
-    }
-    auto eq = line.find('=');
-    if (!top_level || eq == std::string::npos || trim(line.substr(0, eq)) != key) continue;
-    return parse_toml_string(trim(line.substr(eq + 1)));
+    std::string key, value;
+    auto problem = parse_line(line, key, value);
+    if (!problem && values.contains(key)) problem = key + " is given twice";
+    if (problem) return ConfigError{path + ":" + std::to_string(number) + ": " + *problem};
+    values[key] = value;
   }
-  return std::nullopt;
+  return values;
 }
 
 fs::path config_path() {
@@ -93,15 +118,29 @@ fs::path config_path() {
   return fs::path(env("HOME").value_or(".")) / ".config" / "lockstep" / "config.toml";
 }
 
-Credentials resolve_credentials(const std::optional<std::string>& flag_url,
-                                const std::optional<std::string>& flag_token) {
-  const fs::path path = config_path();
-  const std::string text = read_file(path).value_or("");
+std::variant<Credentials, ConfigError> resolve_credentials(const std::optional<std::string>& flag_url,
+                                                           const std::optional<std::string>& flag_token,
+                                                           bool with_token) {
   Credentials c{kDefaultUrl, "", "default"};
-  if (auto v = toml_string_value(text, "url")) c = {*v, "", path.string()};
-  if (auto v = env("LOCKSTEP_URL")) c = {*v, "", "LOCKSTEP_URL"};
-  if (flag_url) c = {*flag_url, "", "--url"};
-  c.token = flag_token ? *flag_token : env("LOCKSTEP_TOKEN").value_or(toml_string_value(text, "token").value_or(""));
+  std::optional<std::string> url = flag_url ? flag_url : env("LOCKSTEP_URL");
+  if (url) c = {*url, "", flag_url ? "--url" : "LOCKSTEP_URL"};
+  std::optional<std::string> token = flag_token ? flag_token : env("LOCKSTEP_TOKEN");
+  if (token) c.token = *token;
+  if (url && (token || !with_token)) return c;  // the file is not needed: a broken one does not matter
+
+  const fs::path path = config_path();
+  auto text = read_file(path);
+  std::error_code ec;
+  if (!text && fs::exists(path, ec)) return ConfigError{path.string() + ": cannot read it"};
+  if (!text) return c;
+  auto parsed = parse_config(*text, path.string());
+  if (auto* error = std::get_if<ConfigError>(&parsed)) return *error;
+  const auto& values = std::get<std::map<std::string, std::string>>(parsed);
+  if (!url && values.contains("url")) {
+    c.url = values.at("url");
+    c.url_source = path.string();
+  }
+  if (!token && with_token && values.contains("token")) c.token = values.at("token");
   return c;
 }
 

@@ -162,6 +162,7 @@ int run_edit(Context& ctx, const std::string& id) {
 void add_edit_command(CLI::App& task, Selection& sel) {
   auto id = std::make_shared<std::string>();
   auto* cmd = task.add_subcommand("edit", "Open the task in $EDITOR; write it back with If-Match");
+  examples(cmd, {"EDITOR=nano lockstep task edit 01JD0000000000000000000000"});
   cmd->add_option("ID", *id, "Task id")->required();
   on_run(cmd, sel, [id](Context& ctx) { return run_edit(ctx, *id); });
 }

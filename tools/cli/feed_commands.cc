@@ -25,6 +25,18 @@ std::optional<std::string> read_input(const std::string& file) {
   return s.str();
 }
 
+// A non-atomic batch answers 200 with operations that failed: the status of the first of them
+// (API.md §13), as if it had been sent alone.
+int failed_operation_status(const BatchResult& b) {
+  for (const auto& op : b.results) {
+    if (op.status < 400) continue;
+    std::cerr << "lockstep: operation " << op.index << " failed (" << op.status << " " << op.code << "): " << op.detail
+              << '\n';
+    return exit_code_of(Error::make(op.status, op.code, op.detail));
+  }
+  return kExitOk;
+}
+
 int run_batch(Context& ctx, const std::string& file) {
   auto text = read_input(file);
   if (!text) {
@@ -38,15 +50,18 @@ int run_batch(Context& ctx, const std::string& file) {
     return kExitOther;
   }
   // Sent as written: a re-serialised parse would drop a repeated member the server must refuse.
-  return finish(ctx.client.batch_text(std::move(*text)), ctx.format, [](const BatchResult& r) {
-    print_batch(std::cout, r.results);
-    if (r.successful) std::cout << *r.successful << " succeeded, " << r.failed.value_or(0) << " failed\n";
+  auto r = ctx.client.batch_text(std::move(*text));
+  int status = finish(r, ctx.format, [](const BatchResult& b) {
+    print_batch(std::cout, b.results);
+    if (b.successful) std::cout << *b.successful << " succeeded, " << b.failed.value_or(0) << " failed\n";
   });
+  return r ? failed_operation_status(r.value()) : status;
 }
 
 void add_batch(CLI::App& app, Selection& sel) {
   auto file = std::make_shared<std::string>();
   auto* cmd = app.add_subcommand("batch", "POST the batch in FILE (- for standard input) to /v1/tasks:batch");
+  examples(cmd, {"lockstep batch ops.json", "echo '{\"atomic\":false,\"operations\":[...]}' | lockstep batch -"});
   cmd->add_option("FILE", *file, "JSON body: {\"atomic\":true,\"operations\":[...]}")->required();
   on_run(cmd, sel, [file](Context& ctx) { return run_batch(ctx, *file); });
 }
@@ -87,6 +102,7 @@ int run_watch(Context& ctx, const CLI::App* cmd, const WatchArgs& a) {
 void add_watch(CLI::App& app, Selection& sel) {
   auto a = std::make_shared<WatchArgs>();
   auto* cmd = app.add_subcommand("watch", "Follow the change feed: one line (or JSON object) per change");
+  examples(cmd, {"lockstep watch", "lockstep watch --since 0 --count 10 -o json"});
   cmd->add_option("--since", a->since, "Start after revision R (default: now)")->check(CLI::NonNegativeNumber);
   cmd->add_option("--count", a->count, "Stop after N changes")->check(CLI::PositiveNumber);
   on_run(cmd, sel, [a, cmd](Context& ctx) { return run_watch(ctx, cmd, *a); });

@@ -32,6 +32,7 @@ Result<Lock> acquire(Client& client, const LockArgs& a) {
 void add_acquire(CLI::App* lock, Selection& sel) {
   auto a = std::make_shared<LockArgs>();
   auto* cmd = lock->add_subcommand("acquire", "Take (or renew) the task's lock; prints its fencing token");
+  examples(cmd, {"lockstep lock acquire ID --ttl 300", "lockstep lock acquire ID --wait 60 -o json"});
   cmd->add_option("ID", a->id, "Task id")->required();
   cmd->add_option("--ttl", a->ttl, "Lease in seconds (1-3600, default 60)")->check(CLI::Range(1, 3600));
   cmd->add_option("--wait", a->wait, "Wait up to S seconds for a lock someone else holds")->check(CLI::Range(0, 3600));
@@ -43,6 +44,7 @@ void add_acquire(CLI::App* lock, Selection& sel) {
 void add_release(CLI::App* lock, Selection& sel) {
   auto a = std::make_shared<LockArgs>();
   auto* cmd = lock->add_subcommand("release", "Release the task's lock");
+  examples(cmd, {"lockstep lock release ID", "lockstep lock release ID --force   # an admin breaks it"});
   cmd->add_option("ID", a->id, "Task id")->required();
   cmd->add_flag("--force", a->force, "Break someone else's lock (admins)");
   on_run(cmd, sel, [a](Context& ctx) {
@@ -54,6 +56,7 @@ void add_release(CLI::App* lock, Selection& sel) {
 void add_show(CLI::App* lock, Selection& sel) {
   auto a = std::make_shared<LockArgs>();
   auto* cmd = lock->add_subcommand("show", "Show who holds the task's lock (exit 4 when nobody does)");
+  examples(cmd, {"lockstep lock show ID"});
   cmd->add_option("ID", a->id, "Task id")->required();
   on_run(cmd, sel, [a](Context& ctx) {
     return finish(ctx.client.get_lock(a->id), ctx.format, [](const Lock& l) { print_lock(std::cout, l); });
@@ -64,6 +67,7 @@ void add_show(CLI::App* lock, Selection& sel) {
 
 void add_lock_commands(CLI::App& app, Selection& sel) {
   auto* lock = app.add_subcommand("lock", "Task locks: acquire, release, show");
+  examples(lock, {"lockstep lock acquire ID --ttl 300", "lockstep lock show ID", "lockstep lock release ID"});
   lock->require_subcommand(1);
   add_acquire(lock, sel);
   add_release(lock, sel);

@@ -35,11 +35,7 @@ std::string one_line(const Error& e) {
   return line;
 }
 
-void print_current(const Error& e, Format format) {
-  if (format == Format::kJson) {
-    std::cerr << json::serialize(e.current) << '\n';
-    return;
-  }
+void print_current(const Error& e) {
   std::cerr << "current state";
   if (e.current_version) std::cerr << " (version " << *e.current_version << ")";
   std::cerr << ":\n";
@@ -67,12 +63,14 @@ std::string or_dash(const std::string& s) { return s.empty() ? "-" : s; }
 
 int report_error(const Error& e, Format format) {
   std::cerr << "lockstep: " << one_line(e) << '\n';
-  if (!e.conflicts.empty() && format == Format::kTable) print_conflicts(e);
-  if (!e.current.is_null()) print_current(e, format);
-  if (e.code == "BATCH_ABORTED") {
-    if (format == Format::kJson) std::cerr << json::serialize(e.problem) << '\n';
-    else print_batch(std::cerr, BatchItemResult::list_from_json(e.problem));
+  if (format == Format::kJson) {
+    // The whole problem (conflicts, currentVersion, current, batch results) as one line.
+    if (e.is_conflict()) std::cerr << json::serialize(e.problem) << '\n';
+    return exit_code_of(e);
   }
+  if (!e.conflicts.empty()) print_conflicts(e);
+  if (!e.current.is_null()) print_current(e);
+  if (e.code == "BATCH_ABORTED") print_batch(std::cerr, BatchItemResult::list_from_json(e.problem));
   return exit_code_of(e);
 }
 

@@ -25,7 +25,8 @@ inline constexpr int kExitUnavailable = 7;
 int exit_code_of(const Error& e);
 
 // Prints `lockstep: <detail>` (with field errors on the same line) on stderr, and for 409/412 the
-// current state after it; returns the exit status.
+// current state after it (a table, or with -o json the whole problem as one JSON line); returns
+// the exit status.
 int report_error(const Error& e, Format format);
 // A usage error: `lockstep: <message>`, exit 2.
 int usage_error(const std::string& message);

@@ -16,6 +16,7 @@ struct ProductArgs {
 void add_list(CLI::App* product, Selection& sel) {
   auto a = std::make_shared<ProductArgs>();
   auto* cmd = product->add_subcommand("list", "List products (one page)");
+  examples(cmd, {"lockstep product list --limit 20"});
   cmd->add_option("--limit", a->limit, "At most N products")->check(CLI::Range(1, 500));
   cmd->add_option("--page-token", a->page_token, "Continue after a previous page");
   on_run(cmd, sel, [a, cmd](Context& ctx) {
@@ -30,6 +31,7 @@ void add_list(CLI::App* product, Selection& sel) {
 void add_get(CLI::App* product, Selection& sel) {
   auto a = std::make_shared<ProductArgs>();
   auto* cmd = product->add_subcommand("get", "Show one product");
+  examples(cmd, {"lockstep product get ID -o json"});
   cmd->add_option("ID", a->id, "Product id")->required();
   on_run(cmd, sel, [a](Context& ctx) {
     return finish(ctx.client.get_product(a->id), ctx.format, [](const Product& p) { print_product(std::cout, p); });
@@ -39,6 +41,7 @@ void add_get(CLI::App* product, Selection& sel) {
 void add_create(CLI::App* product, Selection& sel) {
   auto a = std::make_shared<ProductArgs>();
   auto* cmd = product->add_subcommand("create", "Create a product");
+  examples(cmd, {"lockstep product create --name \"Last ticket\" --stock 10 --price 25"});
   cmd->add_option("--name", a->name, "Name (1-200 characters)")->required();
   cmd->add_option("--stock", a->stock, "Items in stock")->required()->check(CLI::NonNegativeNumber);
   cmd->add_option("--price", a->price, "Price")->required()->check(CLI::NonNegativeNumber);
@@ -51,6 +54,7 @@ void add_create(CLI::App* product, Selection& sel) {
 void add_purchase(CLI::App* product, Selection& sel) {
   auto a = std::make_shared<ProductArgs>();
   auto* cmd = product->add_subcommand("purchase", "Buy N items if N are in stock (exit 3 when not)");
+  examples(cmd, {"lockstep product purchase ID -n 2"});
   cmd->add_option("ID", a->id, "Product id")->required();
   cmd->add_option("--quantity,-n", a->quantity, "How many (default 1)")->check(CLI::PositiveNumber);
   on_run(cmd, sel, [a](Context& ctx) {
@@ -65,6 +69,7 @@ void add_purchase(CLI::App* product, Selection& sel) {
 
 void add_product_commands(CLI::App& app, Selection& sel) {
   auto* product = app.add_subcommand("product", "Products: list, get, create, purchase");
+  examples(product, {"lockstep product list", "lockstep product purchase ID --quantity 2"});
   product->require_subcommand(1);
   add_list(product, sel);
   add_get(product, sel);

@@ -47,6 +47,7 @@ WriteOptions write_options(const CLI::App* cmd, const TaskArgs& a) {
 void add_list(CLI::App* task, Selection& sel) {
   auto a = std::make_shared<TaskArgs>();
   auto* cmd = task->add_subcommand("list", "List tasks (one page; --page-token for the next)");
+  examples(cmd, {"lockstep task list --status BLOCKED --limit 20", "lockstep task list -o json | jq -r '.tasks[].taskId'"});
   cmd->add_option("--user-id", a->user_id, "Only the tasks of this user");
   cmd->add_option("--status", a->status, "Only tasks with this status")->check(CLI::IsMember(kStatuses));
   cmd->add_option("--due-before", a->due_before, "Only tasks due before this RFC 3339 time");
@@ -66,6 +67,7 @@ void add_list(CLI::App* task, Selection& sel) {
 void add_get(CLI::App* task, Selection& sel) {
   auto a = std::make_shared<TaskArgs>();
   auto* cmd = task->add_subcommand("get", "Show one task");
+  examples(cmd, {"lockstep task get ID", "lockstep task get ID -o json"});
   cmd->add_option("ID", a->id, "Task id")->required();
   on_run(cmd, sel, [a](Context& ctx) {
     return finish(ctx.client.get_task(a->id), ctx.format, [](const Task& t) { print_task(std::cout, t); });
@@ -75,6 +77,7 @@ void add_get(CLI::App* task, Selection& sel) {
 void add_create(CLI::App* task, Selection& sel) {
   auto a = std::make_shared<TaskArgs>();
   auto* cmd = task->add_subcommand("create", "Create a task");
+  examples(cmd, {"lockstep task create --user-id alice --title \"Ship v1\" --due 2030-12-01T17:00:00Z"});
   add_field_options(cmd, *a, true);
   on_run(cmd, sel, [a, cmd](Context& ctx) {
     TaskFields f{a->user_id, a->title, a->due, a->warning_offset, a->description, given(cmd, "--status", a->status)};
@@ -85,6 +88,7 @@ void add_create(CLI::App* task, Selection& sel) {
 void add_update(CLI::App* task, Selection& sel) {
   auto a = std::make_shared<TaskArgs>();
   auto* cmd = task->add_subcommand("update", "Change fields of a task (a merge patch)");
+  examples(cmd, {"lockstep task update ID --status COMPLETED --if-match 2-7", "lockstep task update ID --title \"Ship v1.0\" --if-match 1-1 --merge"});
   cmd->add_option("ID", a->id, "Task id")->required();
   add_field_options(cmd, *a, false);
   add_precondition_options(cmd, *a);
@@ -103,6 +107,7 @@ void add_update(CLI::App* task, Selection& sel) {
 void add_delete(CLI::App* task, Selection& sel) {
   auto a = std::make_shared<TaskArgs>();
   auto* cmd = task->add_subcommand("delete", "Delete a task");
+  examples(cmd, {"lockstep task delete ID --expected-version 3"});
   cmd->add_option("ID", a->id, "Task id")->required();
   add_precondition_options(cmd, *a);
   on_run(cmd, sel, [a, cmd](Context& ctx) {
@@ -114,6 +119,7 @@ void add_delete(CLI::App* task, Selection& sel) {
 void add_history(CLI::App* task, Selection& sel) {
   auto a = std::make_shared<TaskArgs>();
   auto* cmd = task->add_subcommand("history", "The retained versions of a task, newest first");
+  examples(cmd, {"lockstep task history ID"});
   cmd->add_option("ID", a->id, "Task id")->required();
   on_run(cmd, sel, [a](Context& ctx) {
     return finish(ctx.client.versions(a->id), ctx.format,
@@ -125,6 +131,7 @@ void add_history(CLI::App* task, Selection& sel) {
 
 void add_task_commands(CLI::App& app, Selection& sel) {
   auto* task = app.add_subcommand("task", "Tasks: list, get, create, update, edit, delete, history");
+  examples(task, {"lockstep task list --user-id alice", "lockstep task update ID --status BLOCKED --if-match 1-1"});
   task->require_subcommand(1);
   add_list(task, sel);
   add_get(task, sel);

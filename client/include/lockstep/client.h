@@ -34,6 +34,9 @@ struct RetryPolicy {
   std::chrono::milliseconds base_delay{100};
   std::chrono::milliseconds max_delay{5000};   // cap of one backoff wait
   std::chrono::milliseconds budget{15000};     // a call gives up rather than wait past this
+  // Called before each retry's wait with its number (1 for the first) and what failed, e.g. to
+  // show progress; called on the calling thread.
+  std::function<void(int retry, const Error& why)> on_retry;
 };
 
 struct ClientOptions {
@@ -180,6 +183,8 @@ class Client {
   Result<std::vector<User>> list_users();
   Result<User> create_user(const std::string& name, const std::string& role = "user");
   Result<Done> revoke_user(const std::string& name);
+  // GET /v1/me: the caller's own name and role (any user).
+  Result<User> me();
 
   // --- Operations ---
   Result<Done> healthz();
