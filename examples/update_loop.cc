@@ -39,16 +39,15 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  lockstep::UpdateOptions patient;
-  patient.max_attempts = 1000;  // 16 writers on one task: one may lose many rounds in a row
-  patient.merge = merge;
+  lockstep::UpdateOptions update_options;
+  update_options.merge = merge;
   const auto started = std::chrono::steady_clock::now();
   std::vector<std::jthread> workers;
   for (int i = 0; i < threads; ++i) {
     workers.emplace_back([&] {
       for (int n = 0; n < increments; ++n) {
         // `fn` may run again on a newer state, so it only computes from its argument.
-        auto r = client.update(task->task_id, [](lockstep::Task& t) { t.warning_offset += 1; }, patient);
+        auto r = client.update(task->task_id, [](lockstep::Task& t) { t.warning_offset += 1; }, update_options);
         if (!r) std::fprintf(stderr, "update: %s\n", r.error().to_string().c_str());
       }
     });

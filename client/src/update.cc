@@ -1,6 +1,7 @@
 // Client::update (optimistic read-modify-write) and Client::follow (the change feed, §8): the two
 // strategies built from the plain calls.
 #include <algorithm>
+#include <chrono>
 #include <thread>
 
 #include "client_impl.h"
@@ -16,14 +17,19 @@ bool is_stale_write(const Error& e) {
          (e.status == 409 && (e.code == "VERSION_CONFLICT" || e.code == "MERGE_CONFLICT"));
 }
 
-// Between a lost race and the next write: a short random wait (full jitter, growing with the
-// attempt), so that many writers on one hot task do not all come back at the same instant and
-// lose to each other again.
-void back_off_after_conflict(int attempt) {
+// After the second and later losses in a row: a short random wait (full jitter, 1 ms doubling up
+// to 50 ms), so that many writers on one hot task spread out instead of colliding again. The first
+// loss is redone at once: the refusal carried the current state, and waiting would only let the
+// other writers move it on again. The wait is never taken past `deadline`: false then.
+bool back_off_after_loss(int losses, std::chrono::steady_clock::time_point deadline) {
+  if (losses < 2) return std::chrono::steady_clock::now() < deadline;
   RetryPolicy p;
   p.base_delay = std::chrono::milliseconds(1);
   p.max_delay = std::chrono::milliseconds(50);
-  std::this_thread::sleep_for(detail::backoff_delay(p, attempt, std::chrono::milliseconds(0)));
+  const auto delay = detail::backoff_delay(p, losses - 2, std::chrono::milliseconds(0));
+  if (std::chrono::steady_clock::now() + delay >= deadline) return false;
+  std::this_thread::sleep_for(delay);
+  return true;
 }
 
 std::optional<Task> current_of(const Error& e) {
@@ -36,10 +42,11 @@ std::optional<Task> current_of(const Error& e) {
 
 Result<Task> Client::update(const std::string& id, const std::function<void(Task&)>& fn,
                             const UpdateOptions& options) {
+  const auto deadline = std::chrono::steady_clock::now() + options.deadline;
   Result<Task> last = get_task(id);
   if (!last) return last;
   Task base = last.value();
-  for (int attempt = 0; attempt < std::max(options.max_attempts, 1); ++attempt) {
+  for (int losses = 1;; ++losses) {
     Task mine = base;
     fn(mine);
     TaskPatch patch = TaskPatch::diff(base, mine);
@@ -53,9 +60,8 @@ Result<Task> Client::update(const std::string& id, const std::function<void(Task
     auto current = current_of(last.error());
     if (!current) return last;
     base = std::move(*current);
-    if (attempt + 1 < options.max_attempts) back_off_after_conflict(attempt);
+    if (!back_off_after_loss(losses, deadline)) return last;
   }
-  return last;
 }
 
 namespace {

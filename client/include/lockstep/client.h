@@ -59,7 +59,9 @@ struct WriteOptions {
 
 // update(): read-modify-write until it wins.
 struct UpdateOptions {
-  int max_attempts = 10;                   // writes tried before the last conflict is returned
+  // How long update() keeps redoing a lost write; then the last conflict is returned. A write
+  // already sent is never cut off: the bound applies between tries.
+  std::chrono::milliseconds deadline{15000};
   bool merge = false;                      // also send Prefer: conflict=merge
   std::optional<std::int64_t> lock_token;  // when the caller holds the task's lock
 };
@@ -112,8 +114,9 @@ class Client {
   // (increment a counter, append to a description) that must not overwrite a concurrent one.
   // GETs the task, runs `fn` on a copy and PATCHes the fields `fn` changed with If-Match. On 412
   // (or 409 VERSION_CONFLICT/MERGE_CONFLICT) it takes `current` from the answer (no extra GET) and
-  // runs `fn` again after a short random pause (0-50 ms, so that writers of one hot task do not
-  // keep colliding), at most options.max_attempts writes. `fn` may run several times, so it must
+  // runs `fn` again and writes at once; only after a second loss in a row does it pause first (a
+  // short random wait, 1 ms doubling up to 50 ms, so that writers of one hot task spread out). It
+  // keeps trying until options.deadline has passed. `fn` may run several times, so it must
   // only compute from its argument. If `fn` changes nothing, nothing is written; if it throws,
   // the exception propagates and nothing more is written.
   Result<Task> update(const std::string& id, const std::function<void(Task&)>& fn,
