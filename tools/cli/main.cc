@@ -9,12 +9,15 @@ namespace {
 struct GlobalOptions {
   std::string url;
   std::string token;
+  std::string cacert;
   std::string output = "table";
   double retry_for = 15;
 };
 
 void add_global_options(CLI::App& app, GlobalOptions& g) {
-  app.add_option("--url", g.url, "Server base URL, e.g. http://127.0.0.1:8080 (env LOCKSTEP_URL)");
+  app.add_option("--url", g.url, "Server base URL, e.g. http://127.0.0.1:8080 or https://tasks.example.com (env LOCKSTEP_URL)");
+  app.add_option("--cacert", g.cacert, "PEM file of the CAs to trust for https:// instead of the system's (env LOCKSTEP_CACERT)")
+      ->envname("LOCKSTEP_CACERT");
   app.add_option("--token", g.token, "Bearer token (env LOCKSTEP_TOKEN)");
   app.add_option("-o,--output", g.output, "Output format: table or json")
       ->check(CLI::IsMember({"table", "json"}));
@@ -38,10 +41,12 @@ void add_login_command(CLI::App& app, Selection& selection) {
   });
 }
 
-ClientOptions client_options(const Credentials& c, double retry_for) {
+ClientOptions client_options(const Credentials& c, const GlobalOptions& g) {
+  const double retry_for = g.retry_for;
   ClientOptions o;
   o.url = c.url;
   o.token = c.token;
+  o.ca_file = g.cacert;
   o.retry.budget = std::chrono::milliseconds(static_cast<long long>(retry_for * 1000));
   o.retry.max_attempts = retry_for > 0 ? 1000 : 1;  // the budget is the limit that matters
   o.retry.max_delay = std::chrono::seconds(2);
@@ -75,9 +80,9 @@ int run(int argc, char** argv) {
                                           app.count("--token") ? std::optional(g.token) : std::nullopt);
   if (!Client::parse_url(creds.url)) {
     return usage_error("invalid URL '" + creds.url + "' (from " + creds.url_source +
-                       "): expected http://HOST[:PORT], e.g. http://127.0.0.1:8080");
+                       "): expected http://HOST[:PORT] or https://HOST[:PORT], e.g. http://127.0.0.1:8080");
   }
-  Client client(client_options(creds, g.retry_for));
+  Client client(client_options(creds, g));
   Context ctx{client, g.output == "json" ? Format::kJson : Format::kTable, creds, g.retry_for};
   return selection.action ? selection.action(ctx) : usage_error("no command given (see lockstep --help)");
 }
