@@ -139,6 +139,7 @@ Exchange Client::Impl::execute(const Request& req) {
   for (int attempt = 0;; ++attempt) {
     Exchange ex = this->attempt(req, headers);
     if (ex.response && !detail::is_retryable(*ex.response)) return ex;
+    if (ex.failure && !ex.failure->retryable) return ex;  // e.g. an untrusted certificate
     std::chrono::milliseconds at_least{0};
     if (ex.response) {
       if (auto after = Error::from_response(*ex.response).retry_after) at_least = *after;

@@ -2,8 +2,6 @@
 // a server certificate for 127.0.0.1 and localhost, and a second CA nobody trusts), the client
 // library and the CLI verifying them; and what TLS adds to a connection's life (a handshake that
 // never finishes, plain HTTP on the TLS port) under the server's usual limits.
-#include <poll.h>
-
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
 #include <chrono>
@@ -13,6 +11,7 @@
 
 #include "cli_runner.h"
 #include "client_fixture.h"
+#include "socket_read.h"
 #include "test_certs.h"
 
 namespace lockstep::testing {
@@ -53,8 +52,15 @@ class Tls : public ::testing::Test {
   std::string token_;
 };
 
-// The failure of a call that could not connect: not retried (it would fail the same way).
-void expect_tls_refusal(const Result<TaskPage>& r, const std::string& why) {
+// A call with `o` fails at once, for `why`, and is not retried: with long backoff waits a retry
+// would take seconds (the chance that 19 random waits of up to 5 s add up to under 3 s is nil).
+void expect_tls_refusal(ClientOptions o, const std::string& why) {
+  o.retry.max_attempts = 20;
+  o.retry.base_delay = o.retry.max_delay = 5s;
+  o.retry.budget = 60s;
+  const auto started = std::chrono::steady_clock::now();
+  auto r = Client(o).list_tasks();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 3s);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, kConnectionFailed);
   EXPECT_FALSE(r.error().retryable);
@@ -76,16 +82,16 @@ TEST_F(Tls, the_library_refuses_an_untrusted_or_misnamed_certificate_and_says_wh
   auto server = serve();
   auto system_cas = options(*server);
   system_cas.ca_file.clear();  // the system's CAs never signed the test CA
-  expect_tls_refusal(Client(system_cas).list_tasks(), "not trusted");
+  expect_tls_refusal(system_cas, "not trusted");
   auto wrong_ca = options(*server);
   wrong_ca.ca_file = untrusted_file_;
-  expect_tls_refusal(Client(wrong_ca).list_tasks(), "not trusted");
+  expect_tls_refusal(wrong_ca, "not trusted");
 
   // A certificate from the trusted CA, but for another name.
   ca_.issue("DNS:elsewhere.example", dir_.file("other.pem"), dir_.file("other.key"));
   ServerProcess elsewhere(dir_.file("other.db"), {"--tls-cert", dir_.file("other.pem"), "--tls-key", dir_.file("other.key")});
-  expect_tls_refusal(Client(options(elsewhere)).list_tasks(), "not for this host");
-  expect_tls_refusal(Client(options(elsewhere, "localhost")).list_tasks(), "not for this host");
+  expect_tls_refusal(options(elsewhere), "not for this host");
+  expect_tls_refusal(options(elsewhere, "localhost"), "not for this host");
 
   EXPECT_THROW(Client([&] {
                  auto o = options(*server);
@@ -111,14 +117,11 @@ TEST_F(Tls, event_stream_long_poll_and_body_limit_work_over_tls) {
   EXPECT_EQ(streamed->task_id, created->task_id);
 
   // A long poll parked until a write (or answered at once, if the write came first).
-  std::jthread poller;
   std::optional<Result<ChangePage>> polled;
-  {
-    poller = std::jthread([&] { polled = client.changes(streamed->revision, 100, 20s); });
-    auto second = client.create_task(sample_task("alice", "Second"));
-    ASSERT_TRUE(second.ok()) << second.error().to_string();
-    poller.join();
-  }
+  std::jthread poller([&] { polled = client.changes(streamed->revision, 100, 20s); });  // joined before `polled` goes
+  auto second = client.create_task(sample_task("alice", "Second"));
+  ASSERT_TRUE(second.ok()) << second.error().to_string();
+  poller.join();
   ASSERT_TRUE(polled && polled->ok());
   ASSERT_EQ((*polled)->changes.size(), 1u);
 
@@ -150,21 +153,6 @@ TEST_F(Tls, the_cli_lists_tasks_over_https_with_cacert_or_lockstep_cacert) {
   EXPECT_NE(from_env.out.find("Over TLS"), std::string::npos) << from_env.out;
 }
 
-// Reads until the server closes the connection, for at most `limit`; nullopt when it did not.
-std::optional<std::string> read_to_close(tcp::socket& s, std::chrono::milliseconds limit) {
-  std::string got;
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    pollfd p{s.native_handle(), POLLIN, 0};
-    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) return std::nullopt;
-    char buf[4096];
-    boost::system::error_code ec;
-    got.append(buf, s.read_some(net::buffer(buf), ec));
-    if (ec) return got;
-  }
-}
-
 TEST_F(Tls, a_handshake_that_never_finishes_is_cut_off_at_the_read_timeout_while_others_are_served) {
   auto server = serve({"--read-timeout", "1"});
   net::io_context ioc;
@@ -180,8 +168,8 @@ TEST_F(Tls, a_handshake_that_never_finishes_is_cut_off_at_the_read_timeout_while
   EXPECT_TRUE(client.list_tasks().ok());
 
   // Closed by the server (well before 10 s), with nothing sent in clear.
-  auto silent_got = read_to_close(silent, 10s);
-  auto half_got = read_to_close(half, 10s);
+  auto silent_got = read_until_closed(silent, 10s);
+  auto half_got = read_until_closed(half, 10s);
   ASSERT_TRUE(silent_got.has_value()) << "the silent client was not cut off";
   ASSERT_TRUE(half_got.has_value()) << "the half-handshake client was not cut off";
   EXPECT_GE(std::chrono::steady_clock::now() - opened, 900ms);  // at the timeout, not at once
@@ -194,7 +182,7 @@ TEST_F(Tls, plain_http_on_the_tls_port_is_told_to_use_https_and_the_server_keeps
   tcp::socket plain(ioc);
   plain.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), server->port()));
   net::write(plain, net::buffer(std::string("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")));
-  auto answer = read_to_close(plain, 10s);
+  auto answer = read_until_closed(plain, 10s);
   ASSERT_TRUE(answer.has_value()) << "not closed";
   EXPECT_TRUE(answer->starts_with("HTTP/1.1 400")) << *answer;
   EXPECT_NE(answer->find("https://"), std::string::npos) << *answer;
