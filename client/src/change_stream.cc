@@ -12,6 +12,7 @@
 #include "client_impl.h"
 #include "json_fields.h"
 #include "retry.h"
+#include "transport.h"
 
 namespace lockstep {
 
@@ -63,9 +64,10 @@ enum class StreamEnd { kStopped, kDropped };
 
 class StreamSession {
  public:
-  StreamSession(const Endpoint& endpoint, const ClientOptions& options, std::stop_token stop)
-      : endpoint_(endpoint), options_(options), stop_(std::move(stop)),
-        on_stop_(stop_, [this] { net::post(ioc_, [this] { stream_.cancel(); }); }) {}
+  StreamSession(const Endpoint& endpoint, const ClientOptions& options, const std::shared_ptr<detail::TlsTrust>& tls,
+                std::stop_token stop)
+      : endpoint_(endpoint), options_(options), stop_(std::move(stop)), stream_(ioc_, tls),
+        on_stop_(stop_, [this] { net::post(ioc_, [this] { stream_.tcp().cancel(); }); }) {}
 
   // Opens the stream after `last_id` (or at `since`, or at the latest revision), delivers events
   // until the callback says stop; an answer other than 200, or an error event, is an Error.
@@ -74,18 +76,24 @@ class StreamSession {
     beast::error_code ec;
     auto address = resolve(ec);
     if (ec) return Error::make(0, kConnectionFailed, "cannot resolve " + endpoint_.host + ": " + ec.message(), true);
-    stream_.expires_after(options_.timeout);
-    stream_.async_connect(address, [&](beast::error_code e) { ec = e; });
-    if (!wait(ec)) return stopped_or(Error::make(0, kConnectionFailed, "cannot connect: " + ec.message(), true));
+    stream_.tcp().expires_after(options_.timeout);
+    stream_.async_open(address, endpoint_.host, [&](beast::error_code e) { ec = e; });
+    if (!wait(ec)) {
+      std::string tls_failure = stream_.tls_failure(ec);  // would fail the same way again
+      if (!tls_failure.empty()) return stopped_or(Error::make(0, kConnectionFailed, "cannot connect: " + tls_failure));
+      return stopped_or(Error::make(0, kConnectionFailed, "cannot connect: " + ec.message(), true));
+    }
     bhttp::request<bhttp::empty_body> req(bhttp::verb::get, target, 11);
     req.set(bhttp::field::host, endpoint_.host + ":" + std::to_string(endpoint_.port));
     if (!options_.token.empty()) req.set(bhttp::field::authorization, "Bearer " + options_.token);
     if (last_id) req.set("Last-Event-ID", std::to_string(*last_id));
-    bhttp::async_write(stream_, req, [&](beast::error_code e, std::size_t) { ec = e; });
+    stream_.visit([&](auto& s) { bhttp::async_write(s, req, [&](beast::error_code e, std::size_t) { ec = e; }); });
     if (!wait(ec)) return stopped_or(Error::make(0, kConnectionFailed, "cannot send: " + ec.message(), true));
     parser_.body_limit(boost::none);
     parser_.on_chunk_body(on_chunk_);
-    bhttp::async_read_header(stream_, buffer_, parser_, [&](beast::error_code e, std::size_t) { ec = e; });
+    stream_.visit([&](auto& s) {
+      bhttp::async_read_header(s, buffer_, parser_, [&](beast::error_code e, std::size_t) { ec = e; });
+    });
     if (!wait(ec)) return stopped_or(Error::make(0, kConnectionFailed, "no answer: " + ec.message(), true));
     if (parser_.get().result_int() != 200) return refused();
     return read_events(on_change, delivered);
@@ -113,7 +121,7 @@ class StreamSession {
   // A non-200 answer: read its (problem) body and make it an Error.
   Error refused() {
     beast::error_code ec;
-    bhttp::async_read(stream_, buffer_, parser_, [&](beast::error_code e, std::size_t) { ec = e; });
+    stream_.visit([&](auto& s) { bhttp::async_read(s, buffer_, parser_, [&](beast::error_code e, std::size_t) { ec = e; }); });
     wait(ec);
     HttpResponse r;
     r.status = static_cast<int>(parser_.get().result_int());
@@ -135,8 +143,10 @@ class StreamSession {
       }
       if (parser_.is_done()) return StreamEnd::kDropped;
       beast::error_code ec;
-      stream_.expires_after(options_.timeout);  // the server sends a heartbeat every 15 s
-      bhttp::async_read_some(stream_, buffer_, parser_, [&](beast::error_code e, std::size_t) { ec = e; });
+      stream_.tcp().expires_after(options_.timeout);  // the server sends a heartbeat every 15 s
+      stream_.visit([&](auto& s) {
+        bhttp::async_read_some(s, buffer_, parser_, [&](beast::error_code e, std::size_t) { ec = e; });
+      });
       if (!wait(ec)) return stop_.stop_requested() ? StreamEnd::kStopped : StreamEnd::kDropped;
     }
   }
@@ -151,7 +161,7 @@ class StreamSession {
   const ClientOptions& options_;
   std::stop_token stop_;
   net::io_context ioc_;
-  beast::tcp_stream stream_{ioc_};
+  detail::Transport stream_;
   beast::flat_buffer buffer_;
   bhttp::response_parser<bhttp::string_body> parser_;
   SseSplitter splitter_;
@@ -173,7 +183,7 @@ Result<Done> Client::stream_changes(std::optional<std::int64_t> since,
   auto give_up = std::chrono::steady_clock::now() + impl_->options.retry.budget;
   for (;;) {
     std::int64_t delivered = -1;
-    auto end = StreamSession(impl_->endpoint, impl_->options, stop).run(target, last_id, on_change, delivered);
+    auto end = StreamSession(impl_->endpoint, impl_->options, impl_->pool.tls(), stop).run(target, last_id, on_change, delivered);
     if (delivered >= 0) {
       last_id = delivered;
       attempt = 0;

@@ -9,6 +9,7 @@
 
 #include "client_impl.h"
 #include "retry.h"
+#include "transport.h"
 
 namespace lockstep {
 
@@ -76,12 +77,18 @@ void add_query(std::string& target, const char* key, const std::optional<std::st
 }  // namespace
 
 std::optional<Endpoint> Client::parse_url(std::string_view url) {
-  constexpr std::string_view kScheme = "http://";
-  if (!url.starts_with(kScheme)) return std::nullopt;
-  url.remove_prefix(kScheme.size());
+  Endpoint e;
+  if (url.starts_with("https://")) {
+    e.tls = true;
+    e.port = 443;
+    url.remove_prefix(8);
+  } else if (url.starts_with("http://")) {
+    url.remove_prefix(7);
+  } else {
+    return std::nullopt;
+  }
   if (url.ends_with('/')) url.remove_suffix(1);
   if (url.empty() || url.find_first_of("/?#@ ") != std::string_view::npos) return std::nullopt;
-  Endpoint e;
   auto colon = url.rfind(':');
   if (url.front() == '[') return std::nullopt;  // IPv6 literals: not supported
   if (colon == std::string_view::npos) {
@@ -101,8 +108,9 @@ std::optional<Endpoint> Client::parse_url(std::string_view url) {
 
 Client::Client(ClientOptions options) {
   auto endpoint = parse_url(options.url);
-  if (!endpoint) throw std::invalid_argument("not an http URL: " + options.url);
-  impl_ = std::make_unique<Impl>(std::move(options), std::move(*endpoint));
+  if (!endpoint) throw std::invalid_argument("not an http:// or https:// URL: " + options.url);
+  auto tls = endpoint->tls ? std::make_shared<detail::TlsTrust>(options.ca_file) : nullptr;
+  impl_ = std::make_unique<Impl>(std::move(options), std::move(*endpoint), std::move(tls));
 }
 
 Client::~Client() = default;
@@ -116,6 +124,8 @@ Exchange Client::Impl::attempt(const Request& req, const HttpHeaders& headers) {
     HttpResponse r = conn->request(req.method, req.target, headers, req.body);
     pool.give_back(std::move(conn));
     return {std::move(r), std::nullopt};
+  } catch (const TlsError& e) {
+    return {std::nullopt, Error::make(0, kConnectionFailed, e.what(), false)};  // would fail the same way
   } catch (const ConnectionError& e) {
     return {std::nullopt, Error::make(0, kConnectionFailed, e.what(), true)};
   }
@@ -129,6 +139,7 @@ Exchange Client::Impl::execute(const Request& req) {
   for (int attempt = 0;; ++attempt) {
     Exchange ex = this->attempt(req, headers);
     if (ex.response && !detail::is_retryable(*ex.response)) return ex;
+    if (ex.failure && !ex.failure->retryable) return ex;  // e.g. an untrusted certificate
     std::chrono::milliseconds at_least{0};
     if (ex.response) {
       if (auto after = Error::from_response(*ex.response).retry_after) at_least = *after;

@@ -46,8 +46,10 @@ struct Client::Impl {
   Endpoint endpoint;
   detail::ConnectionPool pool;
 
-  explicit Impl(ClientOptions o, Endpoint e)
-      : options(std::move(o)), endpoint(std::move(e)), pool(endpoint.host, endpoint.port, options.max_idle_connections) {}
+  // `tls`: what https:// connections trust (null for http://).
+  Impl(ClientOptions o, Endpoint e, std::shared_ptr<detail::TlsTrust> tls)
+      : options(std::move(o)), endpoint(std::move(e)),
+        pool(endpoint.host, endpoint.port, options.max_idle_connections, std::move(tls)) {}
 
   // Sends `req`, retrying per options.retry; see RetryPolicy.
   detail::Exchange execute(const detail::Request& req);

@@ -2,8 +2,9 @@
 
 namespace lockstep::detail {
 
-ConnectionPool::ConnectionPool(std::string host, unsigned short port, std::size_t max_idle)
-    : host_(std::move(host)), port_(port), max_idle_(max_idle) {}
+ConnectionPool::ConnectionPool(std::string host, unsigned short port, std::size_t max_idle,
+                               std::shared_ptr<TlsTrust> tls)
+    : host_(std::move(host)), port_(port), max_idle_(max_idle), tls_(std::move(tls)) {}
 
 std::unique_ptr<HttpConnection> ConnectionPool::take() {
   {
@@ -14,7 +15,7 @@ std::unique_ptr<HttpConnection> ConnectionPool::take() {
       return conn;
     }
   }
-  return std::make_unique<HttpConnection>(host_, port_);
+  return std::make_unique<HttpConnection>(host_, port_, std::chrono::seconds(30), tls_);
 }
 
 void ConnectionPool::give_back(std::unique_ptr<HttpConnection> conn) {

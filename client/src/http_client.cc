@@ -8,6 +8,8 @@
 #include <boost/beast/http.hpp>
 #include <strings.h>
 
+#include "transport.h"
+
 namespace lockstep {
 
 namespace beast = boost::beast;
@@ -26,8 +28,9 @@ struct HttpConnection::Impl {
   std::string host;
   unsigned short port;
   std::chrono::milliseconds timeout;
+  std::shared_ptr<detail::TlsTrust> tls;
   net::io_context ioc;
-  std::optional<beast::tcp_stream> stream;
+  std::optional<detail::Transport> stream;
   beast::flat_buffer buffer;
 
   // Runs the queued asynchronous operation to completion; throws on its error.
@@ -59,14 +62,19 @@ struct HttpConnection::Impl {
 
   void connect() {
     if (stream) return;
-    stream.emplace(ioc);
+    stream.emplace(ioc, tls);
     buffer.clear();
     beast::error_code ec;
     tcp::endpoint endpoint = resolve();
-    stream->expires_after(timeout);
-    stream->async_connect(endpoint, [&](beast::error_code e) { ec = e; });
+    stream->tcp().expires_after(timeout);
+    stream->async_open(endpoint, host, [&](beast::error_code e) { ec = e; });
+    ioc.restart();
+    ioc.run();
+    if (std::string why = stream->tls_failure(ec); !why.empty()) {
+      stream.reset();
+      throw TlsError("cannot connect to " + host + ":" + std::to_string(port) + ": " + why);
+    }
     run(ec, "cannot connect to");
-    stream->socket().set_option(tcp::no_delay(true));
   }
 
   // `head`: the answer to a HEAD request, whose Content-Length describes a body never sent.
@@ -75,8 +83,10 @@ struct HttpConnection::Impl {
     parser.skip(head);
     parser.body_limit(64u << 20);
     beast::error_code ec;
-    stream->expires_after(timeout);
-    bhttp::async_read(*stream, buffer, parser, [&](beast::error_code e, std::size_t) { ec = e; });
+    stream->tcp().expires_after(timeout);
+    stream->visit([&](auto& s) {
+      bhttp::async_read(s, buffer, parser, [&](beast::error_code e, std::size_t) { ec = e; });
+    });
     run(ec, "no answer from");
     auto msg = parser.release();
     HttpResponse out;
@@ -88,11 +98,13 @@ struct HttpConnection::Impl {
   }
 };
 
-HttpConnection::HttpConnection(std::string host, unsigned short port, std::chrono::milliseconds timeout)
+HttpConnection::HttpConnection(std::string host, unsigned short port, std::chrono::milliseconds timeout,
+                               std::shared_ptr<detail::TlsTrust> tls)
     : impl_(std::make_unique<Impl>()) {
   impl_->host = std::move(host);
   impl_->port = port;
   impl_->timeout = timeout;
+  impl_->tls = std::move(tls);
 }
 
 HttpConnection::~HttpConnection() = default;
@@ -120,8 +132,8 @@ HttpResponse HttpConnection::request(std::string_view method, std::string_view t
   req.body() = std::string(body);
   req.prepare_payload();
   beast::error_code ec;
-  impl_->stream->expires_after(impl_->timeout);
-  bhttp::async_write(*impl_->stream, req, [&](beast::error_code e, std::size_t) { ec = e; });
+  impl_->stream->tcp().expires_after(impl_->timeout);
+  impl_->stream->visit([&](auto& s) { bhttp::async_write(s, req, [&](beast::error_code e, std::size_t) { ec = e; }); });
   impl_->run(ec, "cannot send to");
   return impl_->read_response(method == "HEAD");
 }
@@ -129,9 +141,10 @@ HttpResponse HttpConnection::request(std::string_view method, std::string_view t
 HttpResponse HttpConnection::raw(std::string_view bytes) {
   impl_->connect();
   beast::error_code ec;
-  impl_->stream->expires_after(impl_->timeout);
-  net::async_write(*impl_->stream, net::buffer(bytes.data(), bytes.size()),
-                   [&](beast::error_code e, std::size_t) { ec = e; });
+  impl_->stream->tcp().expires_after(impl_->timeout);
+  impl_->stream->visit([&](auto& s) {
+    net::async_write(s, net::buffer(bytes.data(), bytes.size()), [&](beast::error_code e, std::size_t) { ec = e; });
+  });
   impl_->run(ec, "cannot send to");
   return impl_->read_response();
 }

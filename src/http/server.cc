@@ -8,12 +8,20 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <condition_variable>
+#include <cstring>
+#include <fstream>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -30,7 +38,10 @@ namespace {
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 namespace net = boost::asio;
+namespace ssl = boost::asio::ssl;
 using tcp = net::ip::tcp;
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 // Counts requests being handled, so that shutdown can wait for them.
 struct Tracker {
@@ -63,17 +74,24 @@ bool valid_request_id(std::string_view id) {
   return true;
 }
 
-class Session : public std::enable_shared_from_this<Session> {
+// One connection, over plain TCP (PlainStream) or TLS (TlsStream): the one place where every limit
+// (header, body, read timeout, connection count) is applied, whichever the stream.
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
  public:
-  Session(tcp::socket socket, Api& api, const ServerOptions& options, Tracker& tracker)
-      : stream_(std::move(socket)), api_(api), options_(options), tracker_(tracker),
+  // `stream_args`: the socket, and for TLS the context.
+  template <class... StreamArgs>
+  Session(Api& api, const ServerOptions& options, Tracker& tracker, StreamArgs&&... stream_args)
+      : stream_(std::forward<StreamArgs>(stream_args)...), api_(api), options_(options), tracker_(tracker),
         buffer_(std::max<std::size_t>(64 << 10, options.max_header * 2)) {
     tracker_.connections.fetch_add(1);
   }
   ~Session() { tracker_.connections.fetch_sub(1); }
 
   void start() {
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
+    net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] { self->handshake(); });
   }
 
   // Past the connection limit: reads one request for at most kOverLimitGrace, answers /healthz as
@@ -86,16 +104,59 @@ class Session : public std::enable_shared_from_this<Session> {
       if (ec) return;  // cancelled: the request came in time
       self->grace_over_ = true;
       beast::error_code ignored;
-      self->stream_.socket().cancel(ignored);  // on_read answers
+      self->lowest().socket().cancel(ignored);  // on_read answers (on_handshake closes)
     });
     start();
   }
 
  private:
+  using std::enable_shared_from_this<Session<Stream>>::shared_from_this;
+
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
+  // TLS first: the handshake must finish within the read timeout like a request, so a client that
+  // connects and says nothing (or half a ClientHello) holds its connection no longer than that.
+  void handshake() {
+    if constexpr (kTls) {
+      lowest().expires_after(options_.read_timeout);
+      stream_.async_handshake(ssl::stream_base::server,
+                              beast::bind_front_handler(&Session::on_handshake, shared_from_this()));
+    } else {
+      read();
+    }
+  }
+
+  void on_handshake(beast::error_code ec) {
+    // Past the connection limit a 503 needs a finished handshake: a client that did not finish it
+    // within the grace is only closed.
+    if (over_limit_ && grace_over_) return close_socket();
+    if (is_plain_http(ec)) return answer_plain_http();
+    if (ec) return close_socket();
+    handshake_done_ = true;
+    read();
+  }
+
+  // OpenSSL recognises an HTTP request where a ClientHello should be.
+  static bool is_plain_http(const beast::error_code& ec) {
+    return ec.category() == net::error::get_ssl_category() &&
+           ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == SSL_R_HTTP_REQUEST;
+  }
+
+  // A plain HTTP request on the TLS port: answers it in plain HTTP (400, "use https://") rather
+  // than only closing, so that a mistyped URL says what is wrong.
+  void answer_plain_http() {
+    Error e(Code::kValidationFailed, "This port speaks HTTPS: use an https:// URL.");
+    auto res = message(problem(e), make_ulid(SystemClock::instance().now()), "-", true);
+    lowest().expires_after(options_.read_timeout);
+    bhttp::async_write(lowest(), *res, [self = shared_from_this(), res](beast::error_code, std::size_t) {
+      self->drain();
+    });
+  }
+
   void read() {
     parser_.emplace();
     limit_parser(*parser_, options_.max_header, options_.max_body);
-    stream_.expires_after(options_.read_timeout);
+    lowest().expires_after(options_.read_timeout);
     bhttp::async_read(stream_, buffer_, *parser_,
                       beast::bind_front_handler(&Session::on_read, shared_from_this()));
   }
@@ -110,8 +171,9 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (ec == bhttp::error::end_of_stream || ec == net::error::eof ||
         ec == beast::error::timeout || ec == net::error::operation_aborted ||
-        ec == net::error::connection_reset) {
-      return close();
+        ec == net::error::connection_reset || ec == ssl::error::stream_truncated ||
+        ec.category() == net::error::get_ssl_category()) {
+      return close();  // gone, or its TLS broke: nothing can be answered
     }
     if (ec) {
       // The request could not be read whole: answer why, then close (the rest is unread).
@@ -147,7 +209,7 @@ class Session : public std::enable_shared_from_this<Session> {
     Request req = std::move(*parsed);
 
     tracker_.begin();
-    stream_.expires_never();  // the store answers; the write below sets its own timeout
+    lowest().expires_never();  // the store answers; the write below sets its own timeout
     auto cancel = std::make_shared<Cancellation>();
     in_flight_ = cancel;
     // Watched only once the Api parks the request: a request answered at once costs nothing.
@@ -174,14 +236,14 @@ class Session : public std::enable_shared_from_this<Session> {
   // or an error means gone; data (a pipelined request) means still there, and the watch ends.
   void watch_hangup(std::shared_ptr<Cancellation> cancel) {
     watching_ = cancel;
-    stream_.socket().async_wait(tcp::socket::wait_read, [self = shared_from_this(), cancel](beast::error_code ec) {
+    lowest().socket().async_wait(tcp::socket::wait_read, [self = shared_from_this(), cancel](beast::error_code ec) {
       if (self->watching_ != cancel) return;  // answered meanwhile
       if (ec) {
         if (ec != net::error::operation_aborted) cancel->cancel();
         return;
       }
       char byte = 0;
-      const ssize_t n = ::recv(self->stream_.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+      const ssize_t n = ::recv(self->lowest().socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
       if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) return cancel->cancel();
       if (n < 0) return self->watch_hangup(cancel);
     });
@@ -192,12 +254,26 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!watching_) return;
     watching_.reset();
     beast::error_code ignored;
-    stream_.socket().cancel(ignored);  // ends the wait; nothing else is pending on the socket now
+    lowest().socket().cancel(ignored);  // ends the wait; nothing else is pending on the socket now
   }
 
   void send(Response r, const std::string& request_id, const std::string& method,
             std::chrono::steady_clock::time_point started) {
     if (r.events) return start_stream(std::move(r), request_id, method, started);
+    bool close = r.close || !keep_alive_ || tracker_.draining || over_limit_;
+    log_request(request_id, method, r, std::chrono::duration_cast<std::chrono::microseconds>(
+                                           std::chrono::steady_clock::now() - started));
+    auto res = message(std::move(r), request_id, method, close);
+    lowest().expires_after(options_.read_timeout);
+    bhttp::async_write(stream_, *res,
+                       [self = shared_from_this(), res, close](beast::error_code ec, std::size_t) {
+                         self->on_write(ec, close);
+                       });
+  }
+
+  // The HTTP message of `r`.
+  static std::shared_ptr<bhttp::response<bhttp::string_body>> message(Response r, const std::string& request_id,
+                                                                      const std::string& method, bool close) {
     auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
     res->version(11);
     res->result(static_cast<unsigned>(r.status));
@@ -205,7 +281,6 @@ class Session : public std::enable_shared_from_this<Session> {
     for (auto& [k, v] : r.headers) res->insert(k, v);
     res->set("X-Request-Id", request_id);
     res->set(bhttp::field::date, format_http_date(SystemClock::instance().now()));
-    bool close = r.close || !keep_alive_ || tracker_.draining || over_limit_;
     res->keep_alive(!close);
     if (r.status == 204 || r.status == 304) {
       res->erase(bhttp::field::content_type);
@@ -215,13 +290,7 @@ class Session : public std::enable_shared_from_this<Session> {
       res->body() = std::move(r.body);
       res->prepare_payload();
     }
-    log_request(request_id, method, r, std::chrono::duration_cast<std::chrono::microseconds>(
-                                           std::chrono::steady_clock::now() - started));
-    stream_.expires_after(options_.read_timeout);
-    bhttp::async_write(stream_, *res,
-                       [self = shared_from_this(), res, close](beast::error_code ec, std::size_t) {
-                         self->on_write(ec, close);
-                       });
+    return res;
   }
 
   void on_write(beast::error_code ec, bool close) {
@@ -249,9 +318,9 @@ class Session : public std::enable_shared_from_this<Session> {
     // (above) means little if the kernel holds thousands. 256 KiB still lets a reading follower
     // take hundreds of changes at once.
     beast::error_code ignored;
-    stream_.socket().set_option(net::socket_base::send_buffer_size(256 << 10), ignored);
+    lowest().socket().set_option(net::socket_base::send_buffer_size(256 << 10), ignored);
     auto sr = std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*res);
-    stream_.expires_after(options_.read_timeout);
+    lowest().expires_after(options_.read_timeout);
     bhttp::async_write_header(stream_, *sr, [self = shared_from_this(), res, sr](beast::error_code ec, std::size_t) {
       if (ec) return self->close();
       self->pump();
@@ -260,7 +329,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void pump() {
     if (tracker_.draining) return finish_stream();
-    stream_.expires_never();  // waiting for news; the source sends a heartbeat when idle
+    lowest().expires_never();  // waiting for news; the source sends a heartbeat when idle
     events_->next([self = shared_from_this()](std::string data, bool done) {
       net::post(self->stream_.get_executor(), [self, data = std::move(data), done]() mutable {
         self->write_piece(std::move(data), done);
@@ -271,7 +340,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void write_piece(std::string data, bool done) {
     if (data.empty()) return done ? finish_stream() : pump();
     auto piece = std::make_shared<std::string>(std::move(data));
-    stream_.expires_after(options_.read_timeout);
+    lowest().expires_after(options_.read_timeout);
     net::async_write(stream_, bhttp::make_chunk(net::buffer(*piece)),
                      [self = shared_from_this(), piece, done](beast::error_code ec, std::size_t) {
                        if (ec) return self->close();
@@ -280,7 +349,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void finish_stream() {
-    stream_.expires_after(std::chrono::seconds(5));
+    lowest().expires_after(std::chrono::seconds(5));
     net::async_write(stream_, bhttp::make_chunk_last(),
                      [self = shared_from_this()](beast::error_code, std::size_t) { self->close(); });
   }
@@ -288,30 +357,45 @@ class Session : public std::enable_shared_from_this<Session> {
   // After answering a request that was not read whole (413, 431): stop sending, then read and
   // discard what the client still sends for a short while, so that closing does not reset the
   // connection before the client has read the answer.
+  // Discards raw bytes, beneath TLS: they need not be decrypted to be thrown away.
   void drain() {
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.expires_after(std::chrono::seconds(2));
+    lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    lowest().expires_after(std::chrono::seconds(2));
     drain_buffer_.resize(16 << 10);
     read_some_discard();
   }
 
   void read_some_discard() {
-    stream_.async_read_some(net::buffer(drain_buffer_),
-                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-                              self->drained_ += n;
-                              if (ec || self->drained_ > (8u << 20)) return self->close();
-                              self->read_some_discard();
-                            });
+    lowest().async_read_some(net::buffer(drain_buffer_),
+                             [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                               self->drained_ += n;
+                               if (ec || self->drained_ > (8u << 20)) return self->close_socket();
+                               self->read_some_discard();
+                             });
   }
 
+  // Over TLS, says close_notify first (waiting at most 2 s for the client's), so that the client
+  // can tell the end from a cut connection.
   void close() {
-    beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.close();
+    if constexpr (kTls) {
+      if (handshake_done_ && !shutting_down_) {
+        shutting_down_ = true;
+        lowest().expires_after(std::chrono::seconds(2));
+        stream_.async_shutdown([self = shared_from_this()](beast::error_code) { self->close_socket(); });
+        return;
+      }
+    }
+    close_socket();
   }
 
-  beast::tcp_stream stream_;
+  void close_socket() {
+    beast::error_code ignored;
+    lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    lowest().close();
+  }
+
+  Stream stream_;
   Api& api_;
   const ServerOptions& options_;
   Tracker& tracker_;
@@ -327,6 +411,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<Cancellation> in_flight_;  // the request the Api has
   std::shared_ptr<Cancellation> watching_;   // the same, while its client is watched
   std::size_t drained_ = 0;
+  bool handshake_done_ = false;  // TLS only
+  bool shutting_down_ = false;   // TLS only: close_notify sent
 };
 
 // Connections need a descriptor each, besides those of the store, the log and the listener: raises
@@ -349,6 +435,49 @@ void fit_descriptor_limit(std::size_t max_connections) {
   }
 }
 
+// Why a PEM file cannot be used: OpenSSL's reason for the last failure, or "" when it gave none.
+std::string openssl_reason() {
+  unsigned long e = ERR_get_error();
+  ERR_clear_error();
+  const char* why = e != 0 ? ERR_reason_error_string(e) : nullptr;
+  return why != nullptr ? std::string(": ") + why : std::string();
+}
+
+void check_readable(const std::string& what, const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read the TLS " + what + " " + path + ": " + std::strerror(errno));
+}
+
+// The server's TLS settings from a PEM certificate chain and its PEM private key: TLS 1.2 or later
+// only. Throws std::runtime_error with a one-line reason (unreadable, not PEM, key of another
+// certificate, encrypted key).
+std::unique_ptr<ssl::context> load_tls(const std::string& cert, const std::string& key) {
+  check_readable("certificate", cert);
+  check_readable("key", key);
+  auto ctx = std::make_unique<ssl::context>(ssl::context::tls_server);
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                   ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+  SSL_CTX* native = ctx->native_handle();
+  SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
+  if (SSL_CTX_use_certificate_chain_file(native, cert.c_str()) != 1) {
+    throw std::runtime_error("the TLS certificate " + cert + " is not a PEM certificate" + openssl_reason());
+  }
+  // Read here rather than by OpenSSL's file loader, which would prompt on the terminal for the
+  // passphrase of an encrypted key: a service has no one to answer.
+  std::unique_ptr<BIO, decltype(&BIO_free)> in(BIO_new_file(key.c_str(), "r"), &BIO_free);
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> pkey(
+      in ? PEM_read_bio_PrivateKey(in.get(), nullptr, [](char*, int, int, void*) { return 0; }, nullptr) : nullptr,
+      &EVP_PKEY_free);
+  if (!pkey) {
+    throw std::runtime_error("the TLS key " + key + " is not an unencrypted PEM private key" + openssl_reason());
+  }
+  if (SSL_CTX_use_PrivateKey(native, pkey.get()) != 1 || SSL_CTX_check_private_key(native) != 1) {
+    ERR_clear_error();
+    throw std::runtime_error("the TLS key " + key + " is not the key of the certificate " + cert);
+  }
+  return ctx;
+}
+
 }  // namespace
 
 struct Server::Impl {
@@ -356,6 +485,7 @@ struct Server::Impl {
   // declared first, so that they are destroyed last.
   Api& api;
   ServerOptions options;
+  std::unique_ptr<ssl::context> tls;  // null: plain HTTP
   Tracker tracker;
   net::io_context ioc;
   tcp::acceptor acceptor;
@@ -398,7 +528,15 @@ struct Server::Impl {
   void admit(tcp::socket socket) {
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
-    auto session = std::make_shared<Session>(std::move(socket), api, options, tracker);
+    if (tls) {
+      start(std::make_shared<Session<TlsStream>>(api, options, tracker, std::move(socket), *tls));
+    } else {
+      start(std::make_shared<Session<PlainStream>>(api, options, tracker, std::move(socket)));
+    }
+  }
+
+  template <class S>
+  void start(const std::shared_ptr<S>& session) {
     if (tracker.connections.load() > options.max_connections) {
       session->start_over_limit();
     } else {
@@ -427,6 +565,9 @@ struct Server::Impl {
 };
 
 Server::Server(Api& api, ServerOptions options) : impl_(std::make_unique<Impl>(api, std::move(options))) {
+  if (!impl_->options.tls_cert.empty() || !impl_->options.tls_key.empty()) {
+    impl_->tls = load_tls(impl_->options.tls_cert, impl_->options.tls_key);
+  }
   beast::error_code ec;
   auto address = net::ip::make_address(impl_->options.host, ec);
   if (ec) throw std::runtime_error("invalid listen address '" + impl_->options.host + "'");

@@ -1,6 +1,6 @@
 // The HTTP/1.1 server: a listener that accepts, and one session per connection that reads a
 // request (with header and body limits and a read timeout), hands it to the Api, and writes the
-// answer. I/O runs on `threads` threads of one io_context; nothing here waits on the store.
+// answer. With a certificate and key it speaks HTTPS only (TLS 1.2 or later), under the same limits. I/O runs on `threads` threads of one io_context; nothing here waits on the store.
 #pragma once
 
 #include <chrono>
@@ -21,11 +21,14 @@ struct ServerOptions {
   std::chrono::seconds read_timeout{30};     // a request (or an idle keep-alive wait) must finish
   std::chrono::seconds shutdown_grace{10};   // how long in-flight requests may finish on SIGTERM
   std::size_t max_connections = 10000;       // more are answered 503 and closed
+  std::string tls_cert;  // PEM certificate chain; with tls_key (both or neither) HTTPS only
+  std::string tls_key;   // PEM private key of tls_cert, unencrypted
 };
 
 class Server {
  public:
-  // Binds and listens. Throws std::runtime_error with a one-line reason (e.g. port in use).
+  // Loads the TLS certificate and key, if any, binds and listens. Throws std::runtime_error with a
+  // one-line reason (e.g. port in use, an unreadable certificate, a key of another certificate).
   Server(Api& api, ServerOptions options);
   ~Server();
   Server(const Server&) = delete;

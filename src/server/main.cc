@@ -97,6 +97,8 @@ struct Config {
   std::int64_t idempotency_ttl = 86400;
   std::size_t max_batch = 100;
   std::string web_root = default_web_root();
+  std::string tls_cert;
+  std::string tls_key;
   std::string config_file;
 };
 
@@ -125,17 +127,12 @@ int serve(const Config& c) {
     port = -1;
   }
   if (port < 0 || port > 65535) die("--listen has an invalid port: '" + c.listen + "'");
+  if (c.tls_cert.empty() != c.tls_key.empty()) die("--tls-cert and --tls-key go together: give both or neither");
 
   if (!lock_database(c.db)) die("another lockstepd serves the database " + shown_db(c.db));
   http::init_logging();
   int readers = c.readers > 0 ? c.readers : std::max(2, c.threads);
   auto store = open(c, readers);
-  std::optional<NewUser> admin;
-  store->write_sync([&](Tx& tx) {
-    admin = bootstrap_admin(tx, SystemClock::instance().now());
-    return true;
-  });
-
   auto rate = http::RateLimiter::parse(c.rate_limit);
   if (!rate) die("--rate-limit must be RATE or RATE/BURST (requests a second; 0 turns it off), not '" + c.rate_limit + "'");
   Retention retention{c.retain_changes, c.retain_versions};
@@ -158,6 +155,8 @@ int serve(const Config& c) {
   so.max_body = c.max_body;
   so.read_timeout = std::chrono::seconds(c.read_timeout);
   so.max_connections = c.max_connections;
+  so.tls_cert = c.tls_cert;
+  so.tls_key = c.tls_key;
   std::unique_ptr<http::Server> server;
   try {
     server = std::make_unique<http::Server>(api, so);
@@ -165,6 +164,13 @@ int serve(const Config& c) {
     store->stop();
     die(e.what());
   }
+  // Only once the server could start (port, TLS files): an admin made before a failed start would
+  // have its token never shown, and the next start would make none.
+  std::optional<NewUser> admin;
+  store->write_sync([&](Tx& tx) {
+    admin = bootstrap_admin(tx, SystemClock::instance().now());
+    return true;
+  });
   if (admin) {
     std::fprintf(stderr,
                  "lockstepd: this database had no users, so the admin user 'admin' was created.\n"
@@ -176,7 +182,8 @@ int serve(const Config& c) {
     http::log_event("warn", "--insecure-no-auth: every request is served WITHOUT authentication");
   }
   std::string address = host + ":" + std::to_string(server->port());
-  json::object listening{{"address", address}, {"db", shown_db(c.db)}, {"threads", c.threads}};
+  json::object listening{{"address", address}, {"db", shown_db(c.db)}, {"threads", c.threads},
+                         {"tls", !c.tls_cert.empty()}};
   http::log_event("info", "listening", json::serialize(listening));
   server->run();
   store->stop();
@@ -294,6 +301,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(std::size_t{1}, std::size_t{100000}))->capture_default_str();
   app.add_option("--web-root", c.web_root, "folder of the web board's built files, served at /")
       ->capture_default_str();
+  app.add_option("--tls-cert", c.tls_cert, "PEM certificate (chain) to serve HTTPS with, TLS 1.2 or later;\n"
+                 "needs --tls-key; without both the server speaks plain HTTP");
+  app.add_option("--tls-key", c.tls_key, "PEM private key (unencrypted) of --tls-cert");
   app.add_option("--config", c.config_file, "TOML file whose keys are the long flag names");
   for (auto* opt : app.get_options()) opt->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
 

@@ -90,7 +90,11 @@ TEST(Retry, urls_are_checked) {
   EXPECT_TRUE(Client::parse_url("http://127.0.0.1:8080"));
   EXPECT_TRUE(Client::parse_url("http://localhost/"));
   EXPECT_EQ(Client::parse_url("http://h:81")->port, 81);
-  EXPECT_FALSE(Client::parse_url("https://h"));
+  EXPECT_FALSE(Client::parse_url("http://h")->tls);
+  EXPECT_TRUE(Client::parse_url("https://h")->tls);
+  EXPECT_EQ(Client::parse_url("https://h")->port, 443);
+  EXPECT_EQ(Client::parse_url("https://h:8443/")->port, 8443);
+  EXPECT_FALSE(Client::parse_url("ftp://h"));
   EXPECT_FALSE(Client::parse_url("http://h:x"));
   EXPECT_FALSE(Client::parse_url("http://h:80/v1"));
   EXPECT_FALSE(Client::parse_url("127.0.0.1:8080"));

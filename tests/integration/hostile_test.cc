@@ -1,6 +1,5 @@
 // Bad input gets a precise 4xx and the server keeps serving everyone else; no client can grow
 // /metrics, and neither running out of descriptors nor too many connections stops /healthz.
-#include <poll.h>
 #include <sys/resource.h>
 
 #include <boost/asio/connect.hpp>
@@ -16,6 +15,7 @@
 #include <thread>
 
 #include "fixture.h"
+#include "socket_read.h"
 
 namespace lockstep::testing {
 namespace {
@@ -191,23 +191,6 @@ TEST_F(Hostile, invented_methods_and_paths_do_not_grow_metrics) {
                                      std::chrono::seconds(5)));
   const auto lines = server_->log_lines();
   EXPECT_EQ(std::count_if(lines.begin(), lines.end(), [](const std::string& l) { return l.find("\"X1") != std::string::npos; }), 0);
-}
-
-// Reads what the server sends until it closes the connection, for at most `limit`; nullopt when it
-// did not close by then.
-std::optional<std::string> read_until_closed(tcp::socket& s, std::chrono::milliseconds limit) {
-  std::string got;
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    pollfd p{s.native_handle(), POLLIN, 0};
-    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) return std::nullopt;
-    char buf[4096];
-    boost::system::error_code ec;
-    const std::size_t n = s.read_some(net::buffer(buf), ec);
-    got.append(buf, n);
-    if (ec) return got;  // EOF, or a reset after the answer
-  }
 }
 
 // `n` connections that send nothing, connected in order.

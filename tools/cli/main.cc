@@ -12,6 +12,7 @@ namespace {
 struct GlobalOptions {
   std::string url;
   std::string token;
+  std::string cacert;
   std::string output = "table";
   double retry_for = 15;
   bool quiet = false;
@@ -21,7 +22,9 @@ struct GlobalOptions {
 std::string drop_equals(std::string value) { return value.starts_with('=') ? value.substr(1) : value; }
 
 void add_global_options(CLI::App& app, GlobalOptions& g) {
-  app.add_option("--url", g.url, "Server base URL, e.g. http://127.0.0.1:8080 (env LOCKSTEP_URL)");
+  app.add_option("--url", g.url, "Server base URL, e.g. http://127.0.0.1:8080 or https://tasks.example.com (env LOCKSTEP_URL)");
+  app.add_option("--cacert", g.cacert, "PEM file of the CAs to trust for https:// instead of the system's (env LOCKSTEP_CACERT)")
+      ->envname("LOCKSTEP_CACERT");
   app.add_option("--token", g.token, "Bearer token; - reads it from standard input (env LOCKSTEP_TOKEN)");
   app.add_option("-o,--output", g.output, "Output format: table or json (env LOCKSTEP_OUTPUT)")
       ->transform(drop_equals)
@@ -112,6 +115,7 @@ ClientOptions client_options(const Credentials& c, const GlobalOptions& g) {
   ClientOptions o;
   o.url = c.url;
   o.token = c.token;
+  o.ca_file = g.cacert;
   o.retry.budget = std::chrono::milliseconds(static_cast<long long>(g.retry_for * 1000));
   o.retry.max_attempts = g.retry_for > 0 ? 1000 : 1;  // the budget is the limit that matters
   o.retry.max_delay = std::chrono::seconds(2);
@@ -188,7 +192,7 @@ int run(int argc, char** argv) {
   Credentials creds = std::get<Credentials>(resolved);
   if (!Client::parse_url(creds.url)) {
     return usage_error("invalid URL '" + creds.url + "' (from " + creds.url_source +
-                       "): expected http://HOST[:PORT], e.g. http://127.0.0.1:8080");
+                       "): expected http://HOST[:PORT] or https://HOST[:PORT], e.g. http://127.0.0.1:8080");
   }
   if (creds.token == "-") creds.token = read_line();
   else if (creds.token.empty() && selection.login) creds.token = prompt_token();

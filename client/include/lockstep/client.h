@@ -5,7 +5,8 @@
 // Thread-safety: a Client may be shared by any number of threads; each call borrows a kept-alive
 // connection from a small pool (or opens one) and returns it afterwards.
 // Failures are values: every call returns Result<T> (error.h); nothing throws on an HTTP error or
-// a dropped connection. Only plain `http://` URLs are supported (no TLS).
+// a dropped connection. `https://` URLs speak TLS (1.2 or later) and check the server's
+// certificate: from a CA of the system's (or of ClientOptions::ca_file), for the URL's host.
 #pragma once
 
 #include <chrono>
@@ -45,6 +46,7 @@ struct ClientOptions {
   std::chrono::milliseconds timeout{30000};    // each attempt: connect, send, whole answer
   RetryPolicy retry;
   std::size_t max_idle_connections = 8;        // kept alive between calls
+  std::string ca_file;  // https://: PEM file of the CAs to trust instead of the system's
 };
 
 // Preconditions and extras of one write. With neither `if_match` nor `expected_version` a write
@@ -78,18 +80,21 @@ struct FollowOptions {
 
 struct Endpoint {
   std::string host;
-  unsigned short port = 80;
+  unsigned short port = 80;  // 443 for https://
+  bool tls = false;          // https://
 };
 
 class Client {
  public:
-  // REQUIRES: options.url is a valid http URL (see parse_url); throws std::invalid_argument if not.
+  // REQUIRES: options.url is a valid http:// or https:// URL (see parse_url), and for https:// a
+  // readable options.ca_file when one is given; throws std::invalid_argument if not.
   explicit Client(ClientOptions options);
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
-  // "http://host[:port][/]" -> its host and port; nullopt for anything else.
+  // "http://host[:port][/]" or "https://host[:port][/]" -> its host, port and scheme; nullopt for
+  // anything else.
   static std::optional<Endpoint> parse_url(std::string_view url);
 
   const ClientOptions& options() const;

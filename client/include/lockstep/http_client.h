@@ -1,8 +1,10 @@
-// A blocking HTTP/1.1 connection to a Lockstep server, kept alive across requests.
+// A blocking HTTP/1.1 connection to a Lockstep server, kept alive across requests, in plain TCP
+// or in TLS.
 //
 // One HttpConnection is one TCP connection: not thread-safe; use one per thread. Failures of the
-// connection itself (refused, reset, timed out) throw lockstep::ConnectionError; every HTTP answer,
-// 4xx and 5xx included, is returned as an HttpResponse.
+// connection itself (refused, reset, timed out) throw lockstep::ConnectionError, a TLS handshake
+// that fails (untrusted or misnamed certificate) lockstep::TlsError; every HTTP answer, 4xx and
+// 5xx included, is returned as an HttpResponse.
 #pragma once
 
 #include <chrono>
@@ -21,6 +23,16 @@ class ConnectionError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The TLS handshake failed: trying again would fail the same way.
+class TlsError : public ConnectionError {
+ public:
+  using ConnectionError::ConnectionError;
+};
+
+namespace detail {
+class TlsTrust;  // what TLS connections trust (the client's private transport.h)
+}
+
 using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
 
 struct HttpResponse {
@@ -34,9 +46,11 @@ struct HttpResponse {
 
 class HttpConnection {
  public:
-  // Connects lazily, on the first request. `timeout` bounds each request (connect, send, answer).
+  // Connects lazily, on the first request. `timeout` bounds each request (connect, TLS handshake,
+  // send, answer). With `tls` the connection is TLS, the server's certificate checked for `host`.
   HttpConnection(std::string host, unsigned short port,
-                 std::chrono::milliseconds timeout = std::chrono::seconds(30));
+                 std::chrono::milliseconds timeout = std::chrono::seconds(30),
+                 std::shared_ptr<detail::TlsTrust> tls = nullptr);
   ~HttpConnection();
   HttpConnection(const HttpConnection&) = delete;
   HttpConnection& operator=(const HttpConnection&) = delete;
