@@ -233,6 +233,8 @@ int backup(const Config& c, const std::string& file) {
 
 int restore(const Config& c, const std::string& file) {
   if (c.db.starts_with("postgres")) die("restore PostgreSQL with pg_restore (see docs/operations.md)");
+  std::error_code ec;  // else SQLite would make an empty file there, and the message would blame it
+  if (!std::filesystem::exists(file, ec)) die("no backup at " + file);
   if (!lock_database(c.db)) die("the database " + shown_db(c.db) + " is in use; stop lockstepd before restoring");
   auto done = sqlite_restore(file, c.db);
   if (!done) die(without_db_secrets(done.error().detail, c.db));

@@ -70,6 +70,9 @@ TEST(Cli, administration_commands_on_a_missing_database_exit_1_and_create_nothin
     EXPECT_EQ(r.out, "");
   }
   EXPECT_NE(run_lockstepd(commands[0]).err.find("(use --create)"), std::string::npos);
+  auto restore = run_lockstepd({"restore", dir.file("no-backup.db"), "--db", db});
+  EXPECT_EQ(restore.status, 1);
+  EXPECT_EQ(restore.err, "lockstepd: no backup at " + dir.file("no-backup.db") + "\n");
   for (const auto& entry : std::filesystem::directory_iterator(dir.path())) ADD_FAILURE() << "made " << entry.path();
 
   auto made = run_lockstepd({"user", "add", "carol", "--db", db, "--create"});
