@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+web/build.sh  # first: lockstepd embeds the board at build time
 cmake --preset release >/dev/null
 cmake --build --preset release --target lockstepd
-web/build.sh
 exec build/release/bin/lockstepd serve "$@"

@@ -28,7 +28,14 @@ std::optional<EntityTag> read_tag(std::string_view s, std::size_t& pos) {
 }  // namespace
 
 EntityTag make_etag(std::int64_t version, std::int64_t revision) {
-  return EntityTag{"\"" + std::to_string(version) + "-" + std::to_string(revision) + "\"", false};
+  // Appended rather than `"\"" + std::to_string(...)`: GCC 12 at -O3 warns falsely (-Wrestrict)
+  // about that operator+ (GCC bug 105329), which broke plain Release builds.
+  std::string opaque = "\"";
+  opaque += std::to_string(version);
+  opaque += '-';
+  opaque += std::to_string(revision);
+  opaque += '"';
+  return EntityTag{std::move(opaque), false};
 }
 
 std::optional<EntityTag> parse_entity_tag(std::string_view s) {

@@ -31,7 +31,7 @@ struct ApiOptions {
   double burst = 2000;
   Millis idempotency_ttl_ms = 24 * 3600 * 1000;
   std::size_t max_batch = 100;
-  std::string web_root;  // the web board's built files; empty: no board
+  std::string web_root;  // a folder of the web board's built files; empty: the board built in
 };
 
 class Api {

@@ -213,7 +213,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     auto cancel = std::make_shared<Cancellation>();
     in_flight_ = cancel;
     // Watched only once the Api parks the request: a request answered at once costs nothing.
-    cancel->set_watcher([weak = weak_from_this(), c = std::weak_ptr<Cancellation>(cancel)] {
+    cancel->set_watcher([weak = this->weak_from_this(), c = std::weak_ptr<Cancellation>(cancel)] {
       auto self = weak.lock();
       if (!self) return;
       net::post(self->stream_.get_executor(), [self, c] {

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "core/crypto.h"
+#include "http/web_board.h"
 
 namespace lockstep::http {
 namespace {
@@ -25,18 +26,29 @@ std::string content_type(const std::filesystem::path& p) {
 }  // namespace
 
 StaticFiles::StaticFiles(const std::string& root) {
+  if (root.empty()) {
+    for (const auto& file : built_in_board()) add(std::string(file.path), std::string(file.content));
+    return;
+  }
   std::error_code ec;
-  if (root.empty() || !std::filesystem::is_directory(root, ec)) return;
+  if (!std::filesystem::is_directory(root, ec)) return;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(root, ec)) {
     if (!entry.is_regular_file()) continue;
     std::ifstream in(entry.path(), std::ios::binary);
     std::ostringstream data;
     data << in.rdbuf();
-    std::string url = "/" + std::filesystem::relative(entry.path(), root).generic_string();
-    File f{data.str(), content_type(entry.path()), ""};
-    f.etag = "\"" + sha256_hex(f.content).substr(0, 16) + "\"";
-    files_.emplace(std::move(url), std::move(f));
+    std::string url = "/";  // appended, not `"/" + string`: see make_etag
+    url += std::filesystem::relative(entry.path(), root).generic_string();
+    add(std::move(url), data.str());
   }
+}
+
+void StaticFiles::add(std::string url, std::string content) {
+  std::string etag = "\"";
+  etag += sha256_hex(content).substr(0, 16);
+  etag += '"';
+  std::string type = content_type(url);
+  files_.emplace(std::move(url), File{std::move(content), std::move(type), std::move(etag)});
 }
 
 std::optional<Response> StaticFiles::serve(const Request& req) const {

@@ -1,5 +1,6 @@
-// The web board's files (web/dist), read into memory once at start-up, so that serving them never
-// touches the disk from an I/O thread.
+// The web board's files, served at /: those built into lockstepd (web_board.h), or a folder's
+// (--web-root) read into memory once at start-up, so that serving them never touches the disk
+// from an I/O thread.
 #pragma once
 
 #include <map>
@@ -12,7 +13,8 @@ namespace lockstep::http {
 
 class StaticFiles {
  public:
-  // Loads every file under `root` (nothing when it does not exist).
+  // Every file under `root` (nothing when it does not exist); empty `root`: the board built into
+  // lockstepd.
   explicit StaticFiles(const std::string& root);
 
   // The answer for GET/HEAD `path`, or nullopt when it is not a file of the board. "/" is
@@ -26,6 +28,8 @@ class StaticFiles {
     std::string type;
     std::string etag;
   };
+  void add(std::string url, std::string content);
+
   std::map<std::string, File, std::less<>> files_;  // by URL path
 };
 

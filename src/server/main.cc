@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <regex>
+#include <string_view>
 #include <thread>
 
 #include "core/time.h"
@@ -31,15 +32,6 @@ namespace {
 
 using namespace lockstep;
 namespace json = boost::json;
-
-// The board installed beside the binary (<prefix>/share/lockstep/web), else the source tree's build.
-std::string default_web_root() {
-  std::error_code ec;
-  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  auto installed = exe.parent_path().parent_path() / "share" / "lockstep" / "web";
-  if (!ec && std::filesystem::is_directory(installed, ec)) return installed.string();
-  return LOCKSTEP_DEFAULT_WEB_ROOT;
-}
 
 // Holds `<db>.lock` with flock for as long as the process lives: one server per SQLite file, and
 // no restore under a running server. nullopt when another process holds it.
@@ -96,7 +88,7 @@ struct Config {
   std::string rate_limit = "1000/2000";
   std::int64_t idempotency_ttl = 86400;
   std::size_t max_batch = 100;
-  std::string web_root = default_web_root();
+  std::string web_root;  // empty: the board built into the binary
   std::string tls_cert;
   std::string tls_key;
   std::string config_file;
@@ -105,6 +97,17 @@ struct Config {
 [[noreturn]] void die(const std::string& reason) {
   std::cerr << "lockstepd: " << reason << "\n";
   std::exit(1);
+}
+
+// The administration commands work on an existing database: one made by mistake (a typo in --db,
+// another folder) would take the change and print a token that works nowhere else. `hint` says
+// how to create it when that is what the user meant. A PostgreSQL database exists or the
+// connection fails with libpq's reason.
+void require_database(const Config& c, std::string_view hint = "") {
+  if (c.db.starts_with("postgres")) return;
+  std::error_code ec;
+  if (std::filesystem::exists(c.db, ec)) return;
+  die("no database at " + shown_db(c.db) + std::string(hint));
 }
 
 std::unique_ptr<Store> open(const Config& c, int readers) {
@@ -192,7 +195,8 @@ int serve(const Config& c) {
   return 0;
 }
 
-int user_add(const Config& c, const std::string& name, bool admin) {
+int user_add(const Config& c, const std::string& name, bool admin, bool create) {
+  if (!create) require_database(c, " (use --create)");
   auto store = open(c, 1);
   Result<NewUser> made = Error(Code::kInternal, "not run");
   bool ok = store->write_sync([&](Tx& tx) {
@@ -207,6 +211,7 @@ int user_add(const Config& c, const std::string& name, bool admin) {
 }
 
 int user_list(const Config& c) {
+  require_database(c);
   auto store = open(c, 1);
   std::vector<User> users;
   store->write_sync([&](Tx& tx) {
@@ -224,6 +229,7 @@ int user_list(const Config& c) {
 
 int backup(const Config& c, const std::string& file) {
   if (c.db.starts_with("postgres")) die("back up PostgreSQL with pg_dump (see docs/operations.md)");
+  require_database(c);
   auto store = open(c, 1);
   auto done = store->backup_to(file);
   store->stop();
@@ -234,6 +240,8 @@ int backup(const Config& c, const std::string& file) {
 
 int restore(const Config& c, const std::string& file) {
   if (c.db.starts_with("postgres")) die("restore PostgreSQL with pg_restore (see docs/operations.md)");
+  std::error_code ec;  // else SQLite would make an empty file there, and the message would blame it
+  if (!std::filesystem::exists(file, ec)) die("no backup at " + file);
   if (!lock_database(c.db)) die("the database " + shown_db(c.db) + " is in use; stop lockstepd before restoring");
   auto done = sqlite_restore(file, c.db);
   if (!done) die(without_db_secrets(done.error().detail, c.db));
@@ -242,6 +250,7 @@ int restore(const Config& c, const std::string& file) {
 }
 
 int user_revoke(const Config& c, const std::string& name) {
+  require_database(c);
   auto store = open(c, 1);
   Result<Ok> done = Error(Code::kInternal, "not run");
   store->write_sync([&](Tx& tx) {
@@ -299,8 +308,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 32))->capture_default_str();
   app.add_option("--max-batch", c.max_batch, "most operations in one batch")
       ->check(CLI::Range(std::size_t{1}, std::size_t{100000}))->capture_default_str();
-  app.add_option("--web-root", c.web_root, "folder of the web board's built files, served at /")
-      ->capture_default_str();
+  app.add_option("--web-root", c.web_root,
+                 "folder of the web board's built files, served at / (default: the board built into lockstepd)");
   app.add_option("--tls-cert", c.tls_cert, "PEM certificate (chain) to serve HTTPS with, TLS 1.2 or later;\n"
                  "needs --tls-key; without both the server speaks plain HTTP");
   app.add_option("--tls-key", c.tls_key, "PEM private key (unencrypted) of --tls-cert");
@@ -312,9 +321,11 @@ int main(int argc, char** argv) {
   user->fallthrough();
   std::string name;
   bool admin = false;
+  bool create = false;
   auto* add = user->add_subcommand("add", "create a user and print its token, alone, on stdout");
   add->add_option("NAME", name, "user name: 1-64 of A-Z a-z 0-9 . _ -")->required();
   add->add_flag("--admin", admin, "give the user the admin role");
+  add->add_flag("--create", create, "create the SQLite database when it does not exist (else: exit 1)");
   add->fallthrough();
   auto* list = user->add_subcommand("list", "list users")->fallthrough();
   auto* revoke = user->add_subcommand("revoke", "revoke a user's token at once");
@@ -345,7 +356,7 @@ int main(int argc, char** argv) {
     die(std::string(e.what()) + " (see lockstepd --help)");
   }
 
-  if (add->parsed()) return user_add(c, name, admin);
+  if (add->parsed()) return user_add(c, name, admin, create);
   if (list->parsed()) return user_list(c);
   if (revoke->parsed()) return user_revoke(c, name);
   if (backup_cmd->parsed()) return backup(c, file);

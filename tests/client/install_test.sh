@@ -28,7 +28,7 @@ command -v ccache >/dev/null && launcher=-DCMAKE_CXX_COMPILER_LAUNCHER=ccache
 app=$tmp/build/lockstep_consumer
 "$app" --help | grep -q '^usage: lockstep_consumer' || fail "--help"
 
-token=$("$lockstepd" user add consumer --db "$tmp/lockstep.db")
+token=$("$lockstepd" user add consumer --create --db "$tmp/lockstep.db")
 "$lockstepd" serve --listen 127.0.0.1:0 --db "$tmp/lockstep.db" --threads 1 2>"$tmp/log" &
 pid=$!
 # Readiness: the server's "listening" line (polled, at most 30 s).

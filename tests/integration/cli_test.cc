@@ -34,7 +34,7 @@ TEST(Cli, a_database_with_users_gets_no_bootstrap_admin) {
 TEST(Cli, user_add_prints_only_the_token_list_shows_and_revoke_stops_it_at_once) {
   TempDir dir;
   std::string db = dir.file("u.db");
-  auto add = run_lockstepd({"user", "add", "carol", "--db", db});
+  auto add = run_lockstepd({"user", "add", "carol", "--create", "--db", db});
   ASSERT_EQ(add.status, 0) << add.err;
   std::string token = add.out.substr(0, add.out.find('\n'));
   EXPECT_EQ(add.out, token + "\n");
@@ -53,6 +53,35 @@ TEST(Cli, user_add_prints_only_the_token_list_shows_and_revoke_stops_it_at_once)
   ASSERT_EQ(run_lockstepd({"user", "revoke", "carol", "--db", db}).status, 0);
   EXPECT_EQ(c.get("/v1/tasks").status, 401);  // while the server runs, no restart
   EXPECT_NE(run_lockstepd({"user", "revoke", "nobody", "--db", db}).status, 0);
+}
+
+// A typo in --db, or the wrong folder, must not make a second database that takes the change and
+// prints a token that works nowhere else (issue 20).
+TEST(Cli, administration_commands_on_a_missing_database_exit_1_and_create_nothing) {
+  TempDir dir;
+  const std::string db = dir.file("missing.db");
+  const std::vector<std::vector<std::string>> commands = {
+      {"user", "add", "carol", "--db", db}, {"user", "list", "--db", db},
+      {"user", "revoke", "carol", "--db", db}, {"backup", dir.file("copy.db"), "--db", db}};
+  for (const auto& args : commands) {
+    auto r = run_lockstepd(args);
+    EXPECT_EQ(r.status, 1) << args[0] << " " << args[1];
+    EXPECT_TRUE(r.err.starts_with("lockstepd: no database at " + db)) << r.err;
+    EXPECT_EQ(r.out, "");
+  }
+  EXPECT_NE(run_lockstepd(commands[0]).err.find("(use --create)"), std::string::npos);
+  auto restore = run_lockstepd({"restore", dir.file("no-backup.db"), "--db", db});
+  EXPECT_EQ(restore.status, 1);
+  EXPECT_EQ(restore.err, "lockstepd: no backup at " + dir.file("no-backup.db") + "\n");
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) ADD_FAILURE() << "made " << entry.path();
+
+  auto made = run_lockstepd({"user", "add", "carol", "--db", db, "--create"});
+  ASSERT_EQ(made.status, 0) << made.err;
+  auto again = run_lockstepd({"user", "add", "dave", "--db", db});  // it exists now
+  ASSERT_EQ(again.status, 0) << again.err;
+  ServerProcess server(db);
+  EXPECT_EQ(server.bootstrap_token(), "");
+  EXPECT_EQ(ApiClient(server.port(), made.out.substr(0, made.out.find('\n'))).get("/v1/tasks").status, 200);
 }
 
 TEST(Cli, insecure_no_auth_serves_without_a_token_and_warns) {
@@ -99,14 +128,14 @@ TEST(Cli, flag_beats_environment_beats_config_file) {
   std::ofstream(dir.file("lockstep.toml")) << "db = \"" << file_db << "\"\n";
   std::string config = dir.file("lockstep.toml");
 
-  EXPECT_EQ(run_lockstepd({"user", "add", "f", "--config", config}).status, 0);
+  EXPECT_EQ(run_lockstepd({"user", "add", "f", "--create", "--config", config}).status, 0);
   EXPECT_TRUE(std::filesystem::exists(file_db));
 
   setenv("LOCKSTEP_DB", env_db.c_str(), 1);
-  EXPECT_EQ(run_lockstepd({"user", "add", "e", "--config", config}).status, 0);
+  EXPECT_EQ(run_lockstepd({"user", "add", "e", "--create", "--config", config}).status, 0);
   EXPECT_TRUE(std::filesystem::exists(env_db));
 
-  EXPECT_EQ(run_lockstepd({"user", "add", "g", "--config", config, "--db", flag_db}).status, 0);
+  EXPECT_EQ(run_lockstepd({"user", "add", "g", "--create", "--config", config, "--db", flag_db}).status, 0);
   unsetenv("LOCKSTEP_DB");
   EXPECT_TRUE(std::filesystem::exists(flag_db));
 

@@ -396,7 +396,7 @@ TEST_P(Secrets, a_database_password_in_any_form_never_reaches_the_log_or_a_messa
   const std::string db = GetParam() == "postgres"
                              ? "postgresql://lockstep:hunter1@" + db_.substr(db_.find('@') + 1) + "?password=hunter2&sslpassword=hunter3"
                              : dir_.file("host=localhost password='hunter 4' sslpassword=hunter5 dbname=x");
-  auto added = run_lockstepd({"user", "add", "erin", "--db", db});
+  auto added = run_lockstepd({"user", "add", "erin", "--create", "--db", db});
   EXPECT_EQ(added.status, 0) << added.err;
   EXPECT_EQ((added.out + added.err).find("hunter"), std::string::npos) << added.out << added.err;
   std::string shown;

@@ -80,7 +80,8 @@ CommandResult run_lockstepd(const std::vector<std::string>& args) {
 }
 
 std::string add_user(const std::string& db, const std::string& name, bool admin) {
-  std::vector<std::string> args{"user", "add", name, "--db", db};
+  // --create: a test's first user makes its database.
+  std::vector<std::string> args{"user", "add", name, "--create", "--db", db};
   if (admin) args.push_back("--admin");
   auto r = run_lockstepd(args);
   EXPECT_EQ(r.status, 0) << r.err;

@@ -36,7 +36,7 @@ export async function startServer() {
   const dir = mkdtempSync(join(tmpdir(), "lockstep-web-"));
   const db = join(dir, "board.db");
   const addUser = (name, admin) =>
-    execFileSync(paths.lockstepd, ["user", "add", name, ...(admin ? ["--admin"] : []), "--db", db], { encoding: "utf8" }).trim();
+    execFileSync(paths.lockstepd, ["user", "add", name, ...(admin ? ["--admin"] : []), "--create", "--db", db], { encoding: "utf8" }).trim();
   const tokens = { alice: addUser("alice", true), bob: addUser("bob", false) };
 
   const log = createWriteStream(join(dir, "server.log"));

@@ -43,7 +43,7 @@ trap cleanup EXIT
 # A timed-out test is sent SIGTERM: exit, so that the EXIT trap stops the server.
 trap 'exit 143' TERM INT
 
-token=$("$lockstepd" user add bench --db "$dir/b.db")
+token=$("$lockstepd" user add bench --create --db "$dir/b.db")
 tokens=()
 for i in $(seq 1 "$users"); do tokens+=("$("$lockstepd" user add "bench$i" --db "$dir/b.db")"); done
 server_flags=()

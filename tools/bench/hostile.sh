@@ -22,7 +22,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=hostile_server.sh
 source "$here/hostile_server.sh"
 
-token=$("$lockstepd" user add bench --db "$dir/h.db")
+token=$("$lockstepd" user add bench --create --db "$dir/h.db")
 # A 2 s read timeout, as an operator facing such clients would set, so that slow-loris
 # connections are cut off and reopened during the run rather than only at its end.
 start_server --rate-limit 0 --read-timeout 2

@@ -19,7 +19,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=hostile_server.sh
 source "$here/hostile_server.sh"
 
-writer=$("$lockstepd" user add writer --db "$dir/h.db")
+writer=$("$lockstepd" user add writer --create --db "$dir/h.db")
 batcher=$("$lockstepd" user add batcher --db "$dir/h.db")
 # No rate limit, as for every benchmark: the measuring writer alone exceeds the default 1,000/s
 # (50 batches a second would be far below it, and bad tokens have no bucket).

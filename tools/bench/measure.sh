@@ -78,7 +78,7 @@ measure_once() {
      | .disturbed = (.other_cpu > 15)' "$dir/run.json"
 }
 
-token=$("$lockstepd" user add bench --db "$dir/b.db")
+token=$("$lockstepd" user add bench --create --db "$dir/b.db")
 server_flags=(--threads 2)
 # Benchmarks run without the per-principal rate limit (API.md §7), on servers that have one.
 if "$lockstepd" --help 2>/dev/null | grep -q -- '--rate-limit'; then server_flags+=(--rate-limit 0); fi
