@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "lockstep/http_client.h"
+#include "http_client.h"
 
 namespace lockstep::detail {
 

@@ -14,22 +14,13 @@
 #include <utility>
 #include <vector>
 
+#include "lockstep/http_response.h"
+
 namespace lockstep {
 
 class ConnectionError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
-};
-
-using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
-
-struct HttpResponse {
-  int status = 0;
-  HttpHeaders headers;
-  std::string body;
-
-  // The value of header `name` (compared case-insensitively), if present.
-  std::optional<std::string> header(std::string_view name) const;
 };
 
 class HttpConnection {
