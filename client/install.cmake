@@ -5,7 +5,8 @@
 #   target_link_libraries(app PRIVATE lockstep::client)
 # The Asio/Beast objects the client needs are compiled once for the whole build (lockstep_asio);
 # they are installed beside the library as liblockstep_asio.a and linked after it by the package
-# config, so consumers need only Boost's headers and Boost.JSON.
+# config, so consumers link Boost.JSON but include no Boost header (the public headers use only the
+# standard library).
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 

@@ -11,6 +11,7 @@
 
 #include "client_impl.h"
 #include "json_fields.h"
+#include "json_mapping.h"
 #include "retry.h"
 #include "transport.h"
 
@@ -137,7 +138,7 @@ class StreamSession {
         auto data = boost::json::parse(e->data, jec);
         if (jec || !data.is_object()) continue;
         if (e->event == "error") return stream_error(data.get_object());
-        Change c = Change::from_json(data.get_object());
+        Change c = detail::change_from_json(data.get_object());
         delivered = c.revision;
         if (!on_change(c)) return StreamEnd::kStopped;
       }

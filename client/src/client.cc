@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "client_impl.h"
+#include "json_mapping.h"
 #include "retry.h"
 #include "transport.h"
 
@@ -54,7 +55,7 @@ void apply_write_options(Request& req, const WriteOptions& options, json::object
 
 namespace {
 
-Task parse_task(const json::object& o, const HttpResponse&) { return Task::from_json(o); }
+Task parse_task(const json::object& o, const HttpResponse&) { return detail::task_from_json(o); }
 Done parse_done(const json::object&, const HttpResponse&) { return {}; }
 
 Request make(std::string method, std::string target) {
@@ -114,6 +115,8 @@ Client::Client(ClientOptions options) {
 }
 
 Client::~Client() = default;
+Client::Client(Client&&) noexcept = default;
+Client& Client::operator=(Client&&) noexcept = default;
 
 const ClientOptions& Client::options() const { return impl_->options; }
 
@@ -155,7 +158,7 @@ Exchange Client::Impl::execute(const Request& req) {
 
 Result<Task> Client::create_task(const TaskFields& task, const WriteOptions& options) {
   Request req = make("POST", "/v1/tasks");
-  detail::apply_write_options(req, options, task.to_json(), true);
+  detail::apply_write_options(req, options, detail::to_json(task), true);
   return impl_->call<Task>(req, parse_task);
 }
 
@@ -175,7 +178,7 @@ Result<TaskPage> Client::list_tasks(const TaskQuery& query) {
   if (query.limit) add_query(target, "limit", std::to_string(*query.limit));
   add_query(target, "pageToken", query.page_token);
   return impl_->call<TaskPage>(make("GET", target),
-                               [](const json::object& o, const HttpResponse&) { return TaskPage::from_json(o); });
+                               [](const json::object& o, const HttpResponse&) { return detail::task_page_from_json(o); });
 }
 
 Result<std::vector<Task>> Client::list_all_tasks(TaskQuery query) {
@@ -191,13 +194,13 @@ Result<std::vector<Task>> Client::list_all_tasks(TaskQuery query) {
 
 Result<Task> Client::patch_task(const std::string& id, const TaskPatch& patch, const WriteOptions& options) {
   Request req = make("PATCH", task_path(id));
-  detail::apply_write_options(req, options, patch.to_json(), true);
+  detail::apply_write_options(req, options, detail::to_json(patch), true);
   return impl_->call<Task>(req, parse_task);
 }
 
 Result<Task> Client::replace_task(const std::string& id, const TaskFields& task, const WriteOptions& options) {
   Request req = make("PUT", task_path(id));
-  detail::apply_write_options(req, options, task.to_json(), true);
+  detail::apply_write_options(req, options, detail::to_json(task), true);
   return impl_->call<Task>(req, parse_task);
 }
 
@@ -205,7 +208,7 @@ Result<Task> Client::create_task_with_id(const std::string& id, const TaskFields
                                          const WriteOptions& options) {
   Request req = make("PUT", task_path(id));
   req.headers.emplace_back("If-None-Match", "*");
-  detail::apply_write_options(req, options, task.to_json(), true);
+  detail::apply_write_options(req, options, detail::to_json(task), true);
   return impl_->call<Task>(req, parse_task);
 }
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "lockstep/http_client.h"
+#include "http_client.h"
 
 namespace lockstep::detail {
 

@@ -3,9 +3,11 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <charconv>
 
 #include "json_fields.h"
+#include "json_mapping.h"
 
 namespace lockstep {
 
@@ -49,9 +51,20 @@ void read_conflicts(const json::object& p, Error& e) {
   for (const auto& item : list->get_array()) {
     if (!item.is_object()) continue;
     const auto& c = item.get_object();
-    auto member = [&](const char* k) { return c.contains(k) ? c.at(k) : json::value(); };
+    auto member = [&](const char* k) { return json::serialize(c.contains(k) ? c.at(k) : json::value()); };
     e.conflicts.push_back({detail::str(c, "field"), member("base"), member("theirs"), member("yours")});
   }
+}
+
+// `current` as its JSON text, and as the plain type of the resource it is.
+void read_current(const json::object& p, Error& e) {
+  auto* c = p.if_contains("current");
+  if (!c) return;
+  e.current_json = json::serialize(*c);
+  if (!c->is_object()) return;
+  const auto& o = c->get_object();
+  if (o.contains("taskId")) e.current = detail::task_from_json(o);
+  if (o.contains("productId")) e.current_product = detail::product_from_json(o);
 }
 
 void read_problem(const json::object& p, Error& e) {
@@ -59,12 +72,13 @@ void read_problem(const json::object& p, Error& e) {
   e.detail = detail::str(p, "detail");
   if (auto* r = p.if_contains("retryable"); r && r->is_bool()) e.retryable = r->get_bool();
   read_field_errors(p, e);
-  if (auto* c = p.if_contains("current")) e.current = *c;
+  read_current(p, e);
   e.current_version = detail::opt_int(p, "currentVersion");
   read_conflicts(p, e);
-  if (detail::has_object(p, "lock")) e.lock = Lock::from_json(detail::obj(p, "lock"));
+  if (detail::has_object(p, "lock")) e.lock = detail::lock_from_json(detail::obj(p, "lock"));
   e.available = detail::opt_int(p, "available");
-  e.problem = p;
+  if (e.code == "BATCH_ABORTED") e.results = detail::batch_item_results_from_json(p);
+  e.problem = json::serialize(p);
 }
 
 }  // namespace
@@ -80,7 +94,8 @@ Error Error::from_response(const HttpResponse& r) {
   if (e.code.empty()) e.code = code_of_status(r.status);
   if (e.detail.empty()) e.detail = "the server answered " + std::to_string(r.status);
   if (r.status == 412) e.current_etag = r.header("ETag");
-  if (!e.current_etag && e.current.is_object()) e.current_etag = detail::opt_str(e.current.get_object(), "eTag");
+  if (e.current && e.current->etag.empty() && e.current_etag) e.current->etag = *e.current_etag;
+  if (!e.current_etag && e.current && !e.current->etag.empty()) e.current_etag = e.current->etag;
   return e;
 }
 
@@ -91,11 +106,6 @@ Error Error::make(int status, std::string code, std::string detail, bool retryab
   e.detail = std::move(detail);
   e.retryable = retryable;
   return e;
-}
-
-std::optional<Task> Error::current_task() const {
-  if (!current.is_object() || !current.get_object().contains("taskId")) return std::nullopt;
-  return Task::from_json(current.get_object());
 }
 
 std::string Error::to_string() const {

@@ -1,4 +1,4 @@
-#include "lockstep/http_client.h"
+#include "http_client.h"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>

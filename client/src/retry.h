@@ -6,7 +6,7 @@
 #include <string>
 
 #include "lockstep/client.h"
-#include "lockstep/http_client.h"
+#include "http_client.h"
 
 namespace lockstep::detail {
 

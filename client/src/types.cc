@@ -2,9 +2,12 @@
 #include "lockstep/types.h"
 
 #include <boost/json/array.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <cmath>
 
 #include "json_fields.h"
+#include "json_mapping.h"
 
 namespace lockstep {
 
@@ -32,11 +35,11 @@ json::value price_json(double price) {
 
 }  // namespace
 
-Lock Lock::from_json(const json::object& o) {
+Lock detail::lock_from_json(const json::object& o) {
   return {str(o, "taskId"), str(o, "owner"), str(o, "acquiredAt"), str(o, "expiresAt"), num(o, "token")};
 }
 
-Task Task::from_json(const json::object& o) {
+Task detail::task_from_json(const json::object& o) {
   Task t;
   t.task_id = str(o, "taskId");
   t.user_id = str(o, "userId");
@@ -50,17 +53,17 @@ Task Task::from_json(const json::object& o) {
   t.created_at = str(o, "createdAt");
   t.updated_at = str(o, "updatedAt");
   t.updated_by = str(o, "updatedBy");
-  if (has_object(o, "lock")) t.lock = Lock::from_json(obj(o, "lock"));
+  if (has_object(o, "lock")) t.lock = lock_from_json(obj(o, "lock"));
   return t;
 }
 
-json::object TaskFields::to_json() const {
-  json::object o{{"userId", user_id},
-                 {"taskTitle", title},
-                 {"taskDescription", description},
-                 {"dueDate", due_date},
-                 {"warningOffset", warning_offset}};
-  if (status) o["taskStatus"] = *status;
+json::object detail::to_json(const TaskFields& t) {
+  json::object o{{"userId", t.user_id},
+                 {"taskTitle", t.title},
+                 {"taskDescription", t.description},
+                 {"dueDate", t.due_date},
+                 {"warningOffset", t.warning_offset}};
+  if (t.status) o["taskStatus"] = *t.status;
   return o;
 }
 
@@ -72,14 +75,14 @@ bool TaskPatch::empty() const {
   return !user_id && !title && !description && !due_date && !warning_offset && !status;
 }
 
-json::object TaskPatch::to_json() const {
+json::object detail::to_json(const TaskPatch& p) {
   json::object o;
-  if (user_id) o["userId"] = *user_id;
-  if (title) o["taskTitle"] = *title;
-  if (description) o["taskDescription"] = *description;
-  if (due_date) o["dueDate"] = *due_date;
-  if (warning_offset) o["warningOffset"] = *warning_offset;
-  if (status) o["taskStatus"] = *status;
+  if (p.user_id) o["userId"] = *p.user_id;
+  if (p.title) o["taskTitle"] = *p.title;
+  if (p.description) o["taskDescription"] = *p.description;
+  if (p.due_date) o["dueDate"] = *p.due_date;
+  if (p.warning_offset) o["warningOffset"] = *p.warning_offset;
+  if (p.status) o["taskStatus"] = *p.status;
   return o;
 }
 
@@ -94,53 +97,55 @@ TaskPatch TaskPatch::diff(const Task& before, const Task& after) {
   return p;
 }
 
-TaskPage TaskPage::from_json(const json::object& o) {
+TaskPage detail::task_page_from_json(const json::object& o) {
   TaskPage page;
   for (const auto& t : array_member(o, "tasks")) {
-    if (t.is_object()) page.tasks.push_back(Task::from_json(t.get_object()));
+    if (t.is_object()) page.tasks.push_back(task_from_json(t.get_object()));
   }
   page.next_page_token = opt_str(o, "nextPageToken");
   page.revision = num(o, "revision");
   return page;
 }
 
-Change Change::from_json(const json::object& o) {
+Change detail::change_from_json(const json::object& o) {
   Change c;
   c.revision = num(o, "revision");
   c.type = str(o, "type");
   c.task_id = str(o, "taskId");
   c.version = num(o, "version");
-  if (has_object(o, "task")) c.task = Task::from_json(obj(o, "task"));
+  if (has_object(o, "task")) c.task = task_from_json(obj(o, "task"));
   c.by = str(o, "by");
   c.at = str(o, "at");
-  c.json = o;
+  c.json = json::serialize(o);
   return c;
 }
 
-ChangePage ChangePage::from_json(const json::object& o) {
+ChangePage detail::change_page_from_json(const json::object& o) {
   ChangePage page;
   for (const auto& c : array_member(o, "changes")) {
-    if (c.is_object()) page.changes.push_back(Change::from_json(c.get_object()));
+    if (c.is_object()) page.changes.push_back(change_from_json(c.get_object()));
   }
   page.last_revision = num(o, "lastRevision");
   return page;
 }
 
-std::vector<TaskVersion> TaskVersion::list_from_json(const json::object& o) {
+std::vector<TaskVersion> detail::task_versions_from_json(const json::object& o) {
   std::vector<TaskVersion> out;
   for (const auto& v : array_member(o, "versions")) {
     if (!v.is_object()) continue;
     const auto& e = v.get_object();
     out.push_back({num(e, "version"), num(e, "revision"), str(e, "at"), str(e, "by"),
-                   Task::from_json(obj(e, "task"))});
+                   task_from_json(obj(e, "task"))});
   }
   return out;
 }
 
-BatchOperation BatchOperation::create(const TaskFields& task) { return {"create", "", {}, {}, task.to_json()}; }
+BatchOperation BatchOperation::create(const TaskFields& task) {
+  return {"create", "", {}, {}, json::serialize(detail::to_json(task))};
+}
 
 BatchOperation BatchOperation::update(std::string task_id, const TaskPatch& patch) {
-  return {"update", std::move(task_id), {}, {}, patch.to_json()};
+  return {"update", std::move(task_id), {}, {}, json::serialize(detail::to_json(patch))};
 }
 
 BatchOperation BatchOperation::remove(std::string task_id) { return {"delete", std::move(task_id), {}, {}, {}}; }
@@ -155,17 +160,21 @@ BatchOperation& BatchOperation::with_expected_version(std::int64_t version) {
   return *this;
 }
 
-json::object BatchOperation::to_json() const {
-  json::object o{{"op", op}};
-  if (op == "create") o["task"] = body;
-  if (op != "create") o["taskId"] = task_id;
-  if (op == "update") o["patch"] = body;
-  if (if_match) o["ifMatch"] = *if_match;
-  if (expected_version) o["expectedVersion"] = *expected_version;
+json::object detail::to_json(const BatchOperation& b) {
+  json::object o{{"op", b.op}};
+  // The body is text the factories wrote, or the caller's: what does not parse is sent as null,
+  // for the server to refuse with its own message.
+  json::error_code ec;
+  json::value body = b.body.empty() ? json::value() : json::parse(b.body, ec);
+  if (b.op == "create") o["task"] = std::move(body);
+  if (b.op != "create") o["taskId"] = b.task_id;
+  if (b.op == "update") o["patch"] = std::move(body);
+  if (b.if_match) o["ifMatch"] = *b.if_match;
+  if (b.expected_version) o["expectedVersion"] = *b.expected_version;
   return o;
 }
 
-std::vector<BatchItemResult> BatchItemResult::list_from_json(const json::object& o) {
+std::vector<BatchItemResult> detail::batch_item_results_from_json(const json::object& o) {
   std::vector<BatchItemResult> out;
   for (const auto& v : array_member(o, "results")) {
     if (!v.is_object()) continue;
@@ -173,25 +182,25 @@ std::vector<BatchItemResult> BatchItemResult::list_from_json(const json::object&
     BatchItemResult r;
     r.index = static_cast<std::size_t>(num(e, "index"));
     r.status = static_cast<int>(num(e, "status"));
-    if (has_object(e, "task")) r.task = Task::from_json(obj(e, "task"));
+    if (has_object(e, "task")) r.task = task_from_json(obj(e, "task"));
     r.code = str(e, "code");
     r.detail = str(e, "detail");
-    r.json = e;
+    r.json = json::serialize(e);
     out.push_back(std::move(r));
   }
   return out;
 }
 
-BatchResult BatchResult::from_json(const json::object& o) {
+BatchResult detail::batch_result_from_json(const json::object& o) {
   BatchResult r;
-  r.results = BatchItemResult::list_from_json(o);
+  r.results = batch_item_results_from_json(o);
   r.successful = opt_int(o, "successful");
   r.failed = opt_int(o, "failed");
   if (auto* v = o.if_contains("allSucceeded"); v && v->is_bool()) r.all_succeeded = v->get_bool();
   return r;
 }
 
-Reassignment Reassignment::from_json(const json::object& o) {
+Reassignment detail::reassignment_from_json(const json::object& o) {
   Reassignment r;
   r.reassigned = num(o, "reassigned");
   for (const auto& id : array_member(o, "taskIds")) {
@@ -200,44 +209,44 @@ Reassignment Reassignment::from_json(const json::object& o) {
   return r;
 }
 
-Product Product::from_json(const json::object& o) {
+Product detail::product_from_json(const json::object& o) {
   return {str(o, "productId"), str(o, "name"),      num(o, "stock"),     detail::real(o, "price"),
           num(o, "version"),   str(o, "eTag"),      str(o, "createdAt"), str(o, "updatedAt")};
 }
 
-json::object ProductFields::to_json() const {
-  return {{"name", name}, {"stock", stock}, {"price", price_json(price)}};
+json::object detail::to_json(const ProductFields& p) {
+  return {{"name", p.name}, {"stock", p.stock}, {"price", price_json(p.price)}};
 }
 
-json::object ProductPatch::to_json() const {
+json::object detail::to_json(const ProductPatch& p) {
   json::object o;
-  if (name) o["name"] = *name;
-  if (stock) o["stock"] = *stock;
-  if (price) o["price"] = price_json(*price);
+  if (p.name) o["name"] = *p.name;
+  if (p.stock) o["stock"] = *p.stock;
+  if (p.price) o["price"] = price_json(*p.price);
   return o;
 }
 
-ProductPage ProductPage::from_json(const json::object& o) {
+ProductPage detail::product_page_from_json(const json::object& o) {
   ProductPage page;
   for (const auto& p : array_member(o, "products")) {
-    if (p.is_object()) page.products.push_back(Product::from_json(p.get_object()));
+    if (p.is_object()) page.products.push_back(product_from_json(p.get_object()));
   }
   page.next_page_token = opt_str(o, "nextPageToken");
   return page;
 }
 
-Purchase Purchase::from_json(const json::object& o) {
-  return {Product::from_json(obj(o, "product")), num(o, "purchased")};
+Purchase detail::purchase_from_json(const json::object& o) {
+  return {product_from_json(obj(o, "product")), num(o, "purchased")};
 }
 
-User User::from_json(const json::object& o) {
+User detail::user_from_json(const json::object& o) {
   return {str(o, "name"), str(o, "role"), str(o, "status"), str(o, "createdAt"), str(o, "token")};
 }
 
-std::vector<User> User::list_from_json(const json::object& o) {
+std::vector<User> detail::users_from_json(const json::object& o) {
   std::vector<User> out;
   for (const auto& u : array_member(o, "users")) {
-    if (u.is_object()) out.push_back(User::from_json(u.get_object()));
+    if (u.is_object()) out.push_back(user_from_json(u.get_object()));
   }
   return out;
 }

@@ -32,12 +32,6 @@ bool back_off_after_loss(int losses, std::chrono::steady_clock::time_point deadl
   return true;
 }
 
-std::optional<Task> current_of(const Error& e) {
-  auto t = e.current_task();
-  if (t && t->etag.empty() && e.current_etag) t->etag = *e.current_etag;
-  return t;
-}
-
 }  // namespace
 
 Result<Task> Client::update(const std::string& id, const std::function<void(Task&)>& fn,
@@ -57,9 +51,8 @@ Result<Task> Client::update(const std::string& id, const std::function<void(Task
     write.lock_token = options.lock_token;
     last = patch_task(id, patch, write);
     if (last.ok() || !is_stale_write(last.error())) return last;
-    auto current = current_of(last.error());
-    if (!current) return last;
-    base = std::move(*current);
+    if (!last.error().current) return last;
+    base = *last.error().current;
     if (!back_off_after_loss(losses, deadline)) return last;
   }
 }

@@ -28,7 +28,7 @@ TEST_F(Routes, atomic_batch_applies_all_or_reports_each_failure) {
                                        BatchOperation::update(a.task_id, p).with_if_match(a.etag)});
   ASSERT_FALSE(aborted.ok());
   EXPECT_EQ(aborted.error().code, "BATCH_ABORTED");
-  auto results = BatchItemResult::list_from_json(aborted.error().problem);
+  const auto& results = aborted.error().results;
   ASSERT_EQ(results.size(), 2u);
   EXPECT_EQ(results[0].status, 424);
   EXPECT_EQ(results[1].code, "PRECONDITION_FAILED");
@@ -54,7 +54,7 @@ TEST_F(Routes, batch_merges_a_stale_expected_version_on_request_and_refuses_it_o
   auto refused = alice_client().batch({BatchOperation::update(a.task_id, mine).with_expected_version(1)});
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().code, "BATCH_ABORTED");
-  auto results = BatchItemResult::list_from_json(refused.error().problem);
+  const auto& results = refused.error().results;
   ASSERT_EQ(results.size(), 1u);
   EXPECT_EQ(results[0].code, "VERSION_CONFLICT");
 
@@ -67,17 +67,17 @@ TEST_F(Routes, batch_merges_a_stale_expected_version_on_request_and_refuses_it_o
   EXPECT_EQ(merged->results[0].task->version, 3);
 }
 
-TEST_F(Routes, batch_body_sends_the_callers_body_as_it_is) {
+TEST_F(Routes, batch_text_sends_the_callers_body_as_it_is) {
   auto a = alice_client().create_task(sample_task()).value();
   namespace json = boost::json;
   json::object del{{"op", "delete"}, {"taskId", a.task_id}, {"ifMatch", a.etag}};
-  auto r = alice_client().batch_body(json::object{{"atomic", false}, {"operations", json::array{del}}});
+  auto r = alice_client().batch_text(json::serialize(json::object{{"atomic", false}, {"operations", json::array{del}}}));
   ASSERT_TRUE(r.ok()) << r.error().to_string();
   EXPECT_EQ(r->successful, 1);
   EXPECT_EQ(r->all_succeeded, true);
   EXPECT_EQ(alice_client().get_task(a.task_id).error().status, 404);
 
-  auto bad = alice_client().batch_body(json::object{{"operations", json::array{json::object{{"op", "explode"}}}}});
+  auto bad = alice_client().batch_text(json::serialize(json::object{{"operations", json::array{json::object{{"op", "explode"}}}}}));
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().status, 400);
   EXPECT_EQ(bad.error().code, "VALIDATION_FAILED");

@@ -108,8 +108,10 @@ TEST_F(TaskCalls, stale_if_match_returns_412_with_current_and_its_etag) {
   EXPECT_FALSE(e.retryable);
   EXPECT_EQ(e.current_version, 2);
   EXPECT_EQ(e.current_etag, won->etag);
-  ASSERT_TRUE(e.current_task());
-  EXPECT_EQ(e.current_task()->status, "BLOCKED");
+  ASSERT_TRUE(e.current);
+  EXPECT_EQ(e.current->status, "BLOCKED");
+  EXPECT_EQ(e.current->etag, won->etag);
+  EXPECT_NE(e.current_json.find("\"taskStatus\":\"BLOCKED\""), std::string::npos);
 }
 
 TEST_F(TaskCalls, if_match_quotes_are_optional) {
@@ -189,8 +191,8 @@ TEST_F(TaskCalls, server_merges_a_stale_write_of_untouched_fields) {
   EXPECT_EQ(refused.error().code, "MERGE_CONFLICT");
   ASSERT_EQ(refused.error().conflicts.size(), 1u);
   EXPECT_EQ(refused.error().conflicts[0].field, "taskTitle");
-  EXPECT_EQ(refused.error().conflicts[0].theirs, "theirs");
-  EXPECT_EQ(refused.error().conflicts[0].yours, "mine");
+  EXPECT_EQ(refused.error().conflicts[0].theirs, "\"theirs\"");  // JSON text
+  EXPECT_EQ(refused.error().conflicts[0].yours, "\"mine\"");
 }
 
 TEST_F(TaskCalls, a_repeated_idempotency_key_replays_the_first_answer) {

@@ -17,6 +17,7 @@ fail() { echo "install_test: $*" >&2; [ -f "$tmp/log" ] && cat "$tmp/log" >&2; e
 
 "$cmake" --install "$build" --component client --prefix "$tmp/prefix" >/dev/null
 [ -f "$tmp/prefix/include/lockstep/client.h" ] || fail "no headers installed"
+[ ! -e "$tmp/prefix/include/lockstep/http_client.h" ] || fail "the private http_client.h was installed"
 [ -x "$tmp/prefix/bin/lockstep" ] || fail "no lockstep CLI installed"
 
 launcher=

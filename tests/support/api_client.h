@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "lockstep/http_client.h"
+#include "http_client.h"  // the client library's private header (lockstep_client_internal)
 
 namespace lockstep::testing {
 

@@ -140,10 +140,10 @@ int run_edit(Context& ctx, const std::string& id) {
     WriteOptions w;
     w.if_match = base.etag;
     auto r = ctx.client.patch_task(id, patch, w);
-    if (r || !r.error().is_conflict() || !r.error().current_task()) {
+    if (r || !r.error().is_conflict() || !r.error().current) {
       return finish(r, ctx.format, [](const Task& t) { print_task(std::cout, t); });
     }
-    Task theirs = *r.error().current_task();
+    Task theirs = *r.error().current;
     show_three_way(base, theirs, *mine);
     if (!interactive()) {
       std::cerr << "lockstep: " << r.error().detail << " (nothing written; run task edit again)\n";

@@ -91,7 +91,7 @@ int run_watch(Context& ctx, const CLI::App* cmd, const WatchArgs& a) {
   auto r = ctx.client.follow(
       since,
       [&](const Change& c) {
-        if (ctx.format == Format::kJson) std::cout << json::serialize(c.json) << std::endl;
+        if (ctx.format == Format::kJson) std::cout << c.json << std::endl;
         else std::cout << change_line(c) << std::endl;
         return a.count == 0 || ++seen < a.count;
       },

@@ -1,6 +1,5 @@
 #include "output.h"
 
-#include <boost/json/serialize.hpp>
 #include <cstdio>
 #include <iomanip>
 #include <iostream>
@@ -8,7 +7,6 @@
 
 namespace lockstep::cli {
 
-namespace json = boost::json;
 
 int exit_code_of(const Error& e) {
   if (e.status == 0 || e.status == 429 || e.status == 503) return kExitUnavailable;
@@ -39,12 +37,12 @@ void print_current(const Error& e) {
   std::cerr << "current state";
   if (e.current_version) std::cerr << " (version " << *e.current_version << ")";
   std::cerr << ":\n";
-  if (auto t = e.current_task()) {
-    print_task(std::cerr, *t);
-  } else if (e.current.is_object() && e.current.get_object().contains("productId")) {
-    print_product(std::cerr, Product::from_json(e.current.get_object()));
+  if (e.current) {
+    print_task(std::cerr, *e.current);
+  } else if (e.current_product) {
+    print_product(std::cerr, *e.current_product);
   } else {
-    std::cerr << json::serialize(e.current) << '\n';
+    std::cerr << e.current_json << '\n';
   }
 }
 
@@ -52,7 +50,7 @@ void print_conflicts(const Error& e) {
   Table t;
   t.add({"FIELD", "BASE", "THEIRS", "YOURS"});
   for (const auto& c : e.conflicts) {
-    t.add({c.field, json::serialize(c.base), json::serialize(c.theirs), json::serialize(c.yours)});
+    t.add({c.field, c.base, c.theirs, c.yours});
   }
   t.print(std::cerr);
 }
@@ -65,12 +63,12 @@ int report_error(const Error& e, Format format) {
   std::cerr << "lockstep: " << one_line(e) << '\n';
   if (format == Format::kJson) {
     // The whole problem (conflicts, currentVersion, current, batch results) as one line.
-    if (e.is_conflict()) std::cerr << json::serialize(e.problem) << '\n';
+    if (e.is_conflict()) std::cerr << e.problem << '\n';
     return exit_code_of(e);
   }
   if (!e.conflicts.empty()) print_conflicts(e);
-  if (!e.current.is_null()) print_current(e);
-  if (e.code == "BATCH_ABORTED") print_batch(std::cerr, BatchItemResult::list_from_json(e.problem));
+  if (!e.current_json.empty() && e.current_json != "null") print_current(e);
+  if (e.code == "BATCH_ABORTED") print_batch(std::cerr, e.results);
   return exit_code_of(e);
 }
 

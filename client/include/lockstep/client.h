@@ -92,6 +92,9 @@ class Client {
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
+  // A moved-from Client may only be destroyed or assigned to.
+  Client(Client&&) noexcept;
+  Client& operator=(Client&&) noexcept;
 
   // "http://host[:port][/]" or "https://host[:port][/]" -> its host, port and scheme; nullopt for
   // anything else.
@@ -137,12 +140,10 @@ class Client {
 
   // --- Batches (API.md §6) ---
   // One request for many writes. With `atomic` all apply or none (409 BATCH_ABORTED, whose
-  // per-operation results are BatchItemResult::list_from_json(error.problem)).
+  // per-operation results are error.results).
   Result<BatchResult> batch(const std::vector<BatchOperation>& operations, bool atomic = true,
                             bool merge = false);
-  // The same with the whole body built by the caller.
-  Result<BatchResult> batch_body(const boost::json::value& body);
-  // The same with the body as JSON text (e.g. read from a file), sent byte for byte: the server
+  // The same with the whole body built by the caller as JSON text (e.g. read from a file), sent byte for byte: the server
   // judges what the caller wrote, a repeated member name included, which parsing it here would
   // silently collapse to the last one.
   Result<BatchResult> batch_text(std::string body);

@@ -15,10 +15,7 @@
 #include <variant>
 #include <vector>
 
-#include <boost/json/object.hpp>
-#include <boost/json/value.hpp>
-
-#include "lockstep/http_client.h"
+#include "lockstep/http_response.h"
 #include "lockstep/types.h"
 
 namespace lockstep {
@@ -28,12 +25,13 @@ struct FieldError {
   std::string message;
 };
 
-// One field both sides changed (409 MERGE_CONFLICT), each value in its JSON form.
+// One field both sides changed (409 MERGE_CONFLICT), each value as JSON text (e.g. "\"BLOCKED\"",
+// "30", "null").
 struct FieldConflict {
   std::string field;
-  boost::json::value base;
-  boost::json::value theirs;
-  boost::json::value yours;
+  std::string base;
+  std::string theirs;
+  std::string yours;
 };
 
 // Codes the client makes itself, for failures that have no HTTP answer.
@@ -47,19 +45,20 @@ struct Error {
   std::string detail;
   bool retryable = false;  // the very same request may succeed later
   std::vector<FieldError> errors;
-  boost::json::value current;  // the resource as it is now (409/412), else null
+  std::optional<Task> current;        // 409/412 on a task: the task as it is now
+  std::optional<Product> current_product;  // 409 on a product: the product as it is now
+  std::string current_json;  // `current` as the server sent it (JSON text), whatever its kind; "" if none
   std::optional<std::int64_t> current_version;
   std::optional<std::string> current_etag;  // the ETag header of a 412
   std::vector<FieldConflict> conflicts;     // 409 MERGE_CONFLICT
   std::optional<Lock> lock;                 // 423 LOCKED: who holds it
   std::optional<std::int64_t> available;    // 409 OUT_OF_STOCK
+  std::vector<BatchItemResult> results;   // 409 BATCH_ABORTED: the outcome of every operation
   std::optional<std::chrono::seconds> retry_after;
-  boost::json::object problem;  // the whole problem body, for members not mapped above
+  std::string problem;  // the whole problem body (JSON text), for members not mapped above
 
   // 409 or 412: the write was refused because the resource moved on; rebuild it from `current`.
   bool is_conflict() const { return status == 409 || status == 412; }
-  // `current` as a task, when it is one.
-  std::optional<Task> current_task() const;
   // "404 NOT_FOUND: No task 01J..." for logs and messages.
   std::string to_string() const;
 

@@ -2,12 +2,12 @@
 // and the bodies a client sends. Times are RFC 3339 strings exactly as the server wrote them;
 // ETags are kept with their quotes, as the ETag header carries them.
 //
-// Every `from_json` is lenient: a missing member leaves the default, so a newer server that adds
-// members does not break an older client.
+// No JSON library shows here: the mapping to and from API.md's members is the client's own
+// (client/src/json_mapping.h), lenient on reading (a missing member leaves the default, so a
+// newer server that adds members does not break an older client). Where a document is passed
+// through untouched it is its JSON text, as a std::string.
 #pragma once
 
-#include <boost/json/object.hpp>
-#include <boost/json/value.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -22,8 +22,6 @@ struct Lock {
   std::string acquired_at;
   std::string expires_at;
   std::int64_t token = 0;
-
-  static Lock from_json(const boost::json::object& o);
 };
 
 struct Task {
@@ -40,8 +38,6 @@ struct Task {
   std::string updated_at;
   std::string updated_by;
   std::optional<Lock> lock;  // not covered by the ETag; read the lock itself for its state
-
-  static Task from_json(const boost::json::object& o);
 };
 
 // The writable fields of a task, for a create (POST) or a full replace (PUT).
@@ -53,7 +49,6 @@ struct TaskFields {
   std::string description;
   std::optional<std::string> status;  // absent: NOT_STARTED on create and on PUT
 
-  boost::json::object to_json() const;
   static TaskFields of(const Task& t);
 };
 
@@ -68,7 +63,6 @@ struct TaskPatch {
   std::optional<std::string> status;
 
   bool empty() const;
-  boost::json::object to_json() const;
   // The fields in which `after` differs from `before`.
   static TaskPatch diff(const Task& before, const Task& after);
 };
@@ -85,8 +79,6 @@ struct TaskPage {
   std::vector<Task> tasks;
   std::optional<std::string> next_page_token;  // absent on the last page
   std::int64_t revision = 0;  // the store's revision of this snapshot: follow the feed from here
-
-  static TaskPage from_json(const boost::json::object& o);
 };
 
 // One entry of the change feed (API.md §8). `task` is absent for a delete.
@@ -98,16 +90,12 @@ struct Change {
   std::optional<Task> task;
   std::string by;
   std::string at;
-  boost::json::object json;  // the change as the server sent it
-
-  static Change from_json(const boost::json::object& o);
+  std::string json;  // the change as the server sent it (JSON text)
 };
 
 struct ChangePage {
   std::vector<Change> changes;
   std::int64_t last_revision = 0;  // pass as the next `since`
-
-  static ChangePage from_json(const boost::json::object& o);
 };
 
 struct TaskVersion {
@@ -116,8 +104,6 @@ struct TaskVersion {
   std::string at;
   std::string by;
   Task task;
-
-  static std::vector<TaskVersion> list_from_json(const boost::json::object& o);
 };
 
 // One operation of POST /v1/tasks:batch (API.md §6). Build them with the factories.
@@ -126,14 +112,13 @@ struct BatchOperation {
   std::string task_id;
   std::optional<std::string> if_match;
   std::optional<std::int64_t> expected_version;
-  boost::json::object body;  // the task of a create, the patch of an update
+  std::string body;  // the task of a create, the patch of an update (JSON text); "" for a delete
 
   static BatchOperation create(const TaskFields& task);
   static BatchOperation update(std::string task_id, const TaskPatch& patch);
   static BatchOperation remove(std::string task_id);
   BatchOperation& with_if_match(std::string etag);
   BatchOperation& with_expected_version(std::int64_t version);
-  boost::json::object to_json() const;
 };
 
 // The outcome of one operation: a success has `task` (absent for a delete); a failure has `code`
@@ -144,9 +129,7 @@ struct BatchItemResult {
   std::optional<Task> task;
   std::string code;
   std::string detail;
-  boost::json::object json;
-
-  static std::vector<BatchItemResult> list_from_json(const boost::json::object& o);
+  std::string json;  // the result as the server sent it (JSON text)
 };
 
 struct BatchResult {
@@ -154,15 +137,11 @@ struct BatchResult {
   std::optional<std::int64_t> successful;  // only for `atomic: false`
   std::optional<std::int64_t> failed;
   std::optional<bool> all_succeeded;
-
-  static BatchResult from_json(const boost::json::object& o);
 };
 
 struct Reassignment {
   std::int64_t reassigned = 0;
   std::vector<std::string> task_ids;
-
-  static Reassignment from_json(const boost::json::object& o);
 };
 
 struct Product {
@@ -174,38 +153,28 @@ struct Product {
   std::string etag;
   std::string created_at;
   std::string updated_at;
-
-  static Product from_json(const boost::json::object& o);
 };
 
 struct ProductFields {
   std::string name;
   std::int64_t stock = 0;
   double price = 0;
-
-  boost::json::object to_json() const;
 };
 
 struct ProductPatch {
   std::optional<std::string> name;
   std::optional<std::int64_t> stock;
   std::optional<double> price;
-
-  boost::json::object to_json() const;
 };
 
 struct ProductPage {
   std::vector<Product> products;
   std::optional<std::string> next_page_token;
-
-  static ProductPage from_json(const boost::json::object& o);
 };
 
 struct Purchase {
   Product product;
   std::int64_t purchased = 0;
-
-  static Purchase from_json(const boost::json::object& o);
 };
 
 struct User {
@@ -214,9 +183,6 @@ struct User {
   std::string status;  // active | revoked
   std::string created_at;
   std::string token;  // only in the answer to a create, shown once
-
-  static User from_json(const boost::json::object& o);
-  static std::vector<User> list_from_json(const boost::json::object& o);
 };
 
 }  // namespace lockstep

@@ -16,6 +16,8 @@
 #include <utility>
 #include <vector>
 
+#include "lockstep/http_response.h"
+
 namespace lockstep {
 
 class ConnectionError : public std::runtime_error {
@@ -32,17 +34,6 @@ class TlsError : public ConnectionError {
 namespace detail {
 class TlsTrust;  // what TLS connections trust (the client's private transport.h)
 }
-
-using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
-
-struct HttpResponse {
-  int status = 0;
-  HttpHeaders headers;
-  std::string body;
-
-  // The value of header `name` (compared case-insensitively), if present.
-  std::optional<std::string> header(std::string_view name) const;
-};
 
 class HttpConnection {
  public:
