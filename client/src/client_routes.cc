@@ -147,7 +147,7 @@ Result<User> Client::create_user(const std::string& name, const std::string& rol
   return impl_->call<User>(write("POST", "/v1/users", {{"name", name}, {"role", role}}), from_json(detail::user_from_json));
 }
 
-Result<User> Client::me() { return impl_->call<User>(make("GET", "/v1/me"), from_json<User>()); }
+Result<User> Client::me() { return impl_->call<User>(make("GET", "/v1/me"), from_json(detail::user_from_json)); }
 
 Result<Done> Client::revoke_user(const std::string& name) {
   Request req = make("DELETE", "/v1/users/" + detail::escape(name));
