@@ -50,6 +50,8 @@ server_flags=()
 # Benchmarks run without the per-principal rate limit (API.md §7), on servers that have one.
 if "$lockstepd" --help 2>/dev/null | grep -q -- '--rate-limit'; then server_flags+=(--rate-limit 0); fi
 server_flags+=("${extra_server_flags[@]}")
+# The background job opens its log when it starts, maybe after the probe below first reads it.
+: >"$dir/server.log"
 "$lockstepd" serve --listen 127.0.0.1:0 --db "$dir/b.db" "${server_flags[@]}" 2>"$dir/server.log" &
 server_pid=$!
 
