@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
   std::this_thread::sleep_for(std::chrono::seconds(5));
 
   auto written = guard->update([](lockstep::Task& t) {
-    t.status = "IN_PROGRESS";
+    t.status = lockstep::TaskStatus::kInProgress;
     t.description = "Rewritten while holding the lock.";
   });
   if (!written) {

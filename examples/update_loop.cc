@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
   lockstep::TaskFields counter;
   counter.user_id = "example";
   counter.title = "Counter";
-  counter.due_date = "2099-01-01T00:00:00.000Z";
+  counter.due_date = std::chrono::sys_days{std::chrono::year{2099} / 1 / 1};
   auto task = client.create_task(counter);
   if (!task) {
     std::fprintf(stderr, "create: %s\n", task.error().to_string().c_str());

@@ -173,8 +173,8 @@ Result<std::string> Client::task_etag(const std::string& id) {
 Result<TaskPage> Client::list_tasks(const TaskQuery& query) {
   std::string target = "/v1/tasks";
   add_query(target, "userId", query.user_id);
-  add_query(target, "taskStatus", query.status);
-  add_query(target, "dueBefore", query.due_before);
+  if (query.status) add_query(target, "taskStatus", std::string(to_string(*query.status)));
+  if (query.due_before) add_query(target, "dueBefore", format_time(*query.due_before));
   if (query.limit) add_query(target, "limit", std::to_string(*query.limit));
   add_query(target, "pageToken", query.page_token);
   return impl_->call<TaskPage>(make("GET", target),

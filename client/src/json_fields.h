@@ -7,6 +7,9 @@
 #include <optional>
 #include <string>
 
+#include "lockstep/time.h"
+#include "lockstep/types.h"
+
 namespace lockstep::detail {
 
 inline std::string str(const boost::json::object& o, const char* key) {
@@ -35,6 +38,20 @@ inline double real(const boost::json::object& o, const char* key) {
   if (!v || !v->is_number()) return 0;
   return v->is_double() ? v->get_double() : v->is_int64() ? static_cast<double>(v->get_int64())
                                                           : static_cast<double>(v->get_uint64());
+}
+
+// An RFC 3339 member as a Time; the epoch when missing or not a time.
+inline Time time_at(const boost::json::object& o, const char* key) {
+  auto* v = o.if_contains(key);
+  if (!v || !v->is_string()) return Time{};
+  return parse_time(v->get_string()).value_or(Time{});
+}
+
+// A taskStatus member; kNotStarted when missing or a name this client does not know.
+inline TaskStatus task_status(const boost::json::object& o, const char* key) {
+  auto* v = o.if_contains(key);
+  if (!v || !v->is_string()) return TaskStatus::kNotStarted;
+  return parse_task_status(v->get_string()).value_or(TaskStatus::kNotStarted);
 }
 
 // The object member `key`, or an empty object.

@@ -4,7 +4,9 @@
 #include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <array>
 #include <cmath>
+#include <utility>
 
 #include "json_fields.h"
 #include "json_mapping.h"
@@ -18,6 +20,8 @@ using detail::obj;
 using detail::opt_int;
 using detail::opt_str;
 using detail::str;
+using detail::task_status;
+using detail::time_at;
 
 namespace {
 
@@ -33,10 +37,35 @@ json::value price_json(double price) {
   return price;
 }
 
+json::string status_json(TaskStatus s) { return json::string(to_string(s)); }
+
+constexpr std::array<std::pair<TaskStatus, std::string_view>, 6> kStatusNames{{
+    {TaskStatus::kNotStarted, "NOT_STARTED"},
+    {TaskStatus::kInProgress, "IN_PROGRESS"},
+    {TaskStatus::kBlocked, "BLOCKED"},
+    {TaskStatus::kDeferred, "DEFERRED"},
+    {TaskStatus::kCompleted, "COMPLETED"},
+    {TaskStatus::kCancelled, "CANCELLED"},
+}};
+
 }  // namespace
 
+std::string_view to_string(TaskStatus status) {
+  for (const auto& [s, name] : kStatusNames) {
+    if (s == status) return name;
+  }
+  return "NOT_STARTED";  // unreachable for a valid enumerator
+}
+
+std::optional<TaskStatus> parse_task_status(std::string_view name) {
+  for (const auto& [s, n] : kStatusNames) {
+    if (n == name) return s;
+  }
+  return std::nullopt;
+}
+
 Lock detail::lock_from_json(const json::object& o) {
-  return {str(o, "taskId"), str(o, "owner"), str(o, "acquiredAt"), str(o, "expiresAt"), num(o, "token")};
+  return {str(o, "taskId"), str(o, "owner"), time_at(o, "acquiredAt"), time_at(o, "expiresAt"), num(o, "token")};
 }
 
 Task detail::task_from_json(const json::object& o) {
@@ -45,13 +74,13 @@ Task detail::task_from_json(const json::object& o) {
   t.user_id = str(o, "userId");
   t.title = str(o, "taskTitle");
   t.description = str(o, "taskDescription");
-  t.due_date = str(o, "dueDate");
+  t.due_date = time_at(o, "dueDate");
   t.warning_offset = num(o, "warningOffset");
-  t.status = str(o, "taskStatus");
+  t.status = task_status(o, "taskStatus");
   t.version = num(o, "version");
   t.etag = str(o, "eTag");
-  t.created_at = str(o, "createdAt");
-  t.updated_at = str(o, "updatedAt");
+  t.created_at = time_at(o, "createdAt");
+  t.updated_at = time_at(o, "updatedAt");
   t.updated_by = str(o, "updatedBy");
   if (has_object(o, "lock")) t.lock = lock_from_json(obj(o, "lock"));
   return t;
@@ -61,9 +90,9 @@ json::object detail::to_json(const TaskFields& t) {
   json::object o{{"userId", t.user_id},
                  {"taskTitle", t.title},
                  {"taskDescription", t.description},
-                 {"dueDate", t.due_date},
+                 {"dueDate", format_time(t.due_date)},
                  {"warningOffset", t.warning_offset}};
-  if (t.status) o["taskStatus"] = *t.status;
+  if (t.status) o["taskStatus"] = status_json(*t.status);
   return o;
 }
 
@@ -80,9 +109,9 @@ json::object detail::to_json(const TaskPatch& p) {
   if (p.user_id) o["userId"] = *p.user_id;
   if (p.title) o["taskTitle"] = *p.title;
   if (p.description) o["taskDescription"] = *p.description;
-  if (p.due_date) o["dueDate"] = *p.due_date;
+  if (p.due_date) o["dueDate"] = format_time(*p.due_date);
   if (p.warning_offset) o["warningOffset"] = *p.warning_offset;
-  if (p.status) o["taskStatus"] = *p.status;
+  if (p.status) o["taskStatus"] = status_json(*p.status);
   return o;
 }
 
@@ -115,7 +144,7 @@ Change detail::change_from_json(const json::object& o) {
   c.version = num(o, "version");
   if (has_object(o, "task")) c.task = task_from_json(obj(o, "task"));
   c.by = str(o, "by");
-  c.at = str(o, "at");
+  c.at = time_at(o, "at");
   c.json = json::serialize(o);
   return c;
 }
@@ -134,7 +163,7 @@ std::vector<TaskVersion> detail::task_versions_from_json(const json::object& o) 
   for (const auto& v : array_member(o, "versions")) {
     if (!v.is_object()) continue;
     const auto& e = v.get_object();
-    out.push_back({num(e, "version"), num(e, "revision"), str(e, "at"), str(e, "by"),
+    out.push_back({num(e, "version"), num(e, "revision"), time_at(e, "at"), str(e, "by"),
                    task_from_json(obj(e, "task"))});
   }
   return out;
@@ -211,7 +240,7 @@ Reassignment detail::reassignment_from_json(const json::object& o) {
 
 Product detail::product_from_json(const json::object& o) {
   return {str(o, "productId"), str(o, "name"),      num(o, "stock"),     detail::real(o, "price"),
-          num(o, "version"),   str(o, "eTag"),      str(o, "createdAt"), str(o, "updatedAt")};
+          num(o, "version"),   str(o, "eTag"),      time_at(o, "createdAt"), time_at(o, "updatedAt")};
 }
 
 json::object detail::to_json(const ProductFields& p) {
@@ -240,7 +269,7 @@ Purchase detail::purchase_from_json(const json::object& o) {
 }
 
 User detail::user_from_json(const json::object& o) {
-  return {str(o, "name"), str(o, "role"), str(o, "status"), str(o, "createdAt"), str(o, "token")};
+  return {str(o, "name"), str(o, "role"), str(o, "status"), time_at(o, "createdAt"), str(o, "token")};
 }
 
 std::vector<User> detail::users_from_json(const json::object& o) {

@@ -73,7 +73,7 @@ TEST_F(Cli, seed_scenario_stale_if_match_exits_3_with_the_current_state) {
   auto current = json::parse(lines[1]).at("current");
   EXPECT_EQ(current.at("taskStatus"), "BLOCKED");
   EXPECT_EQ(current.at("version"), 2);
-  EXPECT_EQ(alice_client().get_task(id)->status, "BLOCKED");
+  EXPECT_EQ(alice_client().get_task(id)->status, TaskStatus::kBlocked);
 }
 
 TEST_F(Cli, json_output_is_exactly_the_apis_answer) {
@@ -302,6 +302,41 @@ TEST_F(Cli, without_a_token_it_says_to_log_in_and_sends_nothing) {
   EXPECT_EQ(r.status, 6);
   EXPECT_EQ(r.err, "lockstep: no token: run `lockstep login` (or give --token or LOCKSTEP_TOKEN)\n");
   EXPECT_EQ(served({"route=\"/v1/"}), requests_before);
+}
+
+TEST_F(Cli, an_invalid_time_or_status_is_a_usage_error_sent_nowhere) {
+  const std::string id = create();
+  const auto requests_before = served({"route=\"/v1/"});
+  for (const auto& [args, says] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{"task", "create", "--user-id", "alice", "--title", "t", "--due", "tomorrow"},
+            "'tomorrow' is not an RFC 3339 time"},
+           {{"task", "update", id, "--due", "2030-02-30T17:00:00Z"}, "'2030-02-30T17:00:00Z' is not an RFC 3339 time"},
+           {{"task", "list", "--due-before", "2030-12-01"}, "'2030-12-01' is not an RFC 3339 time"},
+           {{"task", "update", id, "--status", "DONE"}, "'DONE' is not a task status"},
+           {{"task", "list", "--status", "blocked"}, "'blocked' is not a task status"}}) {
+    auto r = as(alice_token_, args);
+    EXPECT_EQ(r.status, 2) << says;
+    expect_one_error_line(r);
+    EXPECT_NE(r.err.find(says), std::string::npos) << r.err;
+  }
+  EXPECT_EQ(served({"route=\"/v1/"}), requests_before);
+}
+
+// --due and --due-before take any RFC 3339 offset; the server is sent, and the table shows, UTC.
+TEST_F(Cli, times_with_an_offset_are_sent_and_shown_in_utc) {
+  auto made = as(alice_token_, {"task", "create", "--user-id", "alice", "--title", "t", "--due",
+                                "2099-06-01T19:00:00.5+02:00", "-o", "json"});
+  ASSERT_EQ(made.status, 0) << made.err;
+  EXPECT_EQ(json::parse(made.out).at("dueDate"), "2099-06-01T17:00:00.500Z");
+  const std::string id(json::parse(made.out).at("taskId").as_string());
+  auto shown = as(alice_token_, {"task", "get", id});
+  EXPECT_NE(shown.out.find("2099-06-01T17:00:00.500Z"), std::string::npos) << shown.out;
+  auto due_later = as(alice_token_, {"task", "list", "--due-before", "2099-06-01T20:00:00+02:00", "-o", "json"});
+  ASSERT_EQ(due_later.status, 0) << due_later.err;
+  EXPECT_EQ(json::parse(due_later.out).at("tasks").as_array().size(), 1u);
+  auto due_earlier = as(alice_token_, {"task", "list", "--due-before", "2099-06-01T18:00:00+02:00", "-o", "json"});
+  ASSERT_EQ(due_earlier.status, 0) << due_earlier.err;
+  EXPECT_TRUE(json::parse(due_earlier.out).at("tasks").as_array().empty()) << due_earlier.out;
 }
 
 TEST_F(Cli, a_typo_gets_a_suggestion_and_version_is_printed) {

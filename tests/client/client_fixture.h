@@ -18,7 +18,7 @@ inline TaskFields sample_task(std::string user = "alice", std::string title = "S
   TaskFields f;
   f.user_id = std::move(user);
   f.title = std::move(title);
-  f.due_date = kFarFuture;
+  f.due_date = *parse_time(kFarFuture);
   f.warning_offset = 30;
   return f;
 }

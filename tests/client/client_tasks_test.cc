@@ -83,7 +83,7 @@ TEST_F(TaskCalls, list_filters_and_pages) {
   ASSERT_TRUE(all.ok());
   EXPECT_EQ(all->size(), 4u);
   TaskQuery blocked;
-  blocked.status = "BLOCKED";
+  blocked.status = TaskStatus::kBlocked;
   EXPECT_TRUE(alice_client().list_tasks(blocked)->tasks.empty());
 }
 
@@ -92,13 +92,13 @@ TEST_F(TaskCalls, stale_if_match_returns_412_with_current_and_its_etag) {
   WriteOptions w;
   w.if_match = t.etag;
   TaskPatch blocked;
-  blocked.status = "BLOCKED";
+  blocked.status = TaskStatus::kBlocked;
   auto won = alice_client().patch_task(t.task_id, blocked, w);
   ASSERT_TRUE(won.ok());
   EXPECT_EQ(won->version, 2);
 
   TaskPatch done;
-  done.status = "COMPLETED";
+  done.status = TaskStatus::kCompleted;
   auto lost = bob_client().patch_task(t.task_id, done, w);
   ASSERT_FALSE(lost.ok());
   const Error& e = lost.error();
@@ -109,7 +109,7 @@ TEST_F(TaskCalls, stale_if_match_returns_412_with_current_and_its_etag) {
   EXPECT_EQ(e.current_version, 2);
   EXPECT_EQ(e.current_etag, won->etag);
   ASSERT_TRUE(e.current);
-  EXPECT_EQ(e.current->status, "BLOCKED");
+  EXPECT_EQ(e.current->status, TaskStatus::kBlocked);
   EXPECT_EQ(e.current->etag, won->etag);
   EXPECT_NE(e.current_json.find("\"taskStatus\":\"BLOCKED\""), std::string::npos);
 }
@@ -144,13 +144,13 @@ TEST_F(TaskCalls, put_replaces_and_creates_with_the_callers_id) {
   EXPECT_EQ(alice_client().create_task_with_id("my-id", sample_task()).error().status, 412);
 
   TaskFields f = sample_task("bob", "replaced");
-  f.status = "IN_PROGRESS";
+  f.status = TaskStatus::kInProgress;
   WriteOptions w;
   w.if_match = made->etag;
   auto replaced = alice_client().replace_task("my-id", f, w);
   ASSERT_TRUE(replaced.ok());
   EXPECT_EQ(replaced->user_id, "bob");
-  EXPECT_EQ(replaced->status, "IN_PROGRESS");
+  EXPECT_EQ(replaced->status, TaskStatus::kInProgress);
   EXPECT_EQ(replaced->version, 2);
 }
 
@@ -257,7 +257,7 @@ std::function<void(Task&)> racing_bob(Client& bob, const std::string& id, const 
 TEST_F(TaskCalls, update_with_merge_lets_the_server_merge_a_race_on_other_fields) {
   auto t = alice_client().create_task(sample_task()).value();
   TaskPatch bob_sets;
-  bob_sets.status = "BLOCKED";
+  bob_sets.status = TaskStatus::kBlocked;
   int runs = 0;
   UpdateOptions merge;
   merge.merge = true;
@@ -266,7 +266,7 @@ TEST_F(TaskCalls, update_with_merge_lets_the_server_merge_a_race_on_other_fields
   EXPECT_EQ(runs, 1);  // merged by the server: fn ran once, no 412
   EXPECT_EQ(r.reply().header("Preference-Applied"), "conflict=merge");
   EXPECT_EQ(r->title, "by alice");
-  EXPECT_EQ(r->status, "BLOCKED");
+  EXPECT_EQ(r->status, TaskStatus::kBlocked);
   EXPECT_EQ(r->version, 3);
   EXPECT_EQ(served({kTaskRoute, kPatch, "status=\"412\""}), 0);
 }

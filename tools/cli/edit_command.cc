@@ -9,6 +9,7 @@
 #include <boost/json/serialize.hpp>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <iostream>
 #include <sstream>
 
@@ -19,21 +20,57 @@ namespace {
 
 namespace json = boost::json;
 
+// One editable field: its JSON member as shown in the editor, and how an edited value is read
+// back into a task (an error message when it is not a valid value).
 struct Field {
   const char* name;
-  std::string Task::*text;  // nullptr for warningOffset, the one integer
+  json::value (*get)(const Task&);
+  std::optional<std::string> (*set)(const json::value&, Task&);
 };
-const Field kFields[] = {{"userId", &Task::user_id},        {"taskTitle", &Task::title},
-                         {"taskDescription", &Task::description}, {"dueDate", &Task::due_date},
-                         {"warningOffset", nullptr},        {"taskStatus", &Task::status}};
 
-std::string field_value(const Task& t, const Field& f) {
-  return f.text ? json::serialize(json::value(t.*f.text)) : std::to_string(t.warning_offset);
+template <std::string Task::*member>
+Field text_field(const char* name) {
+  return {name, [](const Task& t) { return json::value(t.*member); },
+          [](const json::value& v, Task& t) -> std::optional<std::string> {
+            if (!v.is_string()) return "must be a string";
+            t.*member = std::string(v.get_string());
+            return std::nullopt;
+          }};
 }
+
+const Field kFields[] = {
+    text_field<&Task::user_id>("userId"),
+    text_field<&Task::title>("taskTitle"),
+    text_field<&Task::description>("taskDescription"),
+    {"dueDate", [](const Task& t) { return json::value(format_time(t.due_date)); },
+     [](const json::value& v, Task& t) -> std::optional<std::string> {
+       auto due = v.is_string() ? parse_time(v.get_string()) : std::nullopt;
+       if (!due) return "must be an RFC 3339 time, e.g. \"2030-12-01T17:00:00Z\"";
+       t.due_date = *due;
+       return std::nullopt;
+     }},
+    {"warningOffset", [](const Task& t) { return json::value(t.warning_offset); },
+     [](const json::value& v, Task& t) -> std::optional<std::string> {
+       if (!v.is_int64()) return "must be an integer";
+       t.warning_offset = v.get_int64();
+       return std::nullopt;
+     }},
+    {"taskStatus", [](const Task& t) { return json::value(json::string(to_string(t.status))); },
+     [](const json::value& v, Task& t) -> std::optional<std::string> {
+       auto status = v.is_string() ? parse_task_status(v.get_string()) : std::nullopt;
+       if (!status) return "must be one of NOT_STARTED, IN_PROGRESS, BLOCKED, DEFERRED, COMPLETED, CANCELLED";
+       t.status = *status;
+       return std::nullopt;
+     }},
+};
+
+std::string field_value(const Task& t, const Field& f) { return json::serialize(f.get(t)); }
 
 std::string to_text(const Task& t) {
   std::string s = "{\n";
-  for (const auto& f : kFields) s += std::string("  \"") + f.name + "\": " + field_value(t, f) + (f.text == &Task::status ? "\n" : ",\n");
+  for (const auto& f : kFields) {
+    s += std::string("  \"") + f.name + "\": " + field_value(t, f) + (&f == &std::end(kFields)[-1] ? "\n" : ",\n");
+  }
   return s + "}\n";
 }
 
@@ -46,10 +83,7 @@ std::optional<std::string> from_text(const std::string& text, Task& t) {
     const Field* f = nullptr;
     for (const auto& candidate : kFields) f = key == candidate.name ? &candidate : f;
     if (!f) return "\"" + std::string(key) + "\" is not an editable field";
-    if (!f->text && !value.is_int64()) return "warningOffset must be an integer";
-    if (f->text && !value.is_string()) return std::string(f->name) + " must be a string";
-    if (f->text) t.*f->text = std::string(value.get_string());
-    else t.warning_offset = value.get_int64();
+    if (auto problem = f->set(value, t)) return std::string(f->name) + " " + *problem;
   }
   return std::nullopt;
 }
@@ -119,8 +153,7 @@ Task merged(const Task& base, const Task& theirs, const Task& mine) {
   Task out = theirs;
   for (const auto& f : kFields) {
     if (field_value(base, f) == field_value(mine, f)) continue;
-    if (f.text) out.*f.text = mine.*f.text;
-    else out.warning_offset = mine.warning_offset;
+    (void)f.set(f.get(mine), out);  // a value read from a task is always valid
   }
   return out;
 }

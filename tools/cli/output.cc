@@ -25,7 +25,7 @@ std::string one_line(const Error& e) {
   std::string fields;
   for (const auto& f : e.errors) fields += (fields.empty() ? "" : "; ") + (f.field.empty() ? "body" : f.field) + ": " + f.message;
   if (!fields.empty()) line += " (" + fields + ")";
-  if (e.lock) line += " (held by " + e.lock->owner + " until " + e.lock->expires_at + ")";
+  if (e.lock) line += " (held by " + e.lock->owner + " until " + format_time(e.lock->expires_at) + ")";
   if (e.available) line += " (available: " + std::to_string(*e.available) + ")";
   for (char& c : line) {
     if (c == '\n' || c == '\r') c = ' ';
@@ -106,13 +106,13 @@ void print_task(std::ostream& out, const Task& t) {
   table.add({"userId", t.user_id});
   table.add({"taskTitle", t.title});
   table.add({"taskDescription", t.description});
-  table.add({"dueDate", t.due_date});
+  table.add({"dueDate", format_time(t.due_date)});
   table.add({"warningOffset", std::to_string(t.warning_offset)});
-  table.add({"taskStatus", t.status});
+  table.add({"taskStatus", std::string(to_string(t.status))});
   table.add({"version", std::to_string(t.version)});
   table.add({"eTag", t.etag});
-  table.add({"updatedAt", t.updated_at + " by " + t.updated_by});
-  if (t.lock) table.add({"lock", t.lock->owner + " until " + t.lock->expires_at});
+  table.add({"updatedAt", format_time(t.updated_at) + " by " + t.updated_by});
+  if (t.lock) table.add({"lock", t.lock->owner + " until " + format_time(t.lock->expires_at)});
   table.print(out);
 }
 
@@ -120,7 +120,7 @@ void print_tasks(std::ostream& out, const std::vector<Task>& tasks) {
   Table table;
   table.add({"ID", "STATUS", "DUE", "USER", "VER", "ETAG", "TITLE"});
   for (const auto& t : tasks) {
-    table.add({t.task_id, t.status, t.due_date, t.user_id, std::to_string(t.version), t.etag, t.title});
+    table.add({t.task_id, std::string(to_string(t.status)), format_time(t.due_date), t.user_id, std::to_string(t.version), t.etag, t.title});
   }
   table.print(out);
 }
@@ -130,8 +130,8 @@ void print_lock(std::ostream& out, const Lock& l) {
   table.add({"taskId", l.task_id});
   table.add({"owner", l.owner});
   table.add({"token", std::to_string(l.token)});
-  table.add({"acquiredAt", l.acquired_at});
-  table.add({"expiresAt", l.expires_at});
+  table.add({"acquiredAt", format_time(l.acquired_at)});
+  table.add({"expiresAt", format_time(l.expires_at)});
   table.print(out);
 }
 
@@ -139,7 +139,8 @@ void print_versions(std::ostream& out, const std::vector<TaskVersion>& versions)
   Table table;
   table.add({"VER", "REVISION", "AT", "BY", "STATUS", "TITLE"});
   for (const auto& v : versions) {
-    table.add({std::to_string(v.version), std::to_string(v.revision), v.at, v.by, v.task.status, v.task.title});
+    table.add({std::to_string(v.version), std::to_string(v.revision), format_time(v.at), v.by,
+               std::string(to_string(v.task.status)), v.task.title});
   }
   table.print(out);
 }
@@ -168,7 +169,7 @@ void print_product(std::ostream& out, const Product& p) {
   table.add({"price", format_price(p.price)});
   table.add({"version", std::to_string(p.version)});
   table.add({"eTag", p.etag});
-  table.add({"updatedAt", p.updated_at});
+  table.add({"updatedAt", format_time(p.updated_at)});
   table.print(out);
 }
 
@@ -183,8 +184,8 @@ void print_products(std::ostream& out, const std::vector<Product>& products) {
 
 std::string change_line(const Change& c) {
   std::string line = std::to_string(c.revision) + "  " + c.type + "  " + c.task_id + "  v" +
-                     std::to_string(c.version) + "  by " + or_dash(c.by) + "  " + c.at;
-  if (c.task) line += "  " + c.task->status + "  " + c.task->title;
+                     std::to_string(c.version) + "  by " + or_dash(c.by) + "  " + format_time(c.at);
+  if (c.task) line += "  " + std::string(to_string(c.task->status)) + "  " + c.task->title;
   return line;
 }
 

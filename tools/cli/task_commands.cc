@@ -7,7 +7,31 @@
 namespace lockstep::cli {
 namespace {
 
-const std::vector<std::string> kStatuses{"NOT_STARTED", "IN_PROGRESS", "BLOCKED", "DEFERRED", "COMPLETED", "CANCELLED"};
+// --status: a taskStatus name, checked while parsing so that a wrong one is a usage error (exit 2).
+const CLI::Validator kStatusName(
+    [](std::string& s) {
+      return parse_task_status(s) ? std::string()
+                                  : "'" + s + "' is not a task status (NOT_STARTED, IN_PROGRESS, BLOCKED, DEFERRED, "
+                                              "COMPLETED or CANCELLED)";
+    },
+    "STATUS");
+
+// --due, --due-before: an RFC 3339 time, checked while parsing like --status.
+const CLI::Validator kRfc3339(
+    [](std::string& s) {
+      return parse_time(s) ? std::string()
+                           : "'" + s + "' is not an RFC 3339 time (e.g. 2030-12-01T17:00:00Z or 2030-12-01T18:00:00+01:00)";
+    },
+    "TIME");
+
+// A validated option's value, or nullopt when the option was not given.
+std::optional<Time> given_time(const CLI::App* cmd, const std::string& name, const std::string& value) {
+  return given(cmd, name, value) ? parse_time(value) : std::nullopt;
+}
+
+std::optional<TaskStatus> given_status(const CLI::App* cmd, const std::string& value) {
+  return given(cmd, "--status", value) ? parse_task_status(value) : std::nullopt;
+}
 
 struct TaskArgs {
   std::string id;
@@ -28,11 +52,11 @@ void add_precondition_options(CLI::App* cmd, TaskArgs& a) {
 void add_field_options(CLI::App* cmd, TaskArgs& a, bool create) {
   cmd->add_option("--user-id", a.user_id, "Owner (userId)")->required(create);
   cmd->add_option("--title", a.title, "Title (taskTitle)")->required(create);
-  cmd->add_option("--due", a.due, "Due date, RFC 3339 (dueDate)")->required(create);
+  cmd->add_option("--due", a.due, "Due date, RFC 3339 (dueDate)")->required(create)->check(kRfc3339);
   cmd->add_option("--description", a.description, "Description (taskDescription)");
   cmd->add_option("--warning-offset", a.warning_offset, "Warning offset (warningOffset)" +
                                                             std::string(create ? ", default 0" : ""));
-  cmd->add_option("--status", a.status, "Status (taskStatus)")->check(CLI::IsMember(kStatuses));
+  cmd->add_option("--status", a.status, "Status (taskStatus)")->check(kStatusName);
 }
 
 WriteOptions write_options(const CLI::App* cmd, const TaskArgs& a) {
@@ -49,13 +73,13 @@ void add_list(CLI::App* task, Selection& sel) {
   auto* cmd = task->add_subcommand("list", "List tasks (one page; --page-token for the next)");
   examples(cmd, {"lockstep task list --status BLOCKED --limit 20", "lockstep task list -o json | jq -r '.tasks[].taskId'"});
   cmd->add_option("--user-id", a->user_id, "Only the tasks of this user");
-  cmd->add_option("--status", a->status, "Only tasks with this status")->check(CLI::IsMember(kStatuses));
-  cmd->add_option("--due-before", a->due_before, "Only tasks due before this RFC 3339 time");
+  cmd->add_option("--status", a->status, "Only tasks with this status")->check(kStatusName);
+  cmd->add_option("--due-before", a->due_before, "Only tasks due before this RFC 3339 time")->check(kRfc3339);
   cmd->add_option("--limit", a->limit, "At most N tasks (1-500, default 50)")->check(CLI::Range(1, 500));
   cmd->add_option("--page-token", a->page_token, "Continue after a previous page");
   on_run(cmd, sel, [a, cmd](Context& ctx) {
-    TaskQuery q{given(cmd, "--user-id", a->user_id), given(cmd, "--status", a->status),
-                given(cmd, "--due-before", a->due_before), given(cmd, "--limit", a->limit),
+    TaskQuery q{given(cmd, "--user-id", a->user_id), given_status(cmd, a->status),
+                given_time(cmd, "--due-before", a->due_before), given(cmd, "--limit", a->limit),
                 given(cmd, "--page-token", a->page_token)};
     return finish(ctx.client.list_tasks(q), ctx.format, [](const TaskPage& page) {
       print_tasks(std::cout, page.tasks);
@@ -80,7 +104,8 @@ void add_create(CLI::App* task, Selection& sel) {
   examples(cmd, {"lockstep task create --user-id alice --title \"Ship v1\" --due 2030-12-01T17:00:00Z"});
   add_field_options(cmd, *a, true);
   on_run(cmd, sel, [a, cmd](Context& ctx) {
-    TaskFields f{a->user_id, a->title, a->due, a->warning_offset, a->description, given(cmd, "--status", a->status)};
+    TaskFields f{a->user_id,    a->title,       *parse_time(a->due), a->warning_offset,
+                 a->description, given_status(cmd, a->status)};
     return finish(ctx.client.create_task(f), ctx.format, [](const Task& t) { print_task(std::cout, t); });
   });
 }
@@ -96,8 +121,8 @@ void add_update(CLI::App* task, Selection& sel) {
   cmd->add_option("--lock-token", a->lock_token, "Fencing token of the lock you hold");
   on_run(cmd, sel, [a, cmd](Context& ctx) {
     TaskPatch p{given(cmd, "--user-id", a->user_id),         given(cmd, "--title", a->title),
-                given(cmd, "--description", a->description), given(cmd, "--due", a->due),
-                given(cmd, "--warning-offset", a->warning_offset), given(cmd, "--status", a->status)};
+                given(cmd, "--description", a->description), given_time(cmd, "--due", a->due),
+                given(cmd, "--warning-offset", a->warning_offset), given_status(cmd, a->status)};
     if (p.empty()) return usage_error("task update: nothing to change (give --title, --status, ...)");
     return finish(ctx.client.patch_task(a->id, p, write_options(cmd, *a)), ctx.format,
                   [](const Task& t) { print_task(std::cout, t); });

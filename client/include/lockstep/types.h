@@ -1,6 +1,7 @@
 // The resources of the Lockstep HTTP contract (API.md §3, §5, §6, §8, §9) as plain C++ values,
-// and the bodies a client sends. Times are RFC 3339 strings exactly as the server wrote them;
-// ETags are kept with their quotes, as the ETag header carries them.
+// and the bodies a client sends. Times are lockstep::Time (time.h), read from and written as the
+// API's RFC 3339 text; a task's status is a TaskStatus; ETags are kept with their quotes, as the
+// ETag header carries them.
 //
 // No JSON library shows here: the mapping to and from API.md's members is the client's own
 // (client/src/json_mapping.h), lenient on reading (a missing member leaves the default, so a
@@ -11,16 +12,27 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "lockstep/time.h"
+
 namespace lockstep {
+
+// taskStatus (API.md §3).
+enum class TaskStatus { kNotStarted, kInProgress, kBlocked, kDeferred, kCompleted, kCancelled };
+
+// The API's name of a status: "NOT_STARTED", "IN_PROGRESS", ... Thread-safe.
+std::string_view to_string(TaskStatus status);
+// The status of an API name, exactly as to_string writes it; nullopt for any other text.
+std::optional<TaskStatus> parse_task_status(std::string_view name);
 
 // A lease on a task (API.md §5); `token` is the fencing token to send as `Lock-Token`.
 struct Lock {
   std::string task_id;
   std::string owner;
-  std::string acquired_at;
-  std::string expires_at;
+  Time acquired_at;
+  Time expires_at;
   std::int64_t token = 0;
 };
 
@@ -29,13 +41,14 @@ struct Task {
   std::string user_id;
   std::string title;        // taskTitle
   std::string description;  // taskDescription
-  std::string due_date;     // dueDate, RFC 3339
+  Time due_date;            // dueDate
   std::int64_t warning_offset = 0;
-  std::string status = "NOT_STARTED";  // taskStatus: NOT_STARTED IN_PROGRESS BLOCKED DEFERRED ...
+  // taskStatus; a name this client does not know (from a newer server) reads as kNotStarted.
+  TaskStatus status = TaskStatus::kNotStarted;
   std::int64_t version = 0;
   std::string etag;  // e.g. "\"3-17\"", with its quotes
-  std::string created_at;
-  std::string updated_at;
+  Time created_at;
+  Time updated_at;
   std::string updated_by;
   std::optional<Lock> lock;  // not covered by the ETag; read the lock itself for its state
 };
@@ -44,10 +57,10 @@ struct Task {
 struct TaskFields {
   std::string user_id;
   std::string title;
-  std::string due_date;
+  Time due_date;
   std::int64_t warning_offset = 0;
   std::string description;
-  std::optional<std::string> status;  // absent: NOT_STARTED on create and on PUT
+  std::optional<TaskStatus> status;  // absent: NOT_STARTED on create and on PUT
 
   static TaskFields of(const Task& t);
 };
@@ -58,9 +71,9 @@ struct TaskPatch {
   std::optional<std::string> user_id;
   std::optional<std::string> title;
   std::optional<std::string> description;
-  std::optional<std::string> due_date;
+  std::optional<Time> due_date;
   std::optional<std::int64_t> warning_offset;
-  std::optional<std::string> status;
+  std::optional<TaskStatus> status;
 
   bool empty() const;
   // The fields in which `after` differs from `before`.
@@ -69,8 +82,8 @@ struct TaskPatch {
 
 struct TaskQuery {
   std::optional<std::string> user_id;
-  std::optional<std::string> status;
-  std::optional<std::string> due_before;  // RFC 3339
+  std::optional<TaskStatus> status;
+  std::optional<Time> due_before;
   std::optional<int> limit;               // 1-500; the server's default is 50
   std::optional<std::string> page_token;
 };
@@ -89,7 +102,7 @@ struct Change {
   std::int64_t version = 0;
   std::optional<Task> task;
   std::string by;
-  std::string at;
+  Time at;
   std::string json;  // the change as the server sent it (JSON text)
 };
 
@@ -101,7 +114,7 @@ struct ChangePage {
 struct TaskVersion {
   std::int64_t version = 0;
   std::int64_t revision = 0;
-  std::string at;
+  Time at;
   std::string by;
   Task task;
 };
@@ -151,8 +164,8 @@ struct Product {
   double price = 0;
   std::int64_t version = 0;
   std::string etag;
-  std::string created_at;
-  std::string updated_at;
+  Time created_at;
+  Time updated_at;
 };
 
 struct ProductFields {
@@ -181,7 +194,7 @@ struct User {
   std::string name;
   std::string role;    // user | admin
   std::string status;  // active | revoked
-  std::string created_at;
+  Time created_at;
   std::string token;  // only in the answer to a create, shown once
 };
 

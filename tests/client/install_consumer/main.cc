@@ -24,7 +24,7 @@ int main(int argc, char** argv) {
   lockstep::TaskFields task;
   task.user_id = "consumer";
   task.title = "Made by an installed client";
-  task.due_date = "2099-01-01T00:00:00.000Z";
+  task.due_date = *lockstep::parse_time("2099-01-01T00:00:00Z");
   auto made = client.create_task(task);
   if (!made) {
     std::fprintf(stderr, "create: %s\n", made.error().to_string().c_str());
@@ -33,6 +33,10 @@ int main(int argc, char** argv) {
   auto read = client.get_task(made->task_id);
   if (!read || read->etag != made->etag) {
     std::fprintf(stderr, "read back: %s\n", read ? "another ETag" : read.error().to_string().c_str());
+    return 1;
+  }
+  if (lockstep::format_time(read->due_date) != "2099-01-01T00:00:00.000Z") {
+    std::fputs("read back: another dueDate\n", stderr);
     return 1;
   }
   std::printf("ok %s\n", read->task_id.c_str());
