@@ -254,6 +254,12 @@ long cpu_ticks(pid_t pid) {
 }
 
 TEST_F(Hostile, out_of_descriptors_the_server_does_not_spin_and_serves_again_once_connections_close) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  // The sanitizers need descriptors of their own (UBSan's vptr check probes memory through a pipe,
+  // and reports "invalid vptr" when it cannot make one), so a server out of descriptors trips them.
+  // The optimised build runs this test.
+  GTEST_SKIP() << "needs a server without sanitizers";
+#endif
   const pid_t pid = server_->pid();
   // As under `ulimit -n`: a few descriptors more than the server holds now.
   const rlim_t limit = open_descriptors(pid) + 8;
