@@ -1,6 +1,7 @@
 #include "core/json_parse.h"
 
 #include <algorithm>
+#include <cmath>
 #include <optional>
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/value_stack.hpp>
@@ -74,7 +75,13 @@ class StrictHandler {
     stack.push_uint64(u);
     return true;
   }
-  bool on_double(double d, json::string_view, json::error_code&) {
+  // Boost.JSON 1.81 reads 1e400 as infinity and 0e999 as NaN, which it then writes as `Infinity`
+  // and `NaN`: not JSON. A number no double holds is refused here, for every body.
+  bool on_double(double d, json::string_view, json::error_code& ec) {
+    if (!std::isfinite(d)) {
+      ec = json::error::exponent_overflow;
+      return false;
+    }
     stack.push_double(d);
     return true;
   }

@@ -59,6 +59,16 @@ TEST(JsonParse, what_is_not_json_is_malformed) {
   EXPECT_TRUE(parse_json_strict(std::string(64, '[') + std::string(64, ']'), kDepth));
 }
 
+TEST(JsonParse, a_number_no_double_holds_is_malformed_not_infinity_or_nan) {
+  // Boost.JSON alone reads these as Infinity and NaN, and would write them back as non-JSON.
+  for (const char* text : {"1e400", "-1e400", "0e121121", "{\"price\":[0e999]}"}) {
+    auto v = parse_json_strict(text, kDepth);
+    ASSERT_FALSE(v) << text;
+    EXPECT_EQ(v.error().code, Code::kMalformedJson) << text;
+  }
+  EXPECT_TRUE(parse_json_strict("[1e308, 0e10, 1.5e-400]", kDepth));
+}
+
 TEST(JsonParse, paths_holding_nul_name_each_member_and_element) {
   auto v = parse_json_strict(
       R"({"taskTitle":"\u0000hidden","ok":"fine","operations":[{"taskId":"x"},{"taskId":"ID\u0000x",)"
