@@ -114,6 +114,7 @@ struct Api::Exchange {
   std::optional<Principal> who;         // once authenticated (again at each run)
   std::optional<Result<Body>> body;     // a write's body, read once, before it first reaches the writer
   std::string body_hash;                // of a write with an Idempotency-Key, taken with its body
+  bool recheck = false;  // admitted on a known token: the writer authenticates it (submit_write)
 
   // A waiting request whose client has gone away: it is answered without being served.
   bool client_gone() const { return lock_place && cancel && cancel->cancelled(); }
@@ -171,15 +172,27 @@ void Api::admit(std::shared_ptr<Exchange> ex, bool may_wait) {
     ex->who = anonymous();
     return admitted(std::move(ex), may_wait);
   }
-  // A fresh read: its snapshot is taken after this call, so it sees every revocation
+  // A token this node has accepted before goes to the writer at once; the writer authenticates
+  // it again in the write's own transaction (submit_write).
+  ex->recheck = false;
+  if (auto authorization = ex->req.header("authorization")) {
+    if (auto known = known_tokens_.find(*authorization)) {
+      ex->who = std::move(*known);
+      ex->recheck = true;
+      return admitted(std::move(ex), may_wait);
+    }
+  }
+  // Any other: a fresh read, whose snapshot is taken after this call, so it sees every revocation
   // acknowledged before now, by this node, another node, or `lockstepd user revoke`.
   store_.read(
       [this, ex, may_wait](Tx& tx) {
-        auto who = authenticate(tx, ex->req.header("authorization"));
+        const auto authorization = ex->req.header("authorization");
+        auto who = authenticate(tx, authorization);
         if (!who) {
           ex->who.reset();  // a parked write's token, revoked while it waited
           return refuse(*ex, problem(who.error()));
         }
+        known_tokens_.remember(*authorization, *who);
         ex->who = std::move(*who);
         admitted(ex, may_wait);
       },
@@ -239,6 +252,7 @@ void Api::submit_write(std::shared_ptr<Exchange> ex, bool may_wait) {
           ex->response = described(*ex, problem(Error(Code::kLocked, "The client went away while waiting; nothing was granted.")));
           return false;
         }
+        if (ex->recheck && !recheck_token(tx, *ex)) return false;
         ex->response = run_authorized(tx, *ex, may_wait);
         Response& r = ex->response;
         return ex->stored || (!r.park_until && r.status >= 200 && r.status < 300);
@@ -262,6 +276,19 @@ void Api::submit_write(std::shared_ptr<Exchange> ex, bool may_wait) {
         }
         ex->finish(keys_in_flight_, std::move(ex->response));
       });
+}
+
+bool Api::recheck_token(Tx& tx, Exchange& ex) {
+  const auto authorization = ex.req.header("authorization");
+  auto who = authenticate(tx, authorization);
+  if (!who) {
+    known_tokens_.forget(*authorization);
+    ex.who.reset();
+    ex.response = described(ex, problem(who.error()));
+    return false;
+  }
+  ex.who = std::move(*who);  // the same principal: a token's user and role never change, only its validity
+  return true;
 }
 
 void Api::wake_after(const Exchange& ex) {

@@ -10,6 +10,7 @@
 #include "core/time.h"
 #include "http/message.h"
 #include "http/idempotency.h"
+#include "http/known_tokens.h"
 #include "http/metrics.h"
 #include "http/rate_limit.h"
 #include "http/router.h"
@@ -59,19 +60,24 @@ class Api {
   void metrics(Request req, Respond respond);
   std::string metrics_text(Tx& tx) const;
   void submit_read(std::shared_ptr<Exchange> ex, bool may_wait);
-  // A write, before it reaches the writer (API.md §1 order: 401, then 429): authenticates it in a
-  // fresh read on a store reader, then admitted(). Parked writes come back here at each wake-up,
-  // so a token revoked meanwhile is refused there too.
+  // A write, before it reaches the writer (API.md §1 order: 401, then 429): a token of
+  // known_tokens_ goes on at once (the writer authenticates it again: recheck_token); any other is
+  // authenticated in a fresh read on a store reader, then admitted(). Parked writes come back here
+  // at each wake-up, so a token revoked meanwhile is refused too.
   void admit(std::shared_ptr<Exchange> ex, bool may_wait);
-  // After authentication, on that reader: 429; on its first run 503 when the writer's queue is
-  // full, then its body read (read_body); then submit_write. So only authenticated writes within
-  // their rate ever count against --max-pending-writes, and the writer parses nothing.
+  // After authentication (on that reader or the I/O thread): 429; on its first run 503 when the
+  // writer's queue is full, then its body read (read_body); then submit_write. So only writes with
+  // a token accepted before and within their rate ever count against --max-pending-writes, and
+  // the writer parses nothing.
   void admitted(std::shared_ptr<Exchange> ex, bool may_wait);
   // The body the handler will read, by its route's BodyReader.
   Result<Body> read_body(const Exchange& ex) const;
   // Answers a write refused before the writer.
   void refuse(Exchange& ex, Response r);
   void submit_write(std::shared_ptr<Exchange> ex, bool may_wait);
+  // On the writer, for a write admitted on a known token: authenticates it in the write's
+  // transaction; false (the 401 set as its response, the token forgotten) when it is no longer valid.
+  bool recheck_token(Tx& tx, Exchange& ex);
   // Re-runs a parked lock request after the next commit that concerns its task, or at its
   // deadline (then without waiting).
   void park(std::shared_ptr<Exchange> ex, std::uint64_t seen, Millis until);
@@ -111,6 +117,7 @@ class Api {
   std::atomic<std::uint64_t> lock_wait_runs_{0};  // parked lock requests re-run (for metrics)
   RateLimiter rate_limiter_;
   KeysInFlight keys_in_flight_;
+  KnownTokens known_tokens_;
   StaticFiles web_;
   Metrics metrics_;
 };

@@ -132,8 +132,10 @@ void ChangeFeed::read() {
           round.overflow = changes.size() > kHeld;
           if (!round.overflow) {
             for (const auto& c : changes) {
+              std::string change_json = json::serialize(change_to_json(c));
+              std::string event = event_of(c.revision, change_json);
               round.entries.push_back(
-                  std::make_shared<const FeedEntry>(FeedEntry{c.revision, json::serialize(change_to_json(c))}));
+                  std::make_shared<const FeedEntry>(FeedEntry{c.revision, std::move(change_json), std::move(event)}));
             }
           }
         }
@@ -251,7 +253,10 @@ void ChangeStream::look(Emit emit) {
   switch (feed_.look(follower_, after_, kStreamPage, got)) {
     case ChangeFeed::Look::kChanges: {
       std::string out;
-      for (const auto& e : got) out += event_of(e->revision, e->json);
+      std::size_t size = 0;
+      for (const auto& e : got) size += e->event.size();
+      out.reserve(size);
+      for (const auto& e : got) out += e->event;
       after_ = got.back()->revision;
       return emit(std::move(out), false);
     }

@@ -43,6 +43,7 @@ std::optional<std::int64_t> parse_int(std::string_view s);
 struct FeedEntry {
   std::int64_t revision = 0;
   std::string json;
+  std::string event;  // the same change as an event stream sends it, made once for all streams
 };
 using FeedEntries = std::vector<std::shared_ptr<const FeedEntry>>;
 

@@ -1,5 +1,7 @@
 #include "http/server.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 
@@ -34,6 +36,10 @@
 
 namespace lockstep::http {
 namespace {
+
+// Bytes of an event stream that may wait unsent in the kernel before the server stops writing to
+// it (start_stream).
+constexpr int kStreamUnsentBytes = 16 << 10;
 
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
@@ -313,12 +319,13 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     log_request(request_id, method, r, std::chrono::duration_cast<std::chrono::microseconds>(
                                            std::chrono::steady_clock::now() - started));
     events_ = std::move(r.events);
-    // The kernel would otherwise grow a stream's send buffer to megabytes for a follower that does
-    // not read, and fill it with events for every commit: the server's own one-piece bound
-    // (above) means little if the kernel holds thousands. 256 KiB still lets a reading follower
-    // take hundreds of changes at once.
-    beast::error_code ignored;
-    lowest().socket().set_option(net::socket_base::send_buffer_size(256 << 10), ignored);
+    // The kernel would otherwise take megabytes of events for a follower that does not read, and
+    // copying them costs every other client of the server (docs/performance.md, "event streams
+    // open"): the server's own one-piece bound (above) means little if the kernel holds
+    // thousands. TCP_NOTSENT_LOWAT bounds only what waits unsent, not what is in flight, so a
+    // reading follower on a long path still gets a window as large as its path allows.
+    const int unsent = kStreamUnsentBytes;
+    ::setsockopt(lowest().socket().native_handle(), IPPROTO_TCP, TCP_NOTSENT_LOWAT, &unsent, sizeof unsent);
     auto sr = std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*res);
     lowest().expires_after(options_.read_timeout);
     bhttp::async_write_header(stream_, *sr, [self = shared_from_this(), res, sr](beast::error_code ec, std::size_t) {
