@@ -374,6 +374,8 @@ std::string describe_response(const HttpResponse& got) {
     if (n == "date" || n == "x-request-id" || n == "ratelimit" || n == "ratelimit-policy" || n == "content-length") continue;
     out += name + ": " + value + "\n";
   }
+  constexpr std::size_t kShown = 4000;  // a /metrics page would bury the message
+  if (got.body.size() > kShown) return out + "\n" + got.body.substr(0, kShown) + "\n[... " + std::to_string(got.body.size() - kShown) + " more bytes]\n";
   if (!got.body.empty()) out += "\n" + got.body + "\n";
   return out;
 }
