@@ -190,6 +190,13 @@ std::string to_json_pattern(const std::string& text) {
 
 std::string show(const json::value& v) { return json::serialize(v); }
 
+// An expected value as the transcript wrote it: the marks of bare `*`, `{{name}}` and `...` undone.
+std::string show_expected(const json::value& v) {
+  static const std::regex member(R"re("\\u0001\.\.\.":null)re");
+  static const std::regex marked(R"re("\\u0001([^"]*)")re");
+  return std::regex_replace(std::regex_replace(show(v), member, "..."), marked, "$1");
+}
+
 // The text a placeholder binds for a JSON value: a string's content, else the value as written.
 std::string bound_text(const json::value& v) {
   return v.is_string() ? std::string(v.get_string()) : json::serialize(v);
@@ -211,7 +218,7 @@ struct JsonMatcher {
       if (want.to_number<double>() != got.to_number<double>()) fail(path, show(want), got);
       return;
     }
-    if (want != got) fail(path, show(want), got);
+    if (want != got) fail(path, show_expected(want), got);
   }
 
   void match_string(const std::string& want, const json::value& got, const std::string& path) {
@@ -248,7 +255,7 @@ struct JsonMatcher {
       if (const auto* found = have.if_contains(key)) {
         match(value, *found, member);
       } else {
-        errors.push_back("body " + member + ": missing (expected " + show(value) + ")");
+        errors.push_back("body " + member + ": missing (expected " + show_expected(value) + ")");
       }
     }
     if (open) return;

@@ -114,7 +114,7 @@ class TranscriptTest : public ::testing::Test {
       if (!wrong) ADD_FAILURE() << failure(t, i, step, sent, "  passes now: remove its @known-difference\n", nullptr);
       else std::cout << "[ KNOWN    ] " << t.name << " step " << (i + 1) << ": " << step.known_difference << "\n"
                      << *wrong;
-      return false;  // what it would have captured is unknown: the steps after it cannot run
+      return true;  // the steps after it go on (a placeholder it should have captured stays unbound)
     }
     if (wrong) ADD_FAILURE() << failure(t, i, step, sent, *wrong, &got);
     return !wrong;
