@@ -25,7 +25,7 @@ plain_compilers=(c++)
 [ "${LOCKSTEP_CHECK_CLANG:-0}" = 1 ] && plain_compilers+=(clang++)
 scripts/check_plain_build.sh "${plain_compilers[@]}"
 
-core_targets=(lockstepd unit_tests integration_tests chaos_tests)
+core_targets=(lockstepd unit_tests integration_tests chaos_tests http_transcripts)
 cmake --preset asan >/dev/null
 cmake --build --preset asan --target "${core_targets[@]}"
 ctest --preset asan -L core
