@@ -23,10 +23,6 @@ void back_off(int attempt) {
   std::this_thread::sleep_for(std::chrono::milliseconds(1 + static_cast<int>(random() % most_ms)));
 }
 
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
 }  // namespace
 
 class PostgresStore::Slot {
@@ -43,6 +39,30 @@ class PostgresStore::Slot {
  private:
   const PostgresStore& store_;
   std::unique_ptr<pg::Connection> conn_;
+};
+
+class PostgresStore::Writer final : public WriteWorker {
+ public:
+  Writer(PostgresStore& store, std::unique_ptr<pg::Connection> conn) : store_(store), slot_(store, std::move(conn)) {}
+  void run(std::span<PendingWrite> group) override {
+    for (auto& w : group) store_.run_write(slot_, w);
+  }
+
+ private:
+  PostgresStore& store_;
+  Slot slot_;
+};
+
+class PostgresStore::Reader final : public ReadWorker {
+ public:
+  Reader(PostgresStore& store, std::unique_ptr<pg::Connection> conn) : store_(store), slot_(store, std::move(conn)) {}
+  void run(std::span<PendingRead> group) override {
+    for (auto& r : group) store_.run_read(slot_, r);
+  }
+
+ private:
+  PostgresStore& store_;
+  Slot slot_;
 };
 
 void PostgresStore::DatabaseClock::measure(pg::Connection& conn) {
@@ -65,16 +85,12 @@ PostgresStore::PostgresStore(const StoreOptions& options)
   clock_.measure(*first);
   const int readers = std::max(1, options_.readers);
   const int writers = std::max(4, readers);
-  std::vector<std::unique_ptr<pg::Connection>> writer_conns, reader_conns;
-  writer_conns.push_back(std::move(first));
-  while (static_cast<int>(writer_conns.size()) < writers) writer_conns.push_back(connect());
-  while (static_cast<int>(reader_conns.size()) < readers) reader_conns.push_back(connect());
-  for (auto& c : writer_conns) {
-    writers_.emplace_back([this, c = std::move(c)]() mutable { writer_loop(std::move(c)); });
-  }
-  for (auto& c : reader_conns) {
-    readers_.emplace_back([this, c = std::move(c)]() mutable { reader_loop(std::move(c)); });
-  }
+  std::vector<std::unique_ptr<WriteWorker>> pool_writers;
+  std::vector<std::unique_ptr<ReadWorker>> pool_readers;
+  pool_writers.push_back(std::make_unique<Writer>(*this, std::move(first)));
+  for (int i = 1; i < writers; ++i) pool_writers.push_back(std::make_unique<Writer>(*this, connect()));
+  for (int i = 0; i < readers; ++i) pool_readers.push_back(std::make_unique<Reader>(*this, connect()));
+  queue_.start(std::move(pool_writers), std::move(pool_readers));
 }
 
 PostgresStore::~PostgresStore() { stop(); }
@@ -82,19 +98,7 @@ PostgresStore::~PostgresStore() { stop(); }
 std::unique_ptr<pg::Connection> PostgresStore::connect() const { return pg::open_session(options_.url); }
 
 void PostgresStore::stop() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  write_cv_.notify_all();
-  read_cv_.notify_all();
-  stop_cv_.notify_all();
-  for (auto& t : writers_) {
-    if (t.joinable()) t.join();
-  }
-  for (auto& t : readers_) {
-    if (t.joinable()) t.join();
-  }
+  queue_.stop();
   if (listener_.joinable()) listener_.join();
 }
 
@@ -103,13 +107,9 @@ void PostgresStore::on_remote_commit(std::function<void()> wake) {
 }
 
 void PostgresStore::listen_loop(const std::function<void()>& wake) {
-  auto stopping = [this] {
-    std::lock_guard lock(mu_);
-    return stopping_;
-  };
   std::unique_ptr<pg::Connection> conn;
   auto measured = std::chrono::steady_clock::now();
-  while (!stopping()) {
+  while (!queue_.stopping()) {
     if (conn && !conn->broken() && std::chrono::steady_clock::now() - measured >= std::chrono::seconds(1)) {
       measured = std::chrono::steady_clock::now();
       try {
@@ -140,38 +140,12 @@ void PostgresStore::listen_loop(const std::function<void()>& wake) {
       pollfd pfd{PQsocket(conn->raw()), POLLIN, 0};
       if (!drain() && ::poll(&pfd, 1, 1000) > 0 && PQconsumeInput(conn->raw()) == 1) drain();
     } else {
-      // Its own condition variable: waiting on read_cv_ here once took the notify_one() of a new
+      // Not on the readers' condition variable: waiting there once took the notify_one() of a new
       // read, and with the database back the readers slept on with that read in their queue.
-      std::unique_lock lock(mu_);
-      stop_cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
+      queue_.wait_for_stop(std::chrono::seconds(1));
     }
     wake();  // a notification, or the bounded fallback
   }
-}
-
-void PostgresStore::write(WriteJob job, WriteDone done) {
-  {
-    std::lock_guard lock(mu_);
-    if (stopping_) {
-      done(WriteOutcome::kFailed);
-      return;
-    }
-    writes_.push_back({std::move(job), std::move(done)});
-    pending_writes_.fetch_add(1);
-  }
-  write_cv_.notify_one();
-}
-
-void PostgresStore::read(ReadJob job, std::function<void()> failed) {
-  {
-    std::lock_guard lock(mu_);
-    if (stopping_) {
-      failed();
-      return;
-    }
-    reads_.push_back({std::move(job), std::move(failed)});
-  }
-  read_cv_.notify_one();
 }
 
 bool PostgresStore::healthy() {
@@ -189,36 +163,6 @@ bool PostgresStore::healthy() {
 Status PostgresStore::backup_to(const std::string&) {
   return Error(Code::kStoreUnavailable,
                "lockstepd backs up SQLite files only; back up PostgreSQL with pg_dump (see docs/operations.md)");
-}
-
-void PostgresStore::writer_loop(std::unique_ptr<pg::Connection> conn) {
-  Slot slot(*this, std::move(conn));
-  for (;;) {
-    PendingWrite w;
-    {
-      std::unique_lock lock(mu_);
-      write_cv_.wait(lock, [&] { return stopping_ || !writes_.empty(); });
-      if (writes_.empty()) return;  // stopping, and everything accepted is done
-      w = std::move(writes_.front());
-      writes_.pop_front();
-    }
-    run_write(slot, w);
-  }
-}
-
-void PostgresStore::reader_loop(std::unique_ptr<pg::Connection> conn) {
-  Slot slot(*this, std::move(conn));
-  for (;;) {
-    PendingRead r;
-    {
-      std::unique_lock lock(mu_);
-      read_cv_.wait(lock, [&] { return stopping_ || !reads_.empty(); });
-      if (reads_.empty()) return;
-      r = std::move(reads_.front());
-      reads_.pop_front();
-    }
-    run_read(slot, r);
-  }
 }
 
 void PostgresStore::run_write(Slot& slot, PendingWrite& w) {
@@ -242,7 +186,6 @@ void PostgresStore::run_write(Slot& slot, PendingWrite& w) {
   w.done(outcome == Outcome::kCommitted || outcome == Outcome::kUndone ? WriteOutcome::kCommitted
          : outcome == Outcome::kUnknown                                ? WriteOutcome::kUnknown
                                                                        : WriteOutcome::kFailed);
-  pending_writes_.fetch_sub(1);
 }
 
 PostgresStore::Outcome PostgresStore::attempt_write(Slot& slot, const WriteJob& job) {
@@ -286,8 +229,7 @@ PostgresStore::Outcome PostgresStore::attempt_write(Slot& slot, const WriteJob& 
       }
       return settle(e);
     }
-    commit_seconds_.observe(seconds_since(started));
-    group_size_.observe(1);
+    queue_.stats().observe(started, 1);
     return Outcome::kCommitted;
   }();
   if (lost) slot.drop();

@@ -14,17 +14,18 @@
 // failed), in which case it runs once more on the fresh connection. When the connection is lost
 // during COMMIT, the outcome is asked of the server on a fresh connection (txid_status), so that
 // a write that did commit is not answered as failed.
+//
+// The queues and threads are the shared JobQueue; each write group is one job (max_write_group
+// 1), run by this store's own loop (run_write) until group commit comes here too
+// (docs/architecture.md, "The store's shape").
 #pragma once
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <deque>
 #include <memory>
-#include <mutex>
 #include <thread>
-#include <vector>
 
+#include "store/job_queue.h"
 #include "store/store.h"
 
 namespace lockstep {
@@ -43,17 +44,17 @@ class PostgresStore final : public Store {
   explicit PostgresStore(const StoreOptions& options);
   ~PostgresStore() override;
 
-  void write(WriteJob job, WriteDone done) override;
-  void read(ReadJob job, std::function<void()> failed) override;
+  void write(WriteJob job, WriteDone done) override { queue_.write(std::move(job), std::move(done)); }
+  void read(ReadJob job, std::function<void()> failed) override { queue_.read(std::move(job), std::move(failed)); }
   // The database's clock (see DatabaseClock).
   const Clock& clock() const override { return clock_; }
-  std::size_t pending_writes() const override { return pending_writes_.load(); }
+  std::size_t pending_writes() const override { return queue_.pending_writes(); }
   // Runs a trivial query on a reader connection; waits at most 5 s. Must not be called from a
   // store thread.
   bool healthy() override;
   void stop() override;
-  const Histogram& commit_seconds() const override { return commit_seconds_; }
-  const Histogram& group_size() const override { return group_size_; }
+  const Histogram& commit_seconds() const override { return queue_.stats().seconds; }
+  const Histogram& group_size() const override { return queue_.stats().group_size; }
   // Starts a thread that LISTENs on lockstep_commit and calls `wake` for every notification from
   // any node, and at least once a second (a bounded fallback if a notification was missed).
   void on_remote_commit(std::function<void()> wake) override;
@@ -61,16 +62,11 @@ class PostgresStore final : public Store {
   Status backup_to(const std::string& path) override;
 
  private:
-  struct PendingWrite {
-    WriteJob job;
-    WriteDone done;
-  };
-  struct PendingRead {
-    ReadJob job;
-    std::function<void()> failed;
-  };
   // A pool thread's connection: opened again on demand after it was lost.
   class Slot;
+  // The pool threads' workers: one job at a time on the slot (run_write, run_read).
+  class Writer;
+  class Reader;
   // The database's clock as this node reads it: the node's own clock plus the offset to the
   // database's clock_timestamp() last measured (when the store opens, then at most once a second
   // by the listener), good to within half a round trip. One round trip a second instead of one
@@ -92,9 +88,7 @@ class PostgresStore final : public Store {
   static constexpr std::chrono::seconds kCommitOutcomeWait{30};
 
   std::unique_ptr<pg::Connection> connect() const;
-  void writer_loop(std::unique_ptr<pg::Connection> conn);
   void listen_loop(const std::function<void()>& wake);
-  void reader_loop(std::unique_ptr<pg::Connection> conn);
   void run_write(Slot& slot, PendingWrite& w);
   Outcome attempt_write(Slot& slot, const WriteJob& job);
   void run_read(Slot& slot, PendingRead& r);
@@ -103,20 +97,7 @@ class PostgresStore final : public Store {
 
   StoreOptions options_;
   DatabaseClock clock_;
-  std::atomic<std::size_t> pending_writes_{0};
-  Histogram commit_seconds_{Histogram::latency_bounds()};
-  Histogram group_size_{{1, 2, 4, 8, 16, 32, 64, 128, 256, 512}};
-
-  std::mutex mu_;
-  std::condition_variable write_cv_;
-  std::condition_variable read_cv_;
-  std::condition_variable stop_cv_;  // the listener's wait while the database is away
-  std::deque<PendingWrite> writes_;  // guarded by mu_
-  std::deque<PendingRead> reads_;    // guarded by mu_
-  bool stopping_ = false;            // guarded by mu_
-
-  std::vector<std::thread> writers_;
-  std::vector<std::thread> readers_;
+  JobQueue queue_{{.max_write_group = 1, .max_read_group = 1}};
   std::thread listener_;
 };
 

@@ -28,7 +28,8 @@ class Db {
   // Runs one statement that returns no rows, prepared once: for the statements run on every
   // request (BEGIN, COMMIT, SAVEPOINT). `sql` must be a string literal, as for prepare().
   void run(const char* sql);
-  // Ends the open transaction, if any, undoing it; never throws (for error paths).
+  // Ends the open transaction, if any, undoing it; never throws (for destructors and error paths:
+  // SQLite may have ended the transaction already, on a full disk or an I/O error).
   void rollback_if_open();
   // A cached prepared statement for `sql`, which must be a string literal (the cache is keyed by
   // its address). The statement is reset and its bindings cleared.
@@ -70,6 +71,29 @@ class Stmt {
  private:
   Db* db_;
   sqlite3_stmt* stmt_ = nullptr;
+};
+
+// A transaction on a connection: rolled back when the scope ends without commit() (an exception,
+// a return) or when commit() fails. The rollback never throws, so it never replaces the error
+// that is leaving the scope.
+class Transaction {
+ public:
+  // Runs `begin` ("BEGIN IMMEDIATE" for a writer), a string literal as for Db::run.
+  Transaction(Db& db, const char* begin) : db_(db) { db_.run(begin); }
+  ~Transaction() {
+    if (open_) db_.rollback_if_open();
+  }
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+
+  void commit() {
+    db_.run("COMMIT");
+    open_ = false;
+  }
+
+ private:
+  Db& db_;
+  bool open_ = true;
 };
 
 // Resets a cached statement when a scope ends, so that it releases its read snapshot.

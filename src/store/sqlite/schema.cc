@@ -114,23 +114,18 @@ static_assert(std::size(kSteps) == kSchemaVersion);
 }  // namespace
 
 void migrate(Db& db) {
-  db.exec("BEGIN IMMEDIATE");
-  try {
-    Stmt version(db, "PRAGMA user_version");
-    version.step();
-    std::int64_t current = version.int64(0);
-    version.reset();
-    if (current > kSchemaVersion) {
-      throw StoreError("the database has schema version " + std::to_string(current) +
-                       ", newer than this lockstepd (" + std::to_string(kSchemaVersion) + ")");
-    }
-    for (std::int64_t v = current + 1; v <= kSchemaVersion; ++v) db.exec(kSteps[v - 1]);
-    db.exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str());
-    db.exec("COMMIT");
-  } catch (...) {
-    db.exec("ROLLBACK");
-    throw;
+  Transaction transaction(db, "BEGIN IMMEDIATE");
+  Stmt version(db, "PRAGMA user_version");
+  version.step();
+  std::int64_t current = version.int64(0);
+  version.reset();
+  if (current > kSchemaVersion) {
+    throw StoreError("the database has schema version " + std::to_string(current) + ", newer than this lockstepd (" +
+                     std::to_string(kSchemaVersion) + ")");
   }
+  for (std::int64_t v = current + 1; v <= kSchemaVersion; ++v) db.exec(kSteps[v - 1]);
+  db.exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str());
+  transaction.commit();
 }
 
 std::vector<const char*> schema_steps() { return {std::begin(kSteps), std::end(kSteps)}; }

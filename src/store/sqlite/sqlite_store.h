@@ -5,24 +5,17 @@
 // savepoint so that one job's failure undoes only its own writes); reader threads, each with its
 // own connection, run read jobs beside the writer (WAL readers never wait for it), each taking
 // every read queued (up to a bound) into one read transaction. Every job's callbacks run on the
-// store thread that ran it.
+// store thread that ran it. The queue and its threads are the shared JobQueue, the transaction
+// loops are store/group_commit.h's; this store supplies the connections (sqlite_store.cc), the Tx
+// (sqlite_tx.h) and the row mappers (rows.h).
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
-#include <deque>
-#include <memory>
-#include <mutex>
-#include <thread>
-#include <vector>
 
+#include "store/job_queue.h"
 #include "store/store.h"
 
 namespace lockstep {
-
-namespace sqlite {
-class Db;
-}
 
 // Replaces the database at `db_path` with the backup at `backup_path` (which must be a Lockstep
 // database). REQUIRES: no server uses `db_path` (lockstepd checks its lock file first).
@@ -34,47 +27,22 @@ class SqliteStore final : public Store {
   explicit SqliteStore(const StoreOptions& options);
   ~SqliteStore() override;
 
-  void write(WriteJob job, WriteDone done) override;
-  void read(ReadJob job, std::function<void()> failed) override;
+  void write(WriteJob job, WriteDone done) override { queue_.write(std::move(job), std::move(done)); }
+  void read(ReadJob job, std::function<void()> failed) override { queue_.read(std::move(job), std::move(failed)); }
   // The node's own: the database is this process's.
   const Clock& clock() const override { return clock_; }
-  std::size_t pending_writes() const override { return pending_writes_.load(); }
+  std::size_t pending_writes() const override { return queue_.pending_writes(); }
   bool healthy() override { return healthy_.load(); }
-  void stop() override;
-  const Histogram& commit_seconds() const override { return commit_seconds_; }
-  const Histogram& group_size() const override { return group_size_; }
+  void stop() override { queue_.stop(); }
+  const Histogram& commit_seconds() const override { return queue_.stats().seconds; }
+  const Histogram& group_size() const override { return queue_.stats().group_size; }
   Status backup_to(const std::string& path) override;
 
  private:
-  struct PendingWrite {
-    WriteJob job;
-    WriteDone done;
-  };
-  struct PendingRead {
-    ReadJob job;
-    std::function<void()> failed;
-  };
-
-  void writer_loop(std::unique_ptr<sqlite::Db> db);
-  void reader_loop(std::unique_ptr<sqlite::Db> db);
-
   StoreOptions options_;
   const Clock& clock_;
-  std::atomic<std::size_t> pending_writes_{0};
-  std::atomic<bool> healthy_{true};
-  Histogram commit_seconds_{Histogram::latency_bounds()};
-  Histogram group_size_{{1, 2, 4, 8, 16, 32, 64, 128, 256, 512}};
-
-  std::mutex mu_;
-  std::condition_variable write_cv_;
-  std::condition_variable read_cv_;
-  std::deque<PendingWrite> writes_;  // guarded by mu_
-  std::deque<PendingRead> reads_;    // guarded by mu_
-  std::size_t idle_readers_ = 0;     // readers waiting for reads; guarded by mu_
-  bool stopping_ = false;            // guarded by mu_
-
-  std::thread writer_;
-  std::vector<std::thread> readers_;
+  std::atomic<bool> healthy_{true};  // the last group commit's outcome
+  JobQueue queue_;
 };
 
 }  // namespace lockstep
