@@ -77,10 +77,14 @@ Api::Api(Store& store, const Clock& clock, ApiOptions options)
   lock_queue_.on_leave([this](const std::string& task_id) { waits_.notify(task_id); });
   feed_ = std::make_unique<ChangeFeed>(store_, feed_waits_, options_.retention, !options_.insecure_no_auth);
   feed_->notify();  // its first read: from then on it holds what commits add
-  // Commits of other nodes wake this node's lock waiters, and the feed reads once for all of its
-  // followers.
-  store_.on_remote_commit([this] {
-    waits_.notify_all();
+  // Commits of other nodes wake this node's lock waiters of the tasks they changed, and the feed
+  // reads once for all of its followers.
+  store_.on_remote_commit([this](const RemoteCommit& commit) {
+    if (commit.anything) {
+      waits_.notify_all();
+    } else {
+      for (const auto& id : commit.task_ids) waits_.notify(id);
+    }
     feed_->notify();
   });
 }

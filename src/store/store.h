@@ -59,6 +59,16 @@ struct TaskQuery {
   int limit = 50;
 };
 
+// What commits of other processes concerned, as far as this node's parked requests need to know
+// (Store::on_remote_commit).
+struct RemoteCommit {
+  // They may concern any task or token (a revoked user, many tasks, a notification missed or
+  // not understood): everything parked looks again.
+  bool anything = true;
+  // Otherwise: the tasks whose row or lock they changed (none: products, idempotency records).
+  std::vector<std::string> task_ids;
+};
+
 // One transaction. Reads see one consistent snapshot; writes are atomic with everything else
 // done through the same Tx. Not thread-safe: a Tx belongs to the thread running the job.
 class Tx {
@@ -189,7 +199,7 @@ class Store {
   // Calls `wake` (from a store thread) when other processes may have committed: on PostgreSQL,
   // after a notification from another node, and at least once a second in case one was missed.
   // Stores used by one process only never call it. Call once, before serving.
-  virtual void on_remote_commit(std::function<void()> wake) { (void)wake; }
+  virtual void on_remote_commit(std::function<void(const RemoteCommit&)> wake) { (void)wake; }
 
   // Writes a consistent copy of the whole database to `path` while serving (SQLite's online
   // backup). Returns a one-line reason on failure; stores without it say so.

@@ -295,6 +295,43 @@ TEST_F(MultiNode, a_long_poll_and_a_lock_waiter_on_one_node_wake_for_a_commit_on
   RecordProperty("lock_waiter_wake_ms", ms(waited_at - released));
 }
 
+// Another node's commits wake only the lock waiters of the tasks they changed (the notification
+// names them): 100 changes of one task on node 0 cost a waiter of another task on node 2 a run
+// per fallback second at most, not one per commit, and the release of its own task still wakes it.
+TEST_F(MultiNode, a_lock_waiter_wakes_for_commits_to_its_task_on_another_node_not_for_every_commit) {
+  auto held = alice(0).create_task();
+  auto busy = alice(0).create_task();
+  const std::string lock_path = "/v1/tasks/" + held.str("taskId") + "/lock";
+  ASSERT_EQ(alice(0).post(lock_path, {{"ttlSeconds", 300}}).status, 200);
+  ApiClient m2 = alice(2);
+  auto gauge = [&m2](const std::string& name) {
+    auto body = m2.get("/metrics").raw.body;
+    auto pos = body.find("\n" + name + " ");
+    return pos == std::string::npos ? -1L : std::stol(body.substr(pos + name.size() + 2));
+  };
+  ApiResponse waited;
+  std::thread waiter([&] { waited = bob(2).post(lock_path, {{"ttlSeconds", 30}, {"waitSeconds", 25}}); });
+  for (int i = 0; i < 5000 && gauge("lockstep_lock_waiters") < 1; ++i) {
+  }
+  ASSERT_EQ(gauge("lockstep_lock_waiters"), 1);
+  const long runs_before = gauge("lockstep_lock_wait_runs_total");
+  const auto started = std::chrono::steady_clock::now();
+  ApiClient a = alice(0);
+  constexpr int kCommits = 100;
+  for (int i = 0; i < kCommits; ++i) {
+    ASSERT_EQ(a.patch("/v1/tasks/" + busy.str("taskId"), {{"warningOffset", i}}).status, 200);
+  }
+  const long runs = gauge("lockstep_lock_wait_runs_total") - runs_before;
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started);
+  ASSERT_EQ(a.del(lock_path).status, 204);
+  waiter.join();
+  ASSERT_EQ(waited.status, 200) << waited.raw.body;
+  EXPECT_EQ(waited.str("owner"), "bob");
+  // The once-a-second fallback wakes everyone (a notification may have been missed).
+  EXPECT_LE(runs, seconds.count() + 2) << runs << " runs for " << kCommits << " commits of another task";
+  RecordProperty("lock_wait_runs", static_cast<int>(runs));
+}
+
 // A token revoked, by the command line or by an admin over HTTP on one node, is refused at once on
 // every node: the very next request of each node's already-served connection is 401.
 TEST_F(MultiNode, a_revoked_token_stops_working_at_once_on_every_node) {

@@ -9,6 +9,7 @@
 #include <latch>
 #include <thread>
 
+#include "store/postgres/commit_notice.h"
 #include "store/postgres/pg.h"
 #include "store_fixture.h"
 
@@ -230,7 +231,30 @@ TEST_F(PostgresStore, a_commit_that_wrote_notifies_lockstep_commit_with_its_revi
     }
   }
   PQfinish(listener);
-  EXPECT_EQ(payloads, (std::vector<std::string>{"1", "2"}));
+  EXPECT_EQ(payloads, (std::vector<std::string>{"v2 1", "v2 2"}));  // no task changed
+}
+
+// Other nodes wake the lock waiters of the tasks a payload names, everyone's when it says
+// "anything" or when they cannot read it (an older node's payload was just the revision).
+TEST(CommitNotice, names_the_tasks_or_anything_and_reads_back_what_it_wrote) {
+  auto read = [](std::initializer_list<std::string> payloads) {
+    RemoteCommit seen{.anything = false, .task_ids = {}};
+    for (const auto& p : payloads) pg::add_commit_payload(p, seen);
+    return seen;
+  };
+  EXPECT_EQ(pg::commit_payload(7, false, {"a", "01J"}), "v2 7 a 01J");
+  EXPECT_EQ(pg::commit_payload(7, true, {"a"}), "v2 7 *");
+  std::vector<std::string> many(pg::kMaxNotifiedTasks + 1, "t");
+  EXPECT_EQ(pg::commit_payload(7, false, many), "v2 7 *");
+
+  auto two = read({"v2 7 a 01J", "v2 8", "v2 9 b"});
+  EXPECT_FALSE(two.anything);
+  EXPECT_EQ(two.task_ids, (std::vector<std::string>{"a", "01J", "b"}));
+  EXPECT_TRUE(read({"v2 7 a", "v2 8 *"}).anything);
+  EXPECT_TRUE(read({"v2 7 a", "8"}).anything);                 // an older node's
+  EXPECT_TRUE(read({""}).anything);                            // an older node's, no revision
+  EXPECT_TRUE(read({"v2 7 a b/c"}).anything);                  // not a task id
+  EXPECT_TRUE(read({"v2 8 *", "v2 9 b"}).task_ids.empty());  // anything stays anything
 }
 
 // "2xx means durable" must not depend on the database's defaults: here the database says

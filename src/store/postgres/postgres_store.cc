@@ -8,6 +8,7 @@
 #include <optional>
 #include <random>
 
+#include "store/postgres/commit_notice.h"
 #include "store/postgres/pg.h"
 #include "store/postgres/postgres_tx.h"
 #include "store/postgres/schema.h"
@@ -102,11 +103,11 @@ void PostgresStore::stop() {
   if (listener_.joinable()) listener_.join();
 }
 
-void PostgresStore::on_remote_commit(std::function<void()> wake) {
+void PostgresStore::on_remote_commit(std::function<void(const RemoteCommit&)> wake) {
   listener_ = std::thread([this, wake = std::move(wake)] { listen_loop(wake); });
 }
 
-void PostgresStore::listen_loop(const std::function<void()>& wake) {
+void PostgresStore::listen_loop(const std::function<void(const RemoteCommit&)>& wake) {
   std::unique_ptr<pg::Connection> conn;
   auto measured = std::chrono::steady_clock::now();
   while (!queue_.stopping()) {
@@ -126,14 +127,16 @@ void PostgresStore::listen_loop(const std::function<void()>& wake) {
         conn.reset();  // the database is away: the once-a-second wake below still re-checks
       }
     }
+    RemoteCommit seen{.anything = false, .task_ids = {}};
+    bool notified = false;
     if (conn) {
       auto drain = [&] {
-        bool any = false;
         while (PGnotify* n = PQnotifies(conn->raw())) {
+          pg::add_commit_payload(n->extra ? n->extra : "", seen);
           PQfreemem(n);
-          any = true;
+          notified = true;
         }
-        return any;
+        return notified;
       };
       // A notification that arrived during the clock's query is already read in: poll() would
       // not see it.
@@ -144,7 +147,10 @@ void PostgresStore::listen_loop(const std::function<void()>& wake) {
       // read, and with the database back the readers slept on with that read in their queue.
       queue_.wait_for_stop(std::chrono::seconds(1));
     }
-    wake();  // a notification, or the bounded fallback
+    // Without a notification (a second passed, or the database is away) one may have been
+    // missed: everything looks again.
+    if (!notified) seen = RemoteCommit{};
+    wake(seen);
   }
 }
 

@@ -56,8 +56,9 @@ class PostgresStore final : public Store {
   const Histogram& commit_seconds() const override { return queue_.stats().seconds; }
   const Histogram& group_size() const override { return queue_.stats().group_size; }
   // Starts a thread that LISTENs on lockstep_commit and calls `wake` for every notification from
-  // any node, and at least once a second (a bounded fallback if a notification was missed).
-  void on_remote_commit(std::function<void()> wake) override;
+  // any node (with the tasks it names), and at least once a second with "anything" (a bounded
+  // fallback if a notification was missed).
+  void on_remote_commit(std::function<void(const RemoteCommit&)> wake) override;
   // Not offered: PostgreSQL is backed up with its own tools (pg_dump, base backups).
   Status backup_to(const std::string& path) override;
 
@@ -88,7 +89,7 @@ class PostgresStore final : public Store {
   static constexpr std::chrono::seconds kCommitOutcomeWait{30};
 
   std::unique_ptr<pg::Connection> connect() const;
-  void listen_loop(const std::function<void()>& wake);
+  void listen_loop(const std::function<void(const RemoteCommit&)>& wake);
   void run_write(Slot& slot, PendingWrite& w);
   Outcome attempt_write(Slot& slot, const WriteJob& job);
   void run_read(Slot& slot, PendingRead& r);

@@ -3,6 +3,7 @@
 #include <array>
 #include <stdexcept>
 
+#include "store/postgres/commit_notice.h"
 #include "store/task_list_sql.h"
 
 namespace lockstep::pg {
@@ -125,8 +126,19 @@ Result PgTx::change(const char* sql, const Params& params) {
   return r;
 }
 
+void PgTx::touched(std::string_view task_id) {
+  if (touched_anything_) return;
+  if (touched_tasks_.size() >= kMaxNotifiedTasks) {
+    touched_anything_ = true;
+    touched_tasks_.clear();
+    return;
+  }
+  touched_tasks_.emplace(task_id);
+}
+
 std::int64_t PgTx::notify_commit() {
-  std::string payload = allocated_revision_ ? std::to_string(allocated_revision_) : std::string();
+  std::vector<std::string> tasks(touched_tasks_.begin(), touched_tasks_.end());
+  const std::string payload = commit_payload(allocated_revision_, touched_anything_, tasks);
   return run("SELECT txid_current(), pg_notify('lockstep_commit', $1)", Params().text(payload)).int64(0, 0);
 }
 
@@ -139,16 +151,21 @@ std::optional<Task> PgTx::get_task(std::string_view id) {
 }
 
 void PgTx::insert_task(const Task& t) {
+  touched(t.id);
   change("INSERT INTO tasks(" LS_TASK_COLUMNS ") VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)", task_params(t));
 }
 
 void PgTx::update_task(const Task& t) {
+  touched(t.id);
   change("UPDATE tasks SET user_id=$2, title=$3, description=$4, due=$5, warning_offset=$6, status=$7, "
          "version=$8, revision=$9, created_at=$10, updated_at=$11, updated_by=$12 WHERE task_id=$1",
          task_params(t));
 }
 
-void PgTx::delete_task(std::string_view id) { change("DELETE FROM tasks WHERE task_id = $1", Params().text(id)); }
+void PgTx::delete_task(std::string_view id) {
+  touched(id);
+  change("DELETE FROM tasks WHERE task_id = $1", Params().text(id));
+}
 
 std::vector<Task> PgTx::list_tasks(const TaskQuery& q) {
   // A prepared statement per combination of filters, so that even its generic plan uses the
@@ -242,6 +259,7 @@ std::optional<Lock> PgTx::get_lock(std::string_view task_id) {
 }
 
 void PgTx::put_lock(const Lock& l) {
+  touched(l.task_id);
   change("INSERT INTO locks(" LS_LOCK_COLUMNS ") VALUES ($1,$2,$3,$4,$5) ON CONFLICT (task_id) DO UPDATE SET "
          "owner = EXCLUDED.owner, token = EXCLUDED.token, acquired_at = EXCLUDED.acquired_at, "
          "expires_at = EXCLUDED.expires_at",
@@ -249,6 +267,7 @@ void PgTx::put_lock(const Lock& l) {
 }
 
 void PgTx::delete_lock(std::string_view task_id) {
+  touched(task_id);
   change("DELETE FROM locks WHERE task_id = $1", Params().text(task_id));
 }
 
@@ -259,7 +278,9 @@ std::int64_t PgTx::next_lock_token() {
 }
 
 std::int64_t PgTx::delete_expired_locks(Millis now) {
-  return change("DELETE FROM locks WHERE expires_at <= $1", Params().int64(now)).affected();
+  const std::int64_t deleted = change("DELETE FROM locks WHERE expires_at <= $1", Params().int64(now)).affected();
+  if (deleted > 0) touched_anything_ = true;
+  return deleted;
 }
 
 std::int64_t PgTx::count_live_locks(Millis now) {
@@ -394,6 +415,7 @@ std::int64_t PgTx::count_users() {
 }
 
 void PgTx::put_user(const User& u) {
+  touched_anything_ = true;  // a token may have ended: every waiter authenticates again
   change("INSERT INTO users(" LS_USER_COLUMNS ") VALUES ($1,$2,$3,$4) ON CONFLICT (name) DO UPDATE SET "
          "role = EXCLUDED.role, token_hash = EXCLUDED.token_hash, created_at = EXCLUDED.created_at",
          Params().text(u.name).text(role_name(u.role)).text_or_null(u.token_hash).int64(u.created_at));

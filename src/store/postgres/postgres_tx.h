@@ -10,6 +10,8 @@
 // the one snapshot taken at the first.
 #pragma once
 
+#include <set>
+
 #include <optional>
 
 #include "store/postgres/pg.h"
@@ -26,9 +28,10 @@ class PgTx final : public Tx {
   const PgError* failure() const { return failure_ ? &*failure_ : nullptr; }
   // Whether the job changed anything.
   bool wrote() const { return wrote_; }
-  // Queues `NOTIFY lockstep_commit` (payload: the last revision allocated, or "" when none), which
-  // PostgreSQL delivers to listeners only if and when the transaction commits. Returns the
-  // transaction's id, by which txid_status() tells later whether it committed.
+  // Queues `NOTIFY lockstep_commit`, which PostgreSQL delivers to listeners only if and when the
+  // transaction commits; its payload (commit_payload) names the tasks whose row or lock the job
+  // changed, so other nodes wake only those tasks' lock waiters. Returns the transaction's id, by
+  // which txid_status() tells later whether it committed.
   std::int64_t notify_commit();
 
   std::optional<Task> get_task(std::string_view id) override;
@@ -83,11 +86,15 @@ class PgTx final : public Tx {
   // The statement for this kind of transaction: `locking` (FOR UPDATE) in a write.
   const char* pick(const char* plain, const char* locking) const { return write_ ? locking : plain; }
   void savepoint_command(const char* command, const char* name);
+  // Notes a task whose row or lock this job changed, for notify_commit.
+  void touched(std::string_view task_id);
 
   Connection& conn_;
   const bool write_;
   bool wrote_ = false;
   std::int64_t allocated_revision_ = 0;
+  std::set<std::string, std::less<>> touched_tasks_;
+  bool touched_anything_ = false;  // a user (token) changed, or more tasks than a payload names
   std::optional<PgError> failure_;
 };
 
