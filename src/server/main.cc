@@ -25,8 +25,7 @@
 #include "server/layered_args.h"
 #include "service/sweeper.h"
 #include "service/user_service.h"
-#include "store/sqlite/sqlite_store.h"
-#include "store/store.h"
+#include "store/open.h"
 
 namespace {
 
@@ -36,7 +35,7 @@ namespace json = boost::json;
 // Holds `<db>.lock` with flock for as long as the process lives: one server per SQLite file, and
 // no restore under a running server. nullopt when another process holds it.
 std::optional<int> lock_database(const std::string& db) {
-  if (db.starts_with("postgres")) return -1;  // several nodes share PostgreSQL by design
+  if (is_postgres_url(db)) return -1;  // several nodes share PostgreSQL by design
   int fd = ::open((db + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return -1;  // an unwritable folder fails later with SQLite's own reason
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -104,7 +103,7 @@ struct Config {
 // how to create it when that is what the user meant. A PostgreSQL database exists or the
 // connection fails with libpq's reason.
 void require_database(const Config& c, std::string_view hint = "") {
-  if (c.db.starts_with("postgres")) return;
+  if (is_postgres_url(c.db)) return;
   std::error_code ec;
   if (std::filesystem::exists(c.db, ec)) return;
   die("no database at " + shown_db(c.db) + std::string(hint));
@@ -228,7 +227,7 @@ int user_list(const Config& c) {
 }
 
 int backup(const Config& c, const std::string& file) {
-  if (c.db.starts_with("postgres")) die("back up PostgreSQL with pg_dump (see docs/operations.md)");
+  if (is_postgres_url(c.db)) die("back up PostgreSQL with pg_dump (see docs/operations.md)");
   require_database(c);
   auto store = open(c, 1);
   auto done = store->backup_to(file);
@@ -239,11 +238,11 @@ int backup(const Config& c, const std::string& file) {
 }
 
 int restore(const Config& c, const std::string& file) {
-  if (c.db.starts_with("postgres")) die("restore PostgreSQL with pg_restore (see docs/operations.md)");
+  if (is_postgres_url(c.db)) die("restore PostgreSQL with pg_restore (see docs/operations.md)");
   std::error_code ec;  // else SQLite would make an empty file there, and the message would blame it
   if (!std::filesystem::exists(file, ec)) die("no backup at " + file);
   if (!lock_database(c.db)) die("the database " + shown_db(c.db) + " is in use; stop lockstepd before restoring");
-  auto done = sqlite_restore(file, c.db);
+  auto done = restore_store(file, c.db);
   if (!done) die(without_db_secrets(done.error().detail, c.db));
   std::cerr << "lockstepd: restored " << shown_db(c.db) << " from " << file << "\n";
   return 0;
