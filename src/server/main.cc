@@ -4,7 +4,6 @@
 // TOML config file whose keys are the long flag names; a flag beats the environment, which beats
 // the file.
 #include <CLI/CLI.hpp>
-#include <boost/json.hpp>
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -18,6 +17,7 @@
 #include <string_view>
 #include <thread>
 
+#include "core/json_text.h"
 #include "core/time.h"
 #include "http/api.h"
 #include "http/request_log.h"
@@ -30,7 +30,6 @@
 namespace {
 
 using namespace lockstep;
-namespace json = boost::json;
 
 // Holds `<db>.lock` with flock for as long as the process lives: one server per SQLite file, and
 // no restore under a running server. nullopt when another process holds it.
@@ -183,10 +182,14 @@ int serve(const Config& c) {
   if (c.insecure_no_auth) {
     http::log_event("warn", "--insecure-no-auth: every request is served WITHOUT authentication");
   }
-  std::string address = host + ":" + std::to_string(server->port());
-  json::object listening{{"address", address}, {"db", shown_db(c.db)}, {"threads", c.threads},
-                         {"tls", !c.tls_cert.empty()}};
-  http::log_event("info", "listening", json::serialize(listening));
+  std::string listening;
+  JsonObjectWriter(listening)
+      .string("address", host + ":" + std::to_string(server->port()))
+      .string("db", shown_db(c.db))
+      .integer("threads", c.threads)
+      .raw("tls", c.tls_cert.empty() ? "false" : "true")
+      .close();
+  http::log_event("info", "listening", listening);
   server->run();
   store->stop();
   http::log_event("info", "stopped");
