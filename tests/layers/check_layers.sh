@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Usage: check_layers.sh CXX LAYERS_TSV "PROBE..." (from tests/layers/CMakeLists.txt).
+# Usage: check_layers.sh CXX LAYERS_TSV "PROBE..." SRC_DIR (from tests/layers/CMakeLists.txt).
 # For each layer: its allowed probe headers, included together, preprocess with the layer target's
 # include paths and definitions; every other probe header, included alone, fails because it is
 # not found (not for any other reason, so a broken flag cannot pass as a refusal). Preprocessing
 # is all it takes: which header an #include reaches is the preprocessor's decision, and the real
 # build compiles every header in full (-E keeps the test to a few seconds).
 set -euo pipefail
-cxx=$1 tsv=$2 all_headers=$3
+cxx=$1 tsv=$2 all_headers=$3 src_dir=$4
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -43,6 +43,16 @@ while IFS=$'\t' read -r layer headers includes defines; do
     fi
   done
 done <"$tsv"
+
+# The way around the include roots: a path relative to the including file ("../http/api.h",
+# or "sqlite/db.h" from src/store), which the compiler resolves next to that file before any
+# include path. So every quoted include in src/ names a layer's folder first.
+checks=$((checks + 1))
+if grep -rnE --include='*.h' --include='*.cc' --include='*.in' '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' "$src_dir" |
+   grep -vE '#[[:space:]]*include[[:space:]]*"(core|domain|store|service|http|server)/' >&2; then
+  echo "FAIL: an #include above is relative to its file; name the layer's folder (\"store/store.h\")" >&2
+  failures=$((failures + 1))
+fi
 
 [ "$checks" -gt 0 ] || { echo "FAIL: no layer in $tsv" >&2; exit 1; }
 if [ "$failures" -gt 0 ]; then
