@@ -7,7 +7,7 @@
 
 #include "core/crypto.h"
 #include "service/batch_service.h"
-#include "store/store.h"
+#include "store/open.h"
 
 namespace {
 

@@ -1,6 +1,5 @@
 #include "domain/task.h"
 
-#include <algorithm>
 #include <array>
 #include <boost/json.hpp>
 
@@ -15,10 +14,6 @@ namespace {
 
 constexpr std::array<const char*, 6> kStatusNames = {"NOT_STARTED", "IN_PROGRESS", "BLOCKED",
                                                      "DEFERRED",    "COMPLETED",   "CANCELLED"};
-
-// Fields the server manages: accepted in a body (a client may send back what it read) and ignored.
-constexpr std::array<std::string_view, 5> kIgnored = {"eTag", "createdAt", "updatedAt",
-                                                      "updatedBy", "lock"};
 
 // A JSON integer: int64 or uint64, never a number with a fraction or exponent (30.0 included).
 std::optional<std::int64_t> json_integer(const json::value& v) {
@@ -37,7 +32,7 @@ class Checker {
   bool failed() const { return !errors_.empty(); }
   std::vector<FieldError> take() { return std::move(errors_); }
 
-  std::optional<std::string> text(const json::value& v, const char* field, std::size_t min,
+  std::optional<std::string> text(const json::value& v, const std::string& field, std::size_t min,
                                   std::size_t max) {
     if (!v.is_string()) {
       fail(field, "must be a string");
@@ -81,6 +76,151 @@ TaskFields TaskWrite::apply_to(TaskFields base) const {
   return base;
 }
 
+namespace {
+
+// A write body being read: what it asks for so far, and every field error.
+struct WriteParse {
+  WriteKind kind;
+  Millis now;
+  std::string_view path_id;
+  TaskWrite w;
+  Checker c;
+  std::optional<std::int64_t> version, expected_version;
+};
+
+// What a member's null means.
+enum class OnNull {
+  kRefused,             // the field is required: "is required and must not be null"
+  kNothing,             // no precondition, nothing to compare, or a field the server manages
+  kDefault,             // resets the field to its default
+  kDefaultUnlessPatch,  // as kDefault in a create or replace; refused in a patch
+};
+
+// One member a task write may carry.
+struct TaskField {
+  std::string_view name;
+  bool required;  // a create or a replace must send it
+  OnNull on_null;
+  // Reads a non-null value into the parse (or records why not). Null: a field the server
+  // manages, accepted (a client may send back what it read) and ignored.
+  void (*read)(WriteParse& p, const json::value& v, const std::string& field);
+  // Sets the field's default: on a null, and in a create or replace that does not send it.
+  void (*to_default)(TaskWrite& w);
+};
+
+void read_user_id(WriteParse& p, const json::value& v, const std::string& field) {
+  if (!v.is_string() || !is_valid_user_name(v.get_string())) {
+    p.c.fail(field, "must be 1 to 64 of A-Z a-z 0-9 . _ -");
+  } else {
+    p.w.user_id = std::string(v.get_string());
+  }
+}
+
+void read_title(WriteParse& p, const json::value& v, const std::string& field) {
+  p.w.title = p.c.text(v, field, 1, 80);
+}
+
+void read_description(WriteParse& p, const json::value& v, const std::string& field) {
+  p.w.description = p.c.text(v, field, 0, 255);
+}
+
+void read_due(WriteParse& p, const json::value& v, const std::string& field) {
+  auto t = v.is_string() ? parse_rfc3339(v.get_string()) : std::nullopt;
+  if (!t) {
+    p.c.fail(field, "must be an RFC 3339 date-time, e.g. 2026-12-01T17:00:00.000Z");
+  } else if (p.kind == WriteKind::kCreate && *t <= p.now) {
+    p.c.fail(field, "must be in the future");
+  } else {
+    p.w.due = *t;
+  }
+}
+
+void read_warning_offset(WriteParse& p, const json::value& v, const std::string& field) {
+  auto n = json_integer(v);
+  if (!n || *n < 0 || *n > 64000) {
+    p.c.fail(field, "must be an integer from 0 to 64000");
+  } else {
+    p.w.warning_offset = *n;
+  }
+}
+
+void read_status(WriteParse& p, const json::value& v, const std::string& field) {
+  auto s = v.is_string() ? parse_status(v.get_string()) : std::nullopt;
+  if (!s) {
+    p.c.fail(field, "must be one of NOT_STARTED IN_PROGRESS BLOCKED DEFERRED COMPLETED CANCELLED");
+  } else {
+    p.w.status = *s;
+  }
+}
+
+// `version` and `expectedVersion`: the version the write expects (both, when sent, must agree).
+std::optional<std::int64_t> read_precondition(WriteParse& p, const json::value& v, const std::string& field) {
+  auto n = json_integer(v);
+  if (!n || *n < 1) {
+    p.c.fail(field, "must be an integer of at least 1");
+  } else if (p.kind == WriteKind::kCreate && p.path_id.empty()) {
+    p.c.fail(field, "is not allowed when creating: a new task has no version to compare with");
+  } else {
+    return n;
+  }
+  return std::nullopt;
+}
+
+void read_version(WriteParse& p, const json::value& v, const std::string& field) {
+  if (auto n = read_precondition(p, v, field)) p.version = n;
+}
+
+void read_expected_version(WriteParse& p, const json::value& v, const std::string& field) {
+  if (auto n = read_precondition(p, v, field)) p.expected_version = n;
+}
+
+void read_task_id(WriteParse& p, const json::value& v, const std::string& field) {
+  if (!p.path_id.empty() && (!v.is_string() || v.get_string() != p.path_id)) {
+    p.c.fail(field, "must equal the id in the URL");
+  }
+}
+
+// In the order the required fields are reported missing.
+constexpr TaskField kTaskFields[] = {
+    {"userId", true, OnNull::kRefused, read_user_id, nullptr},
+    {"taskTitle", true, OnNull::kRefused, read_title, nullptr},
+    {"taskDescription", false, OnNull::kDefault, read_description, [](TaskWrite& w) { w.description = ""; }},
+    {"dueDate", true, OnNull::kRefused, read_due, nullptr},
+    {"warningOffset", true, OnNull::kRefused, read_warning_offset, nullptr},
+    {"taskStatus", false, OnNull::kDefaultUnlessPatch, read_status,
+     [](TaskWrite& w) { w.status = TaskStatus::kNotStarted; }},
+    {"version", false, OnNull::kNothing, read_version, nullptr},
+    {"expectedVersion", false, OnNull::kNothing, read_expected_version, nullptr},
+    {"taskId", false, OnNull::kNothing, read_task_id, nullptr},
+    {"eTag", false, OnNull::kNothing, nullptr, nullptr},
+    {"createdAt", false, OnNull::kNothing, nullptr, nullptr},
+    {"updatedAt", false, OnNull::kNothing, nullptr, nullptr},
+    {"updatedBy", false, OnNull::kNothing, nullptr, nullptr},
+    {"lock", false, OnNull::kNothing, nullptr, nullptr},
+};
+
+const TaskField* find_task_field(std::string_view name) {
+  for (const auto& f : kTaskFields) {
+    if (f.name == name) return &f;
+  }
+  return nullptr;
+}
+
+void read_member(WriteParse& p, const TaskField& f, const json::value& v, const std::string& field) {
+  if (!v.is_null()) {
+    if (f.read) f.read(p, v, field);
+    return;
+  }
+  OnNull on_null = f.on_null;
+  if (on_null == OnNull::kDefaultUnlessPatch) {
+    on_null = p.kind == WriteKind::kPatch ? OnNull::kRefused : OnNull::kDefault;
+  }
+  if (on_null == OnNull::kDefault) f.to_default(p.w);
+  if (on_null == OnNull::kRefused) p.c.fail(field, "is required and must not be null");
+}
+
+}  // namespace
+
 Result<TaskWrite> parse_task_write(const json::value& body, WriteKind kind, Millis now,
                                    std::string_view path_id) {
   if (!body.is_object()) {
@@ -88,100 +228,34 @@ Result<TaskWrite> parse_task_write(const json::value& body, WriteKind kind, Mill
     e.errors.push_back({"", "must be a JSON object"});
     return e;
   }
-  const bool full = kind != WriteKind::kPatch;
-  TaskWrite w;
-  Checker c;
-  std::optional<std::int64_t> version, expected_version;
-
-  for (const auto& [key, v] : body.get_object()) {
+  const json::object& o = body.get_object();
+  WriteParse p{kind, now, path_id, {}, {}, {}, {}};
+  for (const auto& [key, v] : o) {
     const std::string field(key);
-    // null resets an optional field to its default and is an error on a required one.
-    if (v.is_null()) {
-      if (key == "taskDescription") {
-        w.description = "";
-      } else if (key == "taskStatus" && full) {
-        w.status = TaskStatus::kNotStarted;
-      } else if (key == "userId" || key == "taskTitle" || key == "dueDate" ||
-                 key == "warningOffset" || key == "taskStatus") {
-        c.fail(field, "is required and must not be null");
-      } else if (key == "version" || key == "expectedVersion" || key == "taskId" ||
-                 std::find(kIgnored.begin(), kIgnored.end(), key) != kIgnored.end()) {
-        // no precondition / nothing to compare
-      } else {
-        c.fail(field, "is not a field of a task");
-      }
-      continue;
-    }
-    if (key == "userId") {
-      if (!v.is_string() || !is_valid_user_name(v.get_string())) {
-        c.fail(field, "must be 1 to 64 of A-Z a-z 0-9 . _ -");
-      } else {
-        w.user_id = std::string(v.get_string());
-      }
-    } else if (key == "taskTitle") {
-      w.title = c.text(v, "taskTitle", 1, 80);
-    } else if (key == "taskDescription") {
-      w.description = c.text(v, "taskDescription", 0, 255);
-    } else if (key == "dueDate") {
-      auto t = v.is_string() ? parse_rfc3339(v.get_string()) : std::nullopt;
-      if (!t) {
-        c.fail(field, "must be an RFC 3339 date-time, e.g. 2026-12-01T17:00:00.000Z");
-      } else if (kind == WriteKind::kCreate && *t <= now) {
-        c.fail(field, "must be in the future");
-      } else {
-        w.due = *t;
-      }
-    } else if (key == "warningOffset") {
-      auto n = json_integer(v);
-      if (!n || *n < 0 || *n > 64000) {
-        c.fail(field, "must be an integer from 0 to 64000");
-      } else {
-        w.warning_offset = *n;
-      }
-    } else if (key == "taskStatus") {
-      auto s = v.is_string() ? parse_status(v.get_string()) : std::nullopt;
-      if (!s) {
-        c.fail(field, "must be one of NOT_STARTED IN_PROGRESS BLOCKED DEFERRED COMPLETED CANCELLED");
-      } else {
-        w.status = *s;
-      }
-    } else if (key == "version" || key == "expectedVersion") {
-      auto n = json_integer(v);
-      if (!n || *n < 1) {
-        c.fail(field, "must be an integer of at least 1");
-      } else if (kind == WriteKind::kCreate && path_id.empty()) {
-        c.fail(field, "is not allowed when creating: a new task has no version to compare with");
-      } else {
-        (key == "version" ? version : expected_version) = *n;
-      }
-    } else if (key == "taskId") {
-      if (!path_id.empty() && (!v.is_string() || v.get_string() != path_id)) {
-        c.fail(field, "must equal the id in the URL");
-      }
-    } else if (std::find(kIgnored.begin(), kIgnored.end(), key) == kIgnored.end()) {
-      c.fail(field, "is not a field of a task");
+    if (const TaskField* f = find_task_field(key)) {
+      read_member(p, *f, v, field);
+    } else {
+      p.c.fail(field, "is not a field of a task");
     }
   }
 
-  if (version && expected_version && *version != *expected_version) {
-    c.fail("expectedVersion", "differs from version; send one of them");
+  if (p.version && p.expected_version && *p.version != *p.expected_version) {
+    p.c.fail("expectedVersion", "differs from version; send one of them");
   }
-  w.expected_version = expected_version ? expected_version : version;
+  p.w.expected_version = p.expected_version ? p.expected_version : p.version;
 
-  if (full) {
-    const json::object& o = body.get_object();
-    for (const char* required : {"userId", "taskTitle", "dueDate", "warningOffset"}) {
-      if (!o.contains(required)) c.fail(required, "is required");
+  if (kind != WriteKind::kPatch) {
+    for (const auto& f : kTaskFields) {
+      if (f.required && !o.contains(f.name)) p.c.fail(std::string(f.name), "is required");
+      if (f.to_default && !o.contains(f.name)) f.to_default(p.w);
     }
-    if (!w.description) w.description = "";
-    if (!w.status) w.status = TaskStatus::kNotStarted;
   }
-  if (c.failed()) {
+  if (p.c.failed()) {
     Error e(Code::kValidationFailed, "The task has invalid fields.");
-    e.errors = c.take();
+    e.errors = p.c.take();
     return e;
   }
-  return w;
+  return p.w;
 }
 
 Result<std::optional<std::int64_t>> parse_delete_body(const json::value& body) {

@@ -10,7 +10,8 @@
 #include <utility>
 #include <vector>
 
-#include "service/task_service.h"
+#include "core/query_params.h"
+#include "core/time.h"
 
 namespace lockstep::http {
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "service/task_service.h"
+#include "core/query_params.h"
 
 namespace lockstep::http {
 

@@ -4,7 +4,6 @@
 // TOML config file whose keys are the long flag names; a flag beats the environment, which beats
 // the file.
 #include <CLI/CLI.hpp>
-#include <boost/json.hpp>
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -18,6 +17,7 @@
 #include <string_view>
 #include <thread>
 
+#include "core/json_text.h"
 #include "core/time.h"
 #include "http/api.h"
 #include "http/request_log.h"
@@ -25,18 +25,16 @@
 #include "server/layered_args.h"
 #include "service/sweeper.h"
 #include "service/user_service.h"
-#include "store/sqlite/sqlite_store.h"
-#include "store/store.h"
+#include "store/open.h"
 
 namespace {
 
 using namespace lockstep;
-namespace json = boost::json;
 
 // Holds `<db>.lock` with flock for as long as the process lives: one server per SQLite file, and
 // no restore under a running server. nullopt when another process holds it.
 std::optional<int> lock_database(const std::string& db) {
-  if (db.starts_with("postgres")) return -1;  // several nodes share PostgreSQL by design
+  if (is_postgres_url(db)) return -1;  // several nodes share PostgreSQL by design
   int fd = ::open((db + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return -1;  // an unwritable folder fails later with SQLite's own reason
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -104,7 +102,7 @@ struct Config {
 // how to create it when that is what the user meant. A PostgreSQL database exists or the
 // connection fails with libpq's reason.
 void require_database(const Config& c, std::string_view hint = "") {
-  if (c.db.starts_with("postgres")) return;
+  if (is_postgres_url(c.db)) return;
   std::error_code ec;
   if (std::filesystem::exists(c.db, ec)) return;
   die("no database at " + shown_db(c.db) + std::string(hint));
@@ -184,10 +182,14 @@ int serve(const Config& c) {
   if (c.insecure_no_auth) {
     http::log_event("warn", "--insecure-no-auth: every request is served WITHOUT authentication");
   }
-  std::string address = host + ":" + std::to_string(server->port());
-  json::object listening{{"address", address}, {"db", shown_db(c.db)}, {"threads", c.threads},
-                         {"tls", !c.tls_cert.empty()}};
-  http::log_event("info", "listening", json::serialize(listening));
+  std::string listening;
+  JsonObjectWriter(listening)
+      .string("address", host + ":" + std::to_string(server->port()))
+      .string("db", shown_db(c.db))
+      .integer("threads", c.threads)
+      .raw("tls", c.tls_cert.empty() ? "false" : "true")
+      .close();
+  http::log_event("info", "listening", listening);
   server->run();
   store->stop();
   http::log_event("info", "stopped");
@@ -228,7 +230,7 @@ int user_list(const Config& c) {
 }
 
 int backup(const Config& c, const std::string& file) {
-  if (c.db.starts_with("postgres")) die("back up PostgreSQL with pg_dump (see docs/operations.md)");
+  if (is_postgres_url(c.db)) die("back up PostgreSQL with pg_dump (see docs/operations.md)");
   require_database(c);
   auto store = open(c, 1);
   auto done = store->backup_to(file);
@@ -239,11 +241,11 @@ int backup(const Config& c, const std::string& file) {
 }
 
 int restore(const Config& c, const std::string& file) {
-  if (c.db.starts_with("postgres")) die("restore PostgreSQL with pg_restore (see docs/operations.md)");
+  if (is_postgres_url(c.db)) die("restore PostgreSQL with pg_restore (see docs/operations.md)");
   std::error_code ec;  // else SQLite would make an empty file there, and the message would blame it
   if (!std::filesystem::exists(file, ec)) die("no backup at " + file);
   if (!lock_database(c.db)) die("the database " + shown_db(c.db) + " is in use; stop lockstepd before restoring");
-  auto done = sqlite_restore(file, c.db);
+  auto done = restore_store(file, c.db);
   if (!done) die(without_db_secrets(done.error().detail, c.db));
   std::cerr << "lockstepd: restored " << shown_db(c.db) << " from " << file << "\n";
   return 0;

@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "core/preconditions.h"
+#include "core/query_params.h"
 #include "domain/task.h"
 #include "domain/user.h"
 #include "store/store.h"
@@ -82,7 +83,6 @@ struct TaskPage {
   std::optional<std::string> next_page_token;
   std::int64_t revision = 0;  // the store's latest revision at this page's snapshot
 };
-using QueryParams = std::vector<std::pair<std::string, std::string>>;
 // Validates the list query (every problem at once) and reads one page in one snapshot.
 Result<TaskPage> list_tasks(Tx& tx, const QueryParams& params, Millis now);
 

@@ -3,9 +3,6 @@
 #include <future>
 #include <memory>
 
-#include "store/postgres/postgres_store.h"
-#include "store/sqlite/sqlite_store.h"
-
 namespace lockstep {
 
 const char* change_type_name(ChangeType t) {
@@ -29,13 +26,6 @@ bool Store::write_sync(const std::function<bool(Tx&)>& job) {
   write([&job, answer](Tx& tx) { return answer->kept = job(tx); },
         [answer](WriteOutcome outcome) { answer->done.set_value(outcome == WriteOutcome::kCommitted && answer->kept); });
   return result.get();
-}
-
-std::unique_ptr<Store> open_store(const StoreOptions& options) {
-  if (options.url.starts_with("postgresql://") || options.url.starts_with("postgres://")) {
-    return std::make_unique<PostgresStore>(options);
-  }
-  return std::make_unique<SqliteStore>(options);
 }
 
 }  // namespace lockstep

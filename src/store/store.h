@@ -218,8 +218,6 @@ struct StoreOptions {
   const Clock* clock = nullptr;
 };
 
-// Opens (creating and migrating if needed) the store named by options.url. Throws StoreError
-// with a one-line reason when it cannot.
-std::unique_ptr<Store> open_store(const StoreOptions& options);
+// open_store (store/open.h) opens the store a URL names.
 
 }  // namespace lockstep

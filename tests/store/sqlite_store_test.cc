@@ -101,5 +101,16 @@ TEST(SqliteStore, the_store_clock_is_the_node_s_own) {
   EXPECT_EQ(store->clock().now(), 1'700'000'060'000);
 }
 
+// Which backend a --db names is decided once, by store/open.h, for opening, locking, backup and
+// restore alike: lockstepd once took any path starting "postgres" (a SQLite file postgres.db) for
+// PostgreSQL there, and so left it unlocked and refused to back it up.
+TEST(SqliteStore, only_a_postgresql_url_names_postgres_a_file_named_postgres_is_sqlite) {
+  EXPECT_TRUE(is_postgres_url("postgresql://lockstep@localhost/lockstep"));
+  EXPECT_TRUE(is_postgres_url("postgres://lockstep@localhost/lockstep"));
+  EXPECT_FALSE(is_postgres_url("postgres.db"));
+  EXPECT_FALSE(is_postgres_url("postgresql.sqlite"));
+  EXPECT_FALSE(is_postgres_url("./lockstep.db"));
+}
+
 }  // namespace
 }  // namespace lockstep::testing

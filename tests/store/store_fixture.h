@@ -13,7 +13,7 @@
 
 #include "pg_server.h"
 #include "server_process.h"
-#include "store/store.h"
+#include "store/open.h"
 
 namespace lockstep::testing {
 
