@@ -426,7 +426,7 @@ std::string Api::metrics_text(Tx& tx) const {
   return metrics_.render(g, store_.commit_seconds(), store_.group_size());
 }
 
-Result<Principal> Api::principal_of(Tx& tx, const std::optional<std::string>& authorization) const {
+Result<Principal> Api::principal_of(Tx& tx, std::optional<std::string_view> authorization) const {
   if (options_.insecure_no_auth) return anonymous();
   return authenticate(tx, authorization);
 }
@@ -440,7 +440,7 @@ std::optional<Response> Api::limit(Exchange& ex) {
 }
 
 Response Api::run(Tx& tx, Exchange& ex, bool may_wait) {
-  auto who = principal_of(tx, ex.req.header_string("authorization"));
+  auto who = principal_of(tx, ex.req.header("authorization"));
   if (!who) {
     ex.who.reset();
     return described(ex, problem(who.error()));

@@ -90,7 +90,7 @@ class Api {
   // A read: authenticates, takes its rate-limit token, then run_authorized, inside `tx`.
   Response run(Tx& tx, Exchange& ex, bool may_wait);
   // The token's principal (anonymous under --insecure-no-auth), or 401.
-  Result<Principal> principal_of(Tx& tx, const std::optional<std::string>& authorization) const;
+  Result<Principal> principal_of(Tx& tx, std::optional<std::string_view> authorization) const;
   // Takes the exchange's one rate-limit token (on its first run only); the 429 when there was none.
   std::optional<Response> limit(Exchange& ex);
   // After authentication and the rate limit: run_authenticated, described.
