@@ -54,6 +54,7 @@ using BodyReader = Result<Body> (*)(std::string_view text, std::size_t max_batch
 // returns the answer. A write handler's changes are kept only if the answer is 2xx.
 using Handler = std::function<Response(Tx& tx, const Call& call)>;
 
+// Answers a request; called exactly once, from any thread.
 using Respond = std::function<void(Response)>;
 // An operations endpoint outside /v1 (/healthz, /readyz, /metrics, /openapi.json): answers by
 // itself, calling `respond` once, reading the store only if it needs to. It takes no rate-limit
