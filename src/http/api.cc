@@ -9,6 +9,7 @@
 #include "http/problem.h"
 #include "http/responses.h"
 #include "service/change_service.h"
+#include "service/operations_service.h"
 #include "service/user_service.h"
 
 namespace json = boost::json;
@@ -67,12 +68,28 @@ bool prefers_merge(const Request& req) {
   return false;
 }
 
+// 2xx, and not parked: the write's own changes are kept.
+bool succeeded(const Response& r) { return r.status >= 200 && r.status < 300 && !r.park_until; }
+
+// What a bug's exception is answered: not retryable (the same request will likely fail the same
+// way), and never stored under an Idempotency-Key (a 5xx is not final). Its message goes to the
+// request's log line only.
+Response internal_error(std::string_view what) {
+  Response r = problem(Error(Code::kInternal,
+                             "The server failed on this request; nothing of it was applied. It is logged under this "
+                             "answer's X-Request-Id."));
+  r.log_note = "internal error: ";
+  r.log_note += what;
+  return r;
+}
+
 }  // namespace
 
 Api::Api(Store& store, const Clock& clock, ApiOptions options)
     : store_(store), clock_(clock), options_(options), rate_limiter_(options.rate, options.burst),
-      web_(options.web_root) {
-  add_all_routes(router_);
+      idempotency_(options.idempotency_ttl_ms), web_(options.web_root) {
+  add_all_routes(router_, lock_queue_);
+  add_operation_routes();
   // A waiter that leaves a task's queue, however its request ends, lets the next one try at once.
   lock_queue_.on_leave([this](const std::string& task_id) { waits_.notify(task_id); });
   feed_ = std::make_unique<ChangeFeed>(store_, feed_waits_, options_.retention, !options_.insecure_no_auth);
@@ -105,12 +122,13 @@ struct Api::Exchange {
   Response response;
   std::uint64_t seen = 0;    // the wait list's generation before the last run
   std::shared_ptr<Cancellation> cancel;  // cancelled when the client goes away; may be null
-  // Its place among the lock waiters of its task, from its first wait until it ends, however.
-  std::optional<LockQueue::Place> lock_place;
+  bool waited = false;       // a write that has been parked (a lock request waiting its turn)
+  // What its handler keeps from one run to the next (Call::kept): a lock waiter's place in its
+  // task's queue, from its first wait until it ends, however.
+  std::any kept;
   // A long poll's token, counted in while it follows the change feed.
   std::optional<ChangeFeed::Follower> follower;
-  std::string claimed_key;   // the Idempotency-Key this exchange holds in flight
-  std::string principal;     // whose key it is
+  std::optional<KeysInFlight::Claim> key_claim;  // the Idempotency-Key it holds in flight
   bool stored = false;       // its answer was stored with the transaction
   // The rate-limit verdict of its one token (taken on the first run, not again when a parked
   // request re-runs); every answer to it describes it (API.md §7).
@@ -121,14 +139,29 @@ struct Api::Exchange {
   bool recheck = false;  // admitted on a known token: the writer authenticates it (submit_write)
 
   // A waiting request whose client has gone away: it is answered without being served.
-  bool client_gone() const { return lock_place && cancel && cancel->cancelled(); }
+  bool client_gone() const { return waited && cancel && cancel->cancelled(); }
 
   // Answers, first letting go of the Idempotency-Key (after the commit that stored the answer).
-  void finish(KeysInFlight& keys, Response r) {
-    if (!claimed_key.empty()) keys.release(principal, claimed_key);
+  void finish(Response r) {
+    key_claim.reset();
     respond(std::move(r));
   }
 };
+
+template <typename Run>
+Response Api::guarded(Exchange& ex, Run&& run) {
+  try {
+    return run();
+  } catch (const StoreError&) {
+    throw;  // the store's own failure: its outcome answers (503, nothing was committed)
+  } catch (const std::exception& e) {
+    ex.stored = false;
+    return described(ex, internal_error(e.what()));
+  } catch (...) {
+    ex.stored = false;
+    return described(ex, internal_error("an exception that is not a std::exception"));
+  }
+}
 
 void Api::handle(Request req, Respond respond, std::shared_ptr<Cancellation> cancel) {
   if (req.received_at == 0) req.received_at = clock_.now();
@@ -138,30 +171,9 @@ void Api::handle(Request req, Respond respond, std::shared_ptr<Cancellation> can
     metrics_.observe(r, method, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     inner(std::move(r));
   };
-  const bool operations_path = req.path == "/healthz" || req.path == "/readyz" || req.path == "/metrics";
-  if (operations_path && !is_safe(req.method)) {
-    Response r = problem(Error(Code::kMethodNotAllowed, "Allowed methods: GET, HEAD."));
-    r.set("Allow", "GET, HEAD");
-    r.route = req.path;
-    return respond(std::move(r));
-  }
-  if (req.path == "/healthz") {
-    Response r = json_response(200, json::object{{"status", "ok"}});
-    r.route = "/healthz";
-    return respond(std::move(r));
-  }
-  if (req.path == "/readyz") return ready(std::move(respond));
-  if (req.path == "/metrics") return metrics(std::move(req), std::move(respond));
-  if (req.path == "/openapi.json" && is_safe(req.method)) {
-    Response r;
-    r.body = std::string(openapi_document());
-    r.head = req.method == "HEAD";
-    r.route = "/openapi.json";
-    return respond(std::move(r));
-  }
-  if (auto file = web_.serve(req)) return respond(std::move(*file));
-
   auto match = router_.match(req.method, req.path);
+  if (match.operation_path) return operate(req, match, std::move(respond));
+  if (auto file = web_.serve(req)) return respond(std::move(*file));
   if (!match.path_matched && !(req.path == "/v1" || req.path.starts_with("/v1/"))) {
     return respond(problem(Error(Code::kNotFound, "No such resource: " + req.path)));
   }
@@ -223,7 +235,7 @@ Result<Body> Api::read_body(const Exchange& ex) const {
   return Body::parse(ex.req.body);
 }
 
-void Api::refuse(Exchange& ex, Response r) { ex.finish(keys_in_flight_, described(ex, std::move(r))); }
+void Api::refuse(Exchange& ex, Response r) { ex.finish(described(ex, std::move(r))); }
 
 void Api::submit_read(std::shared_ptr<Exchange> ex, bool may_wait) {
   // Before the read's snapshot, which the store may take any time after this call (reads queued
@@ -231,7 +243,7 @@ void Api::submit_read(std::shared_ptr<Exchange> ex, bool may_wait) {
   ex->seen = feed_waits_.generation();
   store_.read(
       [this, ex, may_wait](Tx& tx) {
-        Response r = run(tx, *ex, may_wait);
+        Response r = guarded(*ex, [&] { return run(tx, *ex, may_wait); });
         if (r.park_until) {  // a long poll of the change feed, the one read that parks
           ex->response.principal = r.principal;
           return follow(ex, r.stream_after.value_or(0), *r.park_until, ex->seen);
@@ -257,9 +269,8 @@ void Api::submit_write(std::shared_ptr<Exchange> ex, bool may_wait) {
           return false;
         }
         if (ex->recheck && !recheck_token(tx, *ex)) return false;
-        ex->response = run_authorized(tx, *ex, may_wait);
-        Response& r = ex->response;
-        return ex->stored || (!r.park_until && r.status >= 200 && r.status < 300);
+        ex->response = guarded(*ex, [&] { return run_authorized(tx, *ex, may_wait); });
+        return ex->stored || succeeded(ex->response);
       },
       [this, ex](Store::WriteOutcome outcome) {
         if (outcome != Store::WriteOutcome::kCommitted) {
@@ -276,9 +287,9 @@ void Api::submit_write(std::shared_ptr<Exchange> ex, bool may_wait) {
           return park(ex, ex->seen, *ex->response.park_until);
         } else if (ex->response.status >= 200 && ex->response.status < 300) {
           wake_after(*ex);
-          if (ex->lock_place) metrics_.observe_lock_wait(static_cast<double>(clock_.now() - ex->req.received_at) / 1000);
+          if (ex->waited) metrics_.observe_lock_wait(static_cast<double>(clock_.now() - ex->req.received_at) / 1000);
         }
-        ex->finish(keys_in_flight_, std::move(ex->response));
+        ex->finish(std::move(ex->response));
       });
 }
 
@@ -311,7 +322,8 @@ void Api::wake_after(const Exchange& ex) {
 void Api::park(std::shared_ptr<Exchange> ex, std::uint64_t seen, Millis until) {
   auto wait = std::chrono::milliseconds(std::max<Millis>(0, until - clock_.now()));
   // A lock request waits on its task; a client that goes away wakes its request, which leaves.
-  std::string key = ex->lock_place ? ex->lock_place->task_id() : ex->match.params.at(0);
+  ex->waited = true;
+  std::string key = ex->match.params.at(0);
   if (ex->cancel) {
     ex->cancel->on_cancel([this, key] { waits_.notify(key); });
     ex->cancel->watch();
@@ -376,44 +388,61 @@ void Api::attach_stream(Response& r, const Request& req) {
                                             options_.retention, *r.stream_after, options_.heartbeat);
 }
 
+void Api::add_operation_routes() {
+  router_.add_operation("GET", "/healthz", [](const Request&, const Respond& respond) {
+    respond(json_response(200, json::object{{"status", "ok"}}));  // never touches the store
+  });
+  router_.add_operation("GET", "/readyz", [this](const Request&, Respond respond) { ready(std::move(respond)); });
+  router_.add_operation("GET", "/metrics", [this](const Request& req, Respond respond) { metrics(req, std::move(respond)); });
+  router_.add_operation("GET", "/openapi.json", [](const Request& req, const Respond& respond) {
+    Response r;
+    r.body = std::string(openapi_document());
+    r.head = req.method == "HEAD";
+    respond(std::move(r));
+  });
+}
+
+void Api::operate(const Request& req, const Router::Match& match, Respond respond) {
+  Respond named = [route = match.pattern, respond = std::move(respond)](Response r) {
+    r.route = route;
+    respond(std::move(r));
+  };
+  if (match.operation) return match.operation(req, std::move(named));
+  Response r = problem(Error(Code::kMethodNotAllowed, "Allowed methods: " + match.allow + "."));
+  r.set("Allow", match.allow);
+  named(std::move(r));
+}
+
 void Api::ready(Respond respond) {
   if (store_.pending_writes() >= options_.max_pending_writes) {
-    Response r = problem(Error(Code::kOverloaded, "Shedding writes: the write queue is full."));
-    r.route = "/readyz";
-    return respond(std::move(r));
+    return respond(problem(Error(Code::kOverloaded, "Shedding writes: the write queue is full.")));
   }
   auto shared = std::make_shared<Respond>(std::move(respond));
   store_.read(
       [shared](Tx& tx) {
-        Response r = json_response(200, json::object{{"status", "ready"}, {"revision", tx.latest_revision()}});
-        r.route = "/readyz";
-        (*shared)(std::move(r));
+        (*shared)(json_response(200, json::object{{"status", "ready"}, {"revision", latest_revision(tx)}}));
       },
-      [shared] {
-        Response r = problem(Error(Code::kStoreUnavailable, "The store is not reachable."));
-        r.route = "/readyz";
-        (*shared)(std::move(r));
-      });
+      [shared] { (*shared)(problem(Error(Code::kStoreUnavailable, "The store is not reachable."))); });
 }
 
-void Api::metrics(Request req, Respond respond) {
-  auto ex = std::make_shared<Exchange>(std::move(req), Router::Match{}, std::move(respond), nullptr);
+void Api::metrics(const Request& req, Respond respond) {
+  auto shared = std::make_shared<Respond>(std::move(respond));
   store_.read(
-      [this, ex](Tx& tx) {
-        auto who = principal_of(tx, ex->req);
+      [this, shared, authorization = req.header_string("authorization")](Tx& tx) {
+        auto who = principal_of(tx, authorization);
         Response r = who ? Response{} : problem(who.error());
         if (who) {
           r.content_type = "text/plain; version=0.0.4";
           r.body = metrics_text(tx);
           r.principal = who->name;
         }
-        r.route = "/metrics";
-        ex->respond(std::move(r));
+        (*shared)(std::move(r));
       },
-      [ex] { ex->respond(problem(Error(Code::kStoreUnavailable, "The store is not reachable."))); });
+      [shared] { (*shared)(problem(Error(Code::kStoreUnavailable, "The store is not reachable."))); });
 }
 
 std::string Api::metrics_text(Tx& tx) const {
+  const StoreGauges stored = read_store_gauges(tx, clock_.now(), options_.retention);
   Gauges g;
   g.pending_writes = store_.pending_writes();
   g.parked_requests = waits_.parked() + feed_waits_.parked();
@@ -421,16 +450,16 @@ std::string Api::metrics_text(Tx& tx) const {
   g.stream_reads = ChangeStream::store_reads();
   g.lock_waiters = lock_queue_.waiting();
   g.lock_wait_runs = lock_wait_runs_.load();
-  g.locks_held = tx.count_live_locks(clock_.now());
+  g.locks_held = stored.locks_held;
   g.event_streams = ChangeStream::open_streams();
   g.dropped_log_lines = dropped_log_lines();
-  g.oldest_revision = oldest_retained_revision(tx, options_.retention);
+  g.oldest_revision = stored.oldest_revision;
   return metrics_.render(g, store_.commit_seconds(), store_.group_size());
 }
 
-Result<Principal> Api::principal_of(Tx& tx, const Request& req) const {
+Result<Principal> Api::principal_of(Tx& tx, std::optional<std::string_view> authorization) const {
   if (options_.insecure_no_auth) return anonymous();
-  return authenticate(tx, req.header("authorization"));
+  return authenticate(tx, authorization);
 }
 
 std::optional<Response> Api::limit(Exchange& ex) {
@@ -442,7 +471,7 @@ std::optional<Response> Api::limit(Exchange& ex) {
 }
 
 Response Api::run(Tx& tx, Exchange& ex, bool may_wait) {
-  auto who = principal_of(tx, ex.req);
+  auto who = principal_of(tx, ex.req.header("authorization"));
   if (!who) {
     ex.who.reset();
     return described(ex, problem(who.error()));
@@ -470,36 +499,16 @@ void Api::describe_rate(const Exchange& ex, Response& r) const {
 Response Api::run_authenticated(Tx& tx, Exchange& ex, const Principal& who, bool may_wait) {
   const Request& req = ex.req;
   auto key = req.header("idempotency-key");
-  if (!is_safe(req.method) && key) {
-    if (!valid_idempotency_key(*key)) {
-      Error e(Code::kValidationFailed, "Idempotency-Key must be 1 to 255 visible ASCII characters.");
-      e.errors.push_back({"Idempotency-Key", "must be 1 to 255 visible ASCII characters"});
-      return problem(e);
-    }
-    // Looked up on every run, re-runs too (a parked lock wait, a retried transaction): another
-    // node may have answered this key meanwhile.
-    auto record = tx.get_idempotency(who.name, *key);
-    if (record && record->created_at > clock_.now() - options_.idempotency_ttl_ms) return replay(*record, req, ex.body_hash);
-  }
-  if (!is_safe(req.method) && key && ex.claimed_key.empty()) {
-    if (!keys_in_flight_.claim(who.name, std::string(*key))) {
-      Error e(Code::kIdempotencyInProgress, "A request with this Idempotency-Key is still running; retry shortly.");
-      e.retry_after_seconds = 1;
-      return problem(e);
-    }
-    ex.claimed_key = std::string(*key);
-    ex.principal = who.name;
-  }
-  if (ex.claimed_key.empty()) return dispatch(tx, ex, who, may_wait);
-  // The answer is stored with the write; a failed request's writes are undone but its answer kept.
-  Savepoint request(tx, "request");
-  Response r = dispatch(tx, ex, who, may_wait);
-  const bool success = r.status >= 200 && r.status < 300 && !r.park_until;
-  if (!success) request.rollback();
-  if (storable(r)) {
-    tx.put_idempotency(make_record(who.name, ex.claimed_key, req, ex.body_hash, r, clock_.now()));
-    ex.stored = true;
-  }
+  if (is_safe(req.method) || !key) return dispatch(tx, ex, who, may_wait);
+  Response r;
+  auto run = idempotency_.run(tx, IdempotentRequest{who.name, std::string(*key), req.method, req.target, ex.body_hash},
+                              clock_.now(), ex.key_claim, [&] {
+                                r = dispatch(tx, ex, who, may_wait);
+                                return WriteAnswer{succeeded(r), storable(r) ? std::optional(stored_answer(r)) : std::nullopt};
+                              });
+  if (!run) return problem(run.error());
+  if (run->replay) return replayed(*run->replay);
+  ex.stored = run->stored;
   return r;
 }
 
@@ -525,8 +534,9 @@ Response Api::dispatch(Tx& tx, Exchange& ex, const Principal& who, bool may_wait
   Call call{req, match.params, std::move(ctx),
             ConditionalHeaders{req.header_string("if-match"), req.header_string("if-none-match"),
                                req.header_string("if-modified-since"), req.header_string("if-unmodified-since")},
-            req.method == "HEAD", may_wait, &lock_queue_, &ex.lock_place, options_.max_batch};
+            req.method == "HEAD", may_wait, options_.max_batch};
   call.parsed = ex.body ? &*ex.body : &no_body();
+  call.kept = &ex.kept;
   Response r = match.handler(tx, call);
   r.head = call.head;
   return r;

@@ -6,16 +6,18 @@
 #include <atomic>
 #include <cstddef>
 #include <functional>
+#include <optional>
+#include <string>
 
 #include "core/time.h"
 #include "http/message.h"
-#include "http/idempotency.h"
 #include "http/known_tokens.h"
 #include "http/metrics.h"
 #include "http/rate_limit.h"
 #include "http/router.h"
 #include "http/static_files.h"
 #include "http/waits.h"
+#include "service/idempotency_service.h"
 #include "store/store.h"
 
 namespace lockstep::http {
@@ -37,7 +39,7 @@ struct ApiOptions {
 
 class Api {
  public:
-  using Respond = std::function<void(Response)>;
+  using Respond = http::Respond;
 
   // `store` and `clock` must outlive the Api.
   Api(Store& store, const Clock& clock, ApiOptions options);
@@ -56,8 +58,12 @@ class Api {
 
  private:
   struct Exchange;
+  // /healthz, /readyz, /metrics and /openapi.json, as routes.
+  void add_operation_routes();
+  // An operations endpoint's answer (or 405), named by its route.
+  void operate(const Request& req, const Router::Match& match, Respond respond);
   void ready(Respond respond);
-  void metrics(Request req, Respond respond);
+  void metrics(const Request& req, Respond respond);
   std::string metrics_text(Tx& tx) const;
   void submit_read(std::shared_ptr<Exchange> ex, bool may_wait);
   // A write, before it reaches the writer (API.md §1 order: 401, then 429): a token of
@@ -90,14 +96,19 @@ class Api {
   // A read: authenticates, takes its rate-limit token, then run_authorized, inside `tx`.
   Response run(Tx& tx, Exchange& ex, bool may_wait);
   // The token's principal (anonymous under --insecure-no-auth), or 401.
-  Result<Principal> principal_of(Tx& tx, const Request& req) const;
+  Result<Principal> principal_of(Tx& tx, std::optional<std::string_view> authorization) const;
   // Takes the exchange's one rate-limit token (on its first run only); the 429 when there was none.
   std::optional<Response> limit(Exchange& ex);
   // After authentication and the rate limit: run_authenticated, described.
   Response run_authorized(Tx& tx, Exchange& ex, bool may_wait);
   // Names the principal, the route and the rate-limit headers of `r`.
   Response described(const Exchange& ex, Response r) const;
-  // After authentication: the Idempotency-Key lookup (replay, 422, 409), then dispatch.
+  // Runs `run` (a read's or write's whole handling); an exception other than the store's own is a
+  // bug: 500 INTERNAL, not retryable, never stored, named in the request's log line.
+  template <typename Run>
+  Response guarded(Exchange& ex, Run&& run);
+  // After authentication: a write with an Idempotency-Key through the idempotency service
+  // (replay, 422, 409, or dispatch with its answer stored), anything else straight to dispatch.
   Response run_authenticated(Tx& tx, Exchange& ex, const Principal& who, bool may_wait);
   // 405/404/415, then the handler.
   Response dispatch(Tx& tx, Exchange& ex, const Principal& who, bool may_wait);
@@ -116,7 +127,7 @@ class Api {
   std::unique_ptr<ChangeFeed> feed_;
   std::atomic<std::uint64_t> lock_wait_runs_{0};  // parked lock requests re-run (for metrics)
   RateLimiter rate_limiter_;
-  KeysInFlight keys_in_flight_;
+  IdempotentWrites idempotency_;
   KnownTokens known_tokens_;
   StaticFiles web_;
   Metrics metrics_;

@@ -44,12 +44,12 @@ Response stream(Tx& tx, const Call& call) {
     }
   }
   // With neither, the stream starts at the latest revision: new changes only.
-  auto page = read_changes(tx, after.value_or(tx.latest_revision()), 1, call.ctx.retention);
+  auto page = read_changes(tx, after.value_or(latest_revision(tx)), 1, call.ctx.retention);
   if (!page) return problem(page.error());
   Response r;
   r.content_type = "text/event-stream";
   r.set("Cache-Control", "no-cache");
-  r.stream_after = after.value_or(tx.latest_revision());
+  r.stream_after = after.value_or(latest_revision(tx));
   return r;
 }
 

@@ -125,13 +125,13 @@ void ChangeFeed::read() {
   store_.read(
       [this, tokens = std::move(tokens), from, ready](Tx& tx) {
         Round round;
-        round.latest = tx.latest_revision();
-        round.pruned = tx.feed_pruned_through();
-        if (ready && round.latest > from) {
-          auto changes = tx.list_changes(from, static_cast<int>(kHeld) + 1);
-          round.overflow = changes.size() > kHeld;
+        FeedRead read = read_feed(tx, from, static_cast<int>(kHeld) + 1, ready);
+        round.latest = read.latest;
+        round.pruned = read.pruned;
+        if (!read.changes.empty()) {
+          round.overflow = read.changes.size() > kHeld;
           if (!round.overflow) {
-            for (const auto& c : changes) {
+            for (const auto& c : read.changes) {
               std::string change_json = json::serialize(change_to_json(c));
               std::string event = event_of(c.revision, change_json);
               round.entries.push_back(

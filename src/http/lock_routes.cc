@@ -13,8 +13,10 @@ Response lock_response(const Lock& l) {
   return r;
 }
 
-Response acquire(Tx& tx, const Call& call) {
-  LockWait wait{*call.lock_queue, *call.lock_place, call.req.received_at, call.may_wait};
+// `locks`: the order of this process's lock waiters; the request keeps its place among them
+// (once it waits) from one run to the next.
+Response acquire(LockQueue& locks, Tx& tx, const Call& call) {
+  LockWait wait{locks, call.keep<std::optional<LockQueue::Place>>(), call.req.received_at, call.may_wait};
   auto r = acquire_lock(tx, call.ctx, call.params[0], call.body(), wait);
   if (!r) return problem(r.error());
   if (r->park_until) {
@@ -44,8 +46,8 @@ Response release(Tx& tx, const Call& call) {
 
 }  // namespace
 
-void add_lock_routes(Router& router) {
-  router.add("POST", "/v1/tasks/{id}/lock", acquire);
+void add_lock_routes(Router& router, LockQueue& locks) {
+  router.add("POST", "/v1/tasks/{id}/lock", [&locks](Tx& tx, const Call& call) { return acquire(locks, tx, call); });
   router.add("GET", "/v1/tasks/{id}/lock", show);
   router.add("DELETE", "/v1/tasks/{id}/lock", release);
 }

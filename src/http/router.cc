@@ -19,7 +19,13 @@ std::vector<std::string> split(std::string_view path) {
 
 void Router::add(std::string_view method, std::string_view pattern, Handler handler, Access access,
                  BodyReader read_body) {
-  entries_.push_back({std::string(method), std::string(pattern), split(pattern), handler, access, read_body});
+  entries_.push_back({std::string(method), std::string(pattern), split(pattern), std::move(handler), nullptr, access,
+                      read_body});
+}
+
+void Router::add_operation(std::string_view method, std::string_view pattern, Operation operation) {
+  entries_.push_back({std::string(method), std::string(pattern), split(pattern), nullptr, std::move(operation),
+                      Access::kAnyUser, nullptr});
 }
 
 std::vector<std::pair<std::string, std::string>> Router::routes() const {
@@ -28,10 +34,10 @@ std::vector<std::pair<std::string, std::string>> Router::routes() const {
   return out;
 }
 
-void add_all_routes(Router& router) {
+void add_all_routes(Router& router, LockQueue& locks) {
   add_task_routes(router);
   add_change_routes(router);
-  add_lock_routes(router);
+  add_lock_routes(router, locks);
   add_batch_routes(router);
   add_product_routes(router);
   add_user_routes(router);
@@ -57,9 +63,11 @@ Router::Match Router::match(std::string_view method, std::string_view path) cons
     }
     if (!ok) continue;
     m.path_matched = true;
+    m.operation_path = m.operation_path || e.operation;
     m.pattern = e.pattern;
     if (e.method == wanted) {
       m.handler = e.handler;
+      m.operation = e.operation;
       m.access = e.access;
       m.read_body = e.read_body;
       m.params = std::move(params);

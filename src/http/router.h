@@ -3,6 +3,9 @@
 // segment `{name}` matches any one segment without U+0000 and is passed to the handler.
 #pragma once
 
+#include <any>
+#include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,13 +26,22 @@ struct Call {
   ConditionalHeaders cond;
   bool head = false;                // a HEAD request served by the GET handler
   bool may_wait = true;             // false once a parked request's wait is over
-  LockQueue* lock_queue = nullptr;  // the order of lock waiters
-  std::optional<LockQueue::Place>* lock_place = nullptr;  // this request's place among them, if it waits
   std::size_t max_batch = 100;      // most operations in one batch
   // The write's body, read before the job reached the writer by the route's BodyReader. A route
   // whose reader may refuse a body checks it; every other one reads body().
   const Result<Body>* parsed = nullptr;
+  // What the handler keeps from one run of this request to the next (a parked request runs again
+  // at each wake-up), e.g. a lock waiter's place in its task's queue. The request owns it, so it
+  // is dropped when the request ends, however it ends.
+  std::any* kept = nullptr;
+
   const Body& body() const { return parsed->value(); }
+  // The request's kept T, made on first use.
+  template <typename T>
+  T& keep() const {
+    if (!kept->has_value()) *kept = std::make_shared<T>();
+    return *std::any_cast<std::shared_ptr<T>&>(*kept);
+  }
 };
 
 // Reads a write's body (the text as received) off the writer, on the reader that authenticated
@@ -40,7 +52,15 @@ using BodyReader = Result<Body> (*)(std::string_view text, std::size_t max_batch
 
 // Runs inside one store transaction (a read one for GET/HEAD, the write one otherwise) and
 // returns the answer. A write handler's changes are kept only if the answer is 2xx.
-using Handler = Response (*)(Tx& tx, const Call& call);
+using Handler = std::function<Response(Tx& tx, const Call& call)>;
+
+// Answers a request; called exactly once, from any thread.
+using Respond = std::function<void(Response)>;
+// An operations endpoint outside /v1 (/healthz, /readyz, /metrics, /openapi.json): answers by
+// itself, calling `respond` once, reading the store only if it needs to. It takes no rate-limit
+// token; one that needs a token checks it itself. Another method on its path is 405 before any
+// other check.
+using Operation = std::function<void(const Request& req, Respond respond)>;
 
 // Who may call a route. An admin-only route refuses everyone else with 403 before the body is
 // looked at (API.md §1: 403 comes before 415).
@@ -50,9 +70,12 @@ class Router {
  public:
   void add(std::string_view method, std::string_view pattern, Handler handler, Access access = Access::kAnyUser,
            BodyReader read_body = nullptr);
+  void add_operation(std::string_view method, std::string_view pattern, Operation operation);
 
   struct Match {
-    Handler handler = nullptr;           // null: no route for this method
+    Handler handler;                     // null: no route for this method
+    Operation operation;                 // or this, for an operations endpoint
+    bool operation_path = false;         // the path is an operations endpoint's
     Access access = Access::kAnyUser;
     BodyReader read_body = nullptr;
     std::vector<std::string> params;
@@ -72,6 +95,7 @@ class Router {
     std::string pattern;
     std::vector<std::string> segments;
     Handler handler;
+    Operation operation;
     Access access;
     BodyReader read_body;
   };
@@ -79,11 +103,12 @@ class Router {
 };
 
 // Registration of each resource's routes.
-// Registers every route of the API (what Api serves under /v1).
-void add_all_routes(Router& router);
+// Registers every route of the API (what Api serves under /v1); the lock routes order their
+// waiters in `locks`, which must outlive the router and every request.
+void add_all_routes(Router& router, LockQueue& locks);
 void add_task_routes(Router& router);
 void add_change_routes(Router& router);
-void add_lock_routes(Router& router);
+void add_lock_routes(Router& router, LockQueue& locks);
 void add_batch_routes(Router& router);
 void add_product_routes(Router& router);
 void add_user_routes(Router& router);

@@ -22,7 +22,7 @@ json::object user_json(const User& u) {
 
 Response list(Tx& tx, const Call& /*call*/) {
   json::array users;
-  for (const auto& u : tx.list_users()) users.push_back(user_json(u));
+  for (const auto& u : list_users(tx)) users.push_back(user_json(u));
   return json_response(200, json::object{{"users", std::move(users)}});
 }
 

@@ -7,6 +7,8 @@ namespace json = boost::json;
 
 namespace lockstep {
 
+std::int64_t latest_revision(Tx& tx) { return tx.latest_revision(); }
+
 std::int64_t oldest_retained_revision(Tx& tx, const Retention& retention) {
   // The window is exact for answers; the watermark covers a window that grew after pruning.
   const std::int64_t window = tx.latest_revision() - retention.changes + 1;
@@ -37,6 +39,12 @@ Result<ChangePage> read_changes(Tx& tx, std::int64_t since, int limit, const Ret
 Result<std::vector<Change>> read_versions(Tx& tx, std::string_view task_id, const Retention& retention) {
   if (!tx.get_task(task_id)) return Error(Code::kNotFound, "No task has the id '" + std::string(task_id) + "'.");
   return tx.task_history(task_id, static_cast<int>(std::min<std::int64_t>(retention.versions, 100000)));
+}
+
+FeedRead read_feed(Tx& tx, std::int64_t from, int limit, bool with_changes) {
+  FeedRead read{tx.latest_revision(), tx.feed_pruned_through(), {}};
+  if (with_changes && read.latest > from) read.changes = tx.list_changes(from, limit);
+  return read;
 }
 
 std::int64_t sweep_changes(Tx& tx, std::int64_t after, const Retention& retention) {

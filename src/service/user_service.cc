@@ -27,6 +27,8 @@ Result<Principal> authenticate(Tx& tx, std::optional<std::string_view> authoriza
   return Principal{user->name, user->role};
 }
 
+std::vector<User> list_users(Tx& tx) { return tx.list_users(); }
+
 Result<NewUser> add_user(Tx& tx, std::string_view name, Role role, Millis now) {
   if (!is_valid_user_name(name)) {
     Error e(Code::kValidationFailed, "A user name is 1 to 64 of A-Z a-z 0-9 . _ -");

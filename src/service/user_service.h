@@ -15,6 +15,9 @@ namespace lockstep {
 // Resolves an `Authorization` header value to its principal, or 401.
 Result<Principal> authenticate(Tx& tx, std::optional<std::string_view> authorization);
 
+// Every user, revoked ones included, in name order.
+std::vector<User> list_users(Tx& tx);
+
 // A user and the token to hand over (shown once; only its hash is kept).
 struct NewUser {
   User user;

@@ -278,7 +278,7 @@ TEST_F(Operations, metrics_count_rate_limited_and_shed_requests) {
 TEST_F(Operations, health_readiness_and_a_graceful_stop) {
   auto c = anonymous();
   EXPECT_EQ(c.get("/healthz").status, 200);
-  for (const char* path : {"/healthz", "/readyz", "/metrics"}) {
+  for (const char* path : {"/healthz", "/readyz", "/metrics", "/openapi.json"}) {
     auto post = c.request("POST", path, "{}");
     EXPECT_EQ(post.status, 405) << path;
     EXPECT_EQ(post.header("Allow"), "GET, HEAD") << path;
