@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -93,8 +94,12 @@ std::string add_user(const std::string& db, const std::string& name, bool admin)
 ServerProcess::ServerProcess(std::string db, std::vector<std::string> extra_args) {
   std::vector<std::string> args{"serve", "--listen", "127.0.0.1:0", "--db", db, "--threads", "2"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
+  // Standard input is a socket, not a pipe: advance_clock sends with MSG_NOSIGNAL, so a server
+  // that died fails the test instead of killing it with SIGPIPE.
   int err_pipe[2], in_pipe[2];
-  if (pipe2(err_pipe, O_CLOEXEC) != 0 || pipe2(in_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+  if (pipe2(err_pipe, O_CLOEXEC) != 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in_pipe) != 0) {
+    throw std::runtime_error("pipe failed");
+  }
   auto argv = make_argv(args);
   pid_ = fork();
   if (pid_ == 0) {
@@ -166,7 +171,7 @@ ServerProcess::~ServerProcess() {
 void ServerProcess::advance_clock(std::chrono::milliseconds by) {
   clock_offset_ += by;
   const std::string line = "advance " + std::to_string(by.count()) + "\n";
-  ASSERT_EQ(::write(stdin_fd_, line.data(), line.size()), static_cast<ssize_t>(line.size()))
+  ASSERT_EQ(::send(stdin_fd_, line.data(), line.size(), MSG_NOSIGNAL), static_cast<ssize_t>(line.size()))
       << "lockstepd's standard input is closed";
   const std::string moved = "\"offsetMs\":" + std::to_string(clock_offset_.count()) + "}";
   ASSERT_TRUE(wait_for_line(
