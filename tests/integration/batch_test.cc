@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "fixture.h"
+#include "store_param.h"
 
 namespace json = boost::json;
 
@@ -277,6 +278,34 @@ TEST_F(Batches, failed_answers_are_replayed_too_but_not_423) {
   EXPECT_EQ(again.str("taskId"), created.str("taskId"));
   EXPECT_EQ(c.get("/v1/tasks").json.at("tasks").as_array().size(), 1u);
   EXPECT_EQ(c.request("POST", "/v1/tasks", "{}", {{"Idempotency-Key", std::string(256, 'k')}}).status, 400);
+}
+
+// API.md §7: a key's answer is kept --idempotency-ttl seconds, then the key is free again; on both
+// stores, which replace the expired key's row. The server's clock is moved past the TTL.
+class IdempotencyExpiry : public StoreServerTest {
+ protected:
+  IdempotencyExpiry() { first_start_args_ = {"--idempotency-ttl", "60", "--test-only-movable-clock"}; }
+};
+LOCKSTEP_ON_BOTH_STORES(IdempotencyExpiry);
+
+TEST_P(IdempotencyExpiry, a_key_is_replayed_within_its_ttl_and_free_again_after_it) {
+  auto c = alice();
+  const HttpHeaders key{{"Idempotency-Key", "ttl-1"}};
+  auto first = c.request("POST", "/v1/tasks", json::serialize(new_task("one")), key);
+  ASSERT_EQ(first.status, 201) << first.raw.body;
+  server_->advance_clock(std::chrono::seconds(59));
+  auto replayed = c.request("POST", "/v1/tasks", json::serialize(new_task("one")), key);
+  EXPECT_EQ(replayed.header("Idempotent-Replayed"), "true");
+  EXPECT_EQ(replayed.str("taskId"), first.str("taskId"));
+  EXPECT_EQ(c.request("POST", "/v1/tasks", json::serialize(new_task("two")), key).status, 422);
+  server_->advance_clock(std::chrono::seconds(2));
+  auto fresh = c.request("POST", "/v1/tasks", json::serialize(new_task("two")), key);
+  ASSERT_EQ(fresh.status, 201) << fresh.raw.body;
+  EXPECT_EQ(fresh.header("Idempotent-Replayed"), "");
+  EXPECT_NE(fresh.str("taskId"), first.str("taskId"));
+  auto again = c.request("POST", "/v1/tasks", json::serialize(new_task("two")), key);  // the new answer is kept
+  EXPECT_EQ(again.header("Idempotent-Replayed"), "true");
+  EXPECT_EQ(again.str("taskId"), fresh.str("taskId"));
 }
 
 TEST_F(Batches, rate_limit_answers_429_with_retry_after_and_headers_then_lets_through) {
