@@ -463,7 +463,7 @@ Result<Principal> Api::principal_of(Tx& tx, std::optional<std::string_view> auth
 }
 
 std::optional<Response> Api::limit(Exchange& ex) {
-  if (!ex.rate && rate_limiter_.enabled()) ex.rate = rate_limiter_.take(ex.who->name, RateLimiter::Clock::now());
+  if (!ex.rate && rate_limiter_.enabled()) ex.rate = rate_limiter_.take(ex.who->name, clock_.now());
   if (!ex.rate || ex.rate->allowed) return std::nullopt;
   Error e(Code::kRateLimited, "Too many requests; slow down.");
   e.retry_after_seconds = static_cast<int>(ex.rate->retry_after);

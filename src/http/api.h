@@ -50,6 +50,13 @@ class Api {
   // before the answer. Thread-safe.
   void handle(Request req, Respond respond, std::shared_ptr<Cancellation> cancel = nullptr);
 
+  // The clock given to the constructor jumped (only a test's clock does, see
+  // src/server/test_clock.h): every parked request looks at its lock and its deadline again.
+  void clock_moved() {
+    waits_.notify_all();
+    feed_waits_.notify_all();
+  }
+
   // Answers every parked request now (server shutdown). Idempotent.
   void shutdown() {
     waits_.stop();

@@ -7,13 +7,14 @@ namespace lockstep::http {
 
 RateLimiter::RateLimiter(double rate, double burst) : rate_(rate), burst_(std::max(burst, 1.0)) {}
 
-RateLimiter::Verdict RateLimiter::take(const std::string& principal, Clock::time_point now) {
+RateLimiter::Verdict RateLimiter::take(const std::string& principal, Millis now) {
   std::lock_guard lock(mu_);
   auto [it, fresh] = buckets_.try_emplace(principal, Bucket{burst_, now});
   Bucket& b = it->second;
-  const double elapsed = std::chrono::duration<double>(now - b.at).count();
-  b.tokens = std::min(burst_, b.tokens + elapsed * rate_);
-  b.at = now;
+  if (now > b.at) {
+    b.tokens = std::min(burst_, b.tokens + static_cast<double>(now - b.at) / 1000 * rate_);
+    b.at = now;
+  }
   Verdict v;
   if (b.tokens >= 1.0) {
     b.tokens -= 1.0;

@@ -2,19 +2,17 @@
 // principal across all its connections, in this process.
 #pragma once
 
-#include <chrono>
 #include <mutex>
 #include <string>
 #include <unordered_map>
 
+#include "core/time.h"
 #include "http/message.h"
 
 namespace lockstep::http {
 
 class RateLimiter {
  public:
-  using Clock = std::chrono::steady_clock;
-
   // `rate` tokens a second, at most `burst` saved up; rate 0 turns the limit off.
   RateLimiter(double rate, double burst);
 
@@ -26,8 +24,10 @@ class RateLimiter {
     long retry_after = 0;  // seconds until one token is there (when refused)
     long reset = 0;        // seconds until the bucket is full again
   };
-  // Takes one token from `principal`'s bucket, if there is one. Thread-safe.
-  Verdict take(const std::string& principal, Clock::time_point now);
+  // Takes one token from `principal`'s bucket, if there is one, at `now` (the Api's injected
+  // clock, so that tests move it instead of waiting). A `now` earlier than the bucket's last one
+  // (a wall clock stepped back) refills nothing. Thread-safe.
+  Verdict take(const std::string& principal, Millis now);
 
   // Adds RateLimit-Policy and RateLimit (IETF httpapi draft) to `r`.
   void describe(const Verdict& v, Response& r) const;
@@ -38,7 +38,7 @@ class RateLimiter {
  private:
   struct Bucket {
     double tokens;
-    Clock::time_point at;
+    Millis at;
   };
   double rate_;
   double burst_;

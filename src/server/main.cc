@@ -23,6 +23,7 @@
 #include "http/request_log.h"
 #include "http/server.h"
 #include "server/layered_args.h"
+#include "server/test_clock.h"
 #include "service/sweeper.h"
 #include "service/user_service.h"
 #include "store/open.h"
@@ -90,6 +91,7 @@ struct Config {
   std::string tls_cert;
   std::string tls_key;
   std::string config_file;
+  bool test_only_movable_clock = false;  // only from the command line: see take_test_only_flag
 };
 
 [[noreturn]] void die(const std::string& reason) {
@@ -147,8 +149,17 @@ int serve(const Config& c) {
   api_options.idempotency_ttl_ms = c.idempotency_ttl * 1000;
   api_options.max_batch = c.max_batch;
   api_options.web_root = c.web_root;
-  Sweeper sweeper(*store, retention, api_options.idempotency_ttl_ms, std::chrono::seconds(30));
-  http::Api api(*store, store->clock(), api_options);
+  // The store's clock (on PostgreSQL the database's), moved ahead by a test when it asks to.
+  MovableClock movable(store->clock());
+  const Clock& clock = c.test_only_movable_clock ? static_cast<const Clock&>(movable) : store->clock();
+  Sweeper sweeper(*store, clock, retention, api_options.idempotency_ttl_ms, std::chrono::seconds(30));
+  http::Api api(*store, clock, api_options);
+  std::unique_ptr<ClockControl> clock_control;
+  if (c.test_only_movable_clock) {
+    http::log_event("warn", "--test-only-movable-clock: standard input moves this server's clock ahead; "
+                            "FOR TESTS ONLY, never in production (every lock would expire early)");
+    clock_control = std::make_unique<ClockControl>(STDIN_FILENO, movable, [&api] { api.clock_moved(); });
+  }
   http::ServerOptions so;
   so.host = host;
   so.port = static_cast<unsigned short>(port);
@@ -191,6 +202,7 @@ int serve(const Config& c) {
       .close();
   http::log_event("info", "listening", listening);
   server->run();
+  clock_control.reset();  // before the logger it logs to stops
   store->stop();
   http::log_event("info", "stopped");
   http::shutdown_logging();
@@ -265,10 +277,29 @@ int user_revoke(const Config& c, const std::string& name) {
   return 0;
 }
 
+// Takes --test-only-movable-clock (src/server/test_clock.h) off `argv` before the flags are
+// layered: no LOCKSTEP_ variable or config file key can turn it on by accident, and --help does
+// not offer it. Returns argv without it.
+std::vector<char*> take_test_only_flag(int argc, char** argv, bool& given) {
+  std::vector<char*> rest;
+  for (int i = 0; i < argc; ++i) {
+    if (i > 0 && std::string_view(argv[i]) == "--test-only-movable-clock") {
+      given = true;
+    } else {
+      rest.push_back(argv[i]);
+    }
+  }
+  rest.push_back(nullptr);
+  return rest;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   Config c;
+  auto argv_rest = take_test_only_flag(argc, argv, c.test_only_movable_clock);
+  argc = static_cast<int>(argv_rest.size()) - 1;
+  argv = argv_rest.data();
   CLI::App app{"lockstepd: the Lockstep task server, where concurrent edits never lose an update.\n"
                "Every flag can also be set as LOCKSTEP_<FLAG> in the environment (e.g. LOCKSTEP_DB)\n"
                "or as a key of the --config TOML file (e.g. listen = \"0.0.0.0:8080\");\n"
@@ -358,6 +389,9 @@ int main(int argc, char** argv) {
     die(std::string(e.what()) + " (see lockstepd --help)");
   }
 
+  if (c.test_only_movable_clock && app.get_subcommands().size() > 0 && !app.got_subcommand("serve")) {
+    die("--test-only-movable-clock is a flag of serve only, for tests");
+  }
   if (add->parsed()) return user_add(c, name, admin, create);
   if (list->parsed()) return user_list(c);
   if (revoke->parsed()) return user_revoke(c, name);

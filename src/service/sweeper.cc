@@ -4,8 +4,9 @@
 
 namespace lockstep {
 
-Sweeper::Sweeper(Store& store, Retention retention, Millis idempotency_ttl_ms, std::chrono::seconds interval)
-    : store_(store), retention_(retention), idempotency_ttl_ms_(idempotency_ttl_ms), interval_(interval),
+Sweeper::Sweeper(Store& store, const Clock& clock, Retention retention, Millis idempotency_ttl_ms,
+                 std::chrono::seconds interval)
+    : store_(store), clock_(clock), retention_(retention), idempotency_ttl_ms_(idempotency_ttl_ms), interval_(interval),
       thread_([this] { loop(); }) {}
 
 Sweeper::~Sweeper() {
@@ -22,7 +23,7 @@ void Sweeper::loop() {
   while (!cv_.wait_for(lock, interval_, [&] { return stopping_; })) {
     lock.unlock();
     store_.write_sync([&](Tx& tx) {
-      const Millis now = store_.clock().now();  // the store's: on PostgreSQL, the database's
+      const Millis now = clock_.now();  // on PostgreSQL, the database's (Store::clock)
       tx.delete_expired_locks(now);
       tx.delete_idempotency_before(now - idempotency_ttl_ms_);
       return true;

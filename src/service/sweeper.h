@@ -14,9 +14,11 @@ namespace lockstep {
 
 class Sweeper {
  public:
-  // Starts sweeping `store` every `interval`. `store` must outlive the Sweeper.
+  // Starts sweeping `store` every `interval`. `store` and `clock` (the Api's: the store's, or a
+  // test's moved one) must outlive the Sweeper.
   // Also deletes expired locks, and idempotency records older than `idempotency_ttl_ms`.
-  Sweeper(Store& store, Retention retention, Millis idempotency_ttl_ms, std::chrono::seconds interval);
+  Sweeper(Store& store, const Clock& clock, Retention retention, Millis idempotency_ttl_ms,
+          std::chrono::seconds interval);
   ~Sweeper();  // stops and joins
   Sweeper(const Sweeper&) = delete;
   Sweeper& operator=(const Sweeper&) = delete;
@@ -29,6 +31,7 @@ class Sweeper {
   }
 
   Store& store_;
+  const Clock& clock_;
   Retention retention_;
   Millis idempotency_ttl_ms_;
   std::chrono::seconds interval_;

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "fixture.h"
+#include "store_param.h"
 
 namespace json = boost::json;
 
@@ -279,8 +280,36 @@ TEST_F(Batches, failed_answers_are_replayed_too_but_not_423) {
   EXPECT_EQ(c.request("POST", "/v1/tasks", "{}", {{"Idempotency-Key", std::string(256, 'k')}}).status, 400);
 }
 
+// API.md §7: a key's answer is kept --idempotency-ttl seconds, then the key is free again; on both
+// stores, which replace the expired key's row. The server's clock is moved past the TTL.
+class IdempotencyExpiry : public StoreServerTest {
+ protected:
+  IdempotencyExpiry() { first_start_args_ = {"--idempotency-ttl", "60", "--test-only-movable-clock"}; }
+};
+LOCKSTEP_ON_BOTH_STORES(IdempotencyExpiry);
+
+TEST_P(IdempotencyExpiry, a_key_is_replayed_within_its_ttl_and_free_again_after_it) {
+  auto c = alice();
+  const HttpHeaders key{{"Idempotency-Key", "ttl-1"}};
+  auto first = c.request("POST", "/v1/tasks", json::serialize(new_task("one")), key);
+  ASSERT_EQ(first.status, 201) << first.raw.body;
+  server_->advance_clock(std::chrono::seconds(59));
+  auto replayed = c.request("POST", "/v1/tasks", json::serialize(new_task("one")), key);
+  EXPECT_EQ(replayed.header("Idempotent-Replayed"), "true");
+  EXPECT_EQ(replayed.str("taskId"), first.str("taskId"));
+  EXPECT_EQ(c.request("POST", "/v1/tasks", json::serialize(new_task("two")), key).status, 422);
+  server_->advance_clock(std::chrono::seconds(2));
+  auto fresh = c.request("POST", "/v1/tasks", json::serialize(new_task("two")), key);
+  ASSERT_EQ(fresh.status, 201) << fresh.raw.body;
+  EXPECT_EQ(fresh.header("Idempotent-Replayed"), "");
+  EXPECT_NE(fresh.str("taskId"), first.str("taskId"));
+  auto again = c.request("POST", "/v1/tasks", json::serialize(new_task("two")), key);  // the new answer is kept
+  EXPECT_EQ(again.header("Idempotent-Replayed"), "true");
+  EXPECT_EQ(again.str("taskId"), fresh.str("taskId"));
+}
+
 TEST_F(Batches, rate_limit_answers_429_with_retry_after_and_headers_then_lets_through) {
-  start({"--rate-limit", "1/2"});
+  start({"--rate-limit", "1/2", "--test-only-movable-clock"});
   auto c = alice();
   auto first = c.get("/v1/tasks");
   EXPECT_EQ(first.status, 200);
@@ -295,7 +324,8 @@ TEST_F(Batches, rate_limit_answers_429_with_retry_after_and_headers_then_lets_th
   EXPECT_EQ(limited.header("RateLimit").substr(0, 14), "\"default\";r=0;");
   EXPECT_EQ(bob().get("/v1/tasks").status, 200);  // one bucket per principal
   EXPECT_EQ(c.get("/healthz").status, 200);        // outside /v1: not limited
-  std::this_thread::sleep_for(std::chrono::seconds(std::stoi(limited.header("Retry-After"))));
+  // Retry-After seconds later, on the server's clock, the bucket has a token again.
+  server_->advance_clock(std::chrono::seconds(std::stoi(limited.header("Retry-After"))));
   EXPECT_EQ(c.get("/v1/tasks").status, 200);
 }
 
@@ -374,7 +404,9 @@ TEST_F(Batches, overload_sheds_writes_fast_with_503_and_loses_nothing_acknowledg
   auto c = alice();
   EXPECT_EQ(c.get("/healthz").status, 200);
   EXPECT_EQ(c.get("/readyz").status, 200);  // recovered once the load dropped
+  ASSERT_FALSE(acknowledged.empty()) << "every write was shed: nothing acknowledged to check";
   for (const auto& id : acknowledged) EXPECT_EQ(c.get("/v1/tasks/" + id).status, 200) << id;
+  EXPECT_EQ(c.get("/v1/tasks?limit=500").json.at("tasks").as_array().size(), acknowledged.size());  // and no shed one
   RecordProperty("shed", shed.load());
 }
 

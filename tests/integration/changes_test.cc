@@ -14,6 +14,13 @@ namespace {
 
 using Changes = ServerTest;
 
+std::int64_t counter(ApiClient& c, const std::string& name) {
+  auto m = c.get("/metrics");
+  auto pos = m.raw.body.find("\n" + name + " ");
+  if (pos == std::string::npos) return -1;
+  return std::stoll(m.raw.body.substr(pos + name.size() + 2));
+}
+
 std::vector<std::int64_t> revisions_of(const ApiResponse& r) {
   std::vector<std::int64_t> out;
   for (const auto& c : r.json.at("changes").as_array()) out.push_back(c.at("revision").as_int64());
@@ -70,9 +77,16 @@ TEST_F(Changes, a_long_poll_is_answered_as_soon_as_a_write_commits) {
   EXPECT_LT(waited, std::chrono::seconds(10));  // far below the 30 s wait
 }
 
+// Its wait runs out on the server's clock, which the test moves instead of waiting.
 TEST_F(Changes, a_long_poll_with_nothing_new_ends_at_its_wait_with_no_changes) {
+  start({"--test-only-movable-clock"});
   auto c = alice();
-  auto r = c.get("/v1/changes?wait=1");
+  ApiResponse r;
+  std::thread poll([&] { r = alice().get("/v1/changes?wait=20"); });
+  for (int i = 0; i < 2000 && counter(c, "lockstep_change_followers") != 1; ++i) std::this_thread::yield();
+  EXPECT_EQ(counter(c, "lockstep_change_followers"), 1);  // parked: its answer waits for the clock
+  server_->advance_clock(std::chrono::seconds(20));
+  poll.join();
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(revisions_of(r).size(), 0u);
   EXPECT_EQ(r.num("lastRevision"), 0);
@@ -220,13 +234,6 @@ TEST_F(Changes, versions_lists_the_retained_versions_newest_first) {
 // PostgreSQL) for all of them, not a read per follower per commit.
 class Feed : public StoreServerTest {};
 LOCKSTEP_ON_BOTH_STORES(Feed);
-
-std::int64_t counter(ApiClient& c, const std::string& name) {
-  auto m = c.get("/metrics");
-  auto pos = m.raw.body.find("\n" + name + " ");
-  if (pos == std::string::npos) return -1;
-  return std::stoll(m.raw.body.substr(pos + name.size() + 2));
-}
 
 TEST_P(Feed, many_followers_get_every_change_once_in_order_from_one_store_read_per_commit) {
   constexpr int kStreams = 16, kPolls = 4, kWriters = 2, kWritesEach = 20;

@@ -138,12 +138,23 @@ TEST_P(Locks, a_waiter_is_woken_by_release) {
   EXPECT_LT(std::chrono::steady_clock::now() - released_at, std::chrono::seconds(5));
 }
 
-TEST_P(Locks, a_waiter_is_woken_by_expiry_and_a_stale_holder_is_fenced_off) {
+// Leases that run out on the server's clock, which the test moves past them instead of waiting.
+class LockExpiry : public StoreServerTest {
+ protected:
+  LockExpiry() { first_start_args_ = {"--test-only-movable-clock"}; }
+};
+LOCKSTEP_ON_BOTH_STORES(LockExpiry);
+
+TEST_P(LockExpiry, a_waiter_is_woken_by_expiry_and_a_stale_holder_is_fenced_off) {
   auto a = alice();
   auto task = a.create_task();
-  auto held = a.post(lock_path(task), {{"ttlSeconds", 1}});
+  auto held = a.post(lock_path(task), {{"ttlSeconds", 60}});
   ASSERT_EQ(held.status, 200);
-  auto got = bob().post(lock_path(task), {{"ttlSeconds", 60}, {"waitSeconds", 10}});
+  ApiResponse got;
+  std::thread waiter([&] { got = bob().post(lock_path(task), {{"ttlSeconds", 60}, {"waitSeconds", 30}}); });
+  wait_for_gauge(a, "lockstep_lock_waiters", 1);  // parked: alice's lease has 60 s left
+  server_->advance_clock(std::chrono::seconds(61));
+  waiter.join();
   ASSERT_EQ(got.status, 200) << got.raw.body;
   EXPECT_EQ(got.str("owner"), "bob");
   EXPECT_GT(got.num("token"), held.num("token"));
@@ -213,14 +224,16 @@ TEST_P(Locks, a_token_granted_after_a_restart_is_greater_than_every_earlier_one)
       highest = l.num("token");
       ASSERT_EQ(i == 1 ? root.del(lock_path(task) + "?force=true").status : a.del(lock_path(task)).status, 204);
     }
-    auto left = bob().post(lock_path(task), {{"ttlSeconds", 1}});  // left to expire across the crash
+    auto left = bob().post(lock_path(task), {{"ttlSeconds", 60}});  // left to expire across the crash
     ASSERT_EQ(left.status, 200);
     EXPECT_GT(left.num("token"), highest);
     highest = left.num("token");
   }
   server_->kill9();
-  start();
-  auto after = alice().post(lock_path(task), {{"ttlSeconds", 60}, {"waitSeconds", 10}});
+  start({"--test-only-movable-clock"});
+  EXPECT_EQ(alice().post(lock_path(task), json::object{}).status, 423);  // bob's lease outlived the crash
+  server_->advance_clock(std::chrono::seconds(61));
+  auto after = alice().post(lock_path(task), {{"ttlSeconds", 60}});
   ASSERT_EQ(after.status, 200) << after.raw.body;
   EXPECT_GT(after.num("token"), highest);
   ASSERT_EQ(alice().del(lock_path(task)).status, 204);

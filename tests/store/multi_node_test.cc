@@ -275,6 +275,9 @@ TEST_F(MultiNode, a_long_poll_and_a_lock_waiter_on_one_node_wake_for_a_commit_on
   ApiClient m1 = alice(1), m2 = alice(2);
   for (int i = 0; i < 5000 && (gauge(m1, "lockstep_parked_requests") < 1 || gauge(m2, "lockstep_lock_waiters") < 1); ++i) {
   }
+  // Else the commit below could come first and nothing would be woken (EXPECT: the threads run on).
+  EXPECT_GE(gauge(m1, "lockstep_parked_requests"), 1) << "the long poll never parked";
+  EXPECT_GE(gauge(m2, "lockstep_lock_waiters"), 1) << "the lock waiter never parked";
   // While parked, the lock still holds on the waiter's node for everyone else.
   EXPECT_EQ(alice(1).get(lock_path).str("owner"), "alice");
   const auto written = std::chrono::steady_clock::now();

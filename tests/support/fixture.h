@@ -21,7 +21,7 @@ class ServerTest : public ::testing::Test {
     alice_token_ = add_user(db_, "alice");
     bob_token_ = add_user(db_, "bob");
     admin_token_ = add_user(db_, "root", true);
-    start();
+    start(first_start_args_);
   }
 
   // (Re)starts the server on the same database.
@@ -35,6 +35,9 @@ class ServerTest : public ::testing::Test {
   ApiClient admin() { return ApiClient(server_->port(), admin_token_); }
   ApiClient anonymous() { return ApiClient(server_->port(), ""); }
 
+  // Flags of the server set_up starts: a fixture that needs them in every test (e.g.
+  // --test-only-movable-clock) sets them in its constructor rather than starting a second server.
+  std::vector<std::string> first_start_args_;
   TempDir dir_;
   std::string db_;
   std::string alice_token_, bob_token_, admin_token_;

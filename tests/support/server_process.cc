@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -93,21 +94,27 @@ std::string add_user(const std::string& db, const std::string& name, bool admin)
 ServerProcess::ServerProcess(std::string db, std::vector<std::string> extra_args) {
   std::vector<std::string> args{"serve", "--listen", "127.0.0.1:0", "--db", db, "--threads", "2"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
-  int err_pipe[2];
-  if (pipe2(err_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+  // Standard input is a socket, not a pipe: advance_clock sends with MSG_NOSIGNAL, so a server
+  // that died fails the test instead of killing it with SIGPIPE.
+  int err_pipe[2], in_pipe[2];
+  if (pipe2(err_pipe, O_CLOEXEC) != 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in_pipe) != 0) {
+    throw std::runtime_error("pipe failed");
+  }
   auto argv = make_argv(args);
   pid_ = fork();
   if (pid_ == 0) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);  // a test that dies takes its server with it
     dup2(err_pipe[1], 2);
+    dup2(in_pipe[0], 0);
     int devnull = open("/dev/null", O_RDWR);
-    dup2(devnull, 0);
     dup2(devnull, 1);
     execv(argv[0], argv.data());
     _exit(127);
   }
   close(err_pipe[1]);
+  close(in_pipe[0]);
   stderr_fd_ = err_pipe[0];
+  stdin_fd_ = in_pipe[1];
   reader_ = std::thread([this] {
     std::string pending;
     char buf[4096];
@@ -158,6 +165,21 @@ ServerProcess::~ServerProcess() {
   if (pid_ > 0) terminate();
   if (reader_.joinable()) reader_.join();
   if (stderr_fd_ >= 0) close(stderr_fd_);
+  if (stdin_fd_ >= 0) close(stdin_fd_);
+}
+
+void ServerProcess::advance_clock(std::chrono::milliseconds by) {
+  clock_offset_ += by;
+  const std::string line = "advance " + std::to_string(by.count()) + "\n";
+  ASSERT_EQ(::send(stdin_fd_, line.data(), line.size(), MSG_NOSIGNAL), static_cast<ssize_t>(line.size()))
+      << "lockstepd's standard input is closed";
+  const std::string moved = "\"offsetMs\":" + std::to_string(clock_offset_.count()) + "}";
+  ASSERT_TRUE(wait_for_line(
+      [&](const std::string& l) {
+        return l.find("\"msg\":\"test-only clock moved\"") != std::string::npos && l.ends_with(moved);
+      },
+      std::chrono::seconds(10)))
+      << "lockstepd did not move its clock: was it started with --test-only-movable-clock?";
 }
 
 void ServerProcess::stop_reading_log() {

@@ -63,6 +63,11 @@ class ServerProcess {
   // Stops draining the server's stderr, as a stuck log collector would: the pipe fills up.
   void stop_reading_log();
 
+  // Moves the clock of a server started with --test-only-movable-clock ahead by `by` and returns
+  // once the server says it did (and has woken its parked requests): a lock expires, a rate-limit
+  // bucket refills, without the test waiting for it. Fails the test if the server never says so.
+  void advance_clock(std::chrono::milliseconds by);
+
   // Everything the server wrote to stderr so far.
   std::vector<std::string> log_lines() const;
   // Waits until a stderr line satisfies `pred`; false on timeout.
@@ -74,6 +79,8 @@ class ServerProcess {
 
   pid_t pid_ = -1;
   int stderr_fd_ = -1;
+  int stdin_fd_ = -1;               // the server's standard input: its test-only clock control
+  std::chrono::milliseconds clock_offset_{0};  // how far advance_clock moved it
   unsigned short port_ = 0;
   std::thread reader_;
   mutable std::mutex mu_;

@@ -4,12 +4,12 @@
 namespace lockstep::testing {
 namespace {
 
-using Merge = ServerTest;
+using MergeOnConflict = ServerTest;
 const HttpHeaders kMerge = {{"Prefer", "conflict=merge"}};
 
 HttpHeaders merge_if_match(const std::string& etag) { return {{"Prefer", "conflict=merge"}, {"If-Match", etag}}; }
 
-TEST_F(Merge, disjoint_edits_from_one_base_both_succeed_one_version_each) {
+TEST_F(MergeOnConflict, disjoint_edits_from_one_base_both_succeed_one_version_each) {
   auto a = alice();
   auto b = bob();
   auto created = a.create_task();
@@ -25,7 +25,7 @@ TEST_F(Merge, disjoint_edits_from_one_base_both_succeed_one_version_each) {
   EXPECT_EQ(rb.num("warningOffset"), 45);
 }
 
-TEST_F(Merge, the_same_field_changed_on_both_sides_is_409_with_the_three_values) {
+TEST_F(MergeOnConflict, the_same_field_changed_on_both_sides_is_409_with_the_three_values) {
   auto a = alice();
   auto created = a.create_task();
   std::string path = "/v1/tasks/" + created.str("taskId"), base = created.header("ETag");
@@ -43,7 +43,7 @@ TEST_F(Merge, the_same_field_changed_on_both_sides_is_409_with_the_three_values)
   EXPECT_EQ(a.get(path).num("warningOffset"), 0);  // nothing of the refused write applied
 }
 
-TEST_F(Merge, blocked_against_completed_resolves_to_blocked) {
+TEST_F(MergeOnConflict, blocked_against_completed_resolves_to_blocked) {
   auto a = alice();
   auto created = a.create_task();
   std::string path = "/v1/tasks/" + created.str("taskId"), base = created.header("ETag");
@@ -54,7 +54,7 @@ TEST_F(Merge, blocked_against_completed_resolves_to_blocked) {
   EXPECT_EQ(r.str("taskDescription"), "done");
 }
 
-TEST_F(Merge, expected_version_names_the_base_too_and_put_merges_changed_fields) {
+TEST_F(MergeOnConflict, expected_version_names_the_base_too_and_put_merges_changed_fields) {
   auto a = alice();
   auto created = a.create_task();
   std::string path = "/v1/tasks/" + created.str("taskId");
@@ -74,7 +74,7 @@ TEST_F(Merge, expected_version_names_the_base_too_and_put_merges_changed_fields)
   EXPECT_EQ(put.str("taskDescription"), "from put");
 }
 
-TEST_F(Merge, a_base_no_longer_retained_is_409_base_not_retained) {
+TEST_F(MergeOnConflict, a_base_no_longer_retained_is_409_base_not_retained) {
   start({"--retain-versions", "2"});
   auto a = alice();
   auto created = a.create_task();
@@ -87,7 +87,7 @@ TEST_F(Merge, a_base_no_longer_retained_is_409_base_not_retained) {
   EXPECT_TRUE(r.json.at("conflicts").as_array().empty());
 }
 
-TEST_F(Merge, without_prefer_a_stale_write_is_still_412) {
+TEST_F(MergeOnConflict, without_prefer_a_stale_write_is_still_412) {
   auto a = alice();
   auto created = a.create_task();
   std::string path = "/v1/tasks/" + created.str("taskId");

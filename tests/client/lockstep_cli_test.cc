@@ -15,7 +15,7 @@ namespace {
 
 namespace json = boost::json;
 
-class Cli : public ClientTest {
+class LockstepCli : public ClientTest {
  protected:
   void SetUp() override {
     ClientTest::SetUp();
@@ -48,7 +48,7 @@ void expect_one_error_line(const CliResult& r) {
   EXPECT_TRUE(r.err.starts_with("lockstep: ")) << r.err;
 }
 
-TEST_F(Cli, seed_scenario_stale_if_match_exits_3_with_the_current_state) {
+TEST_F(LockstepCli, seed_scenario_stale_if_match_exits_3_with_the_current_state) {
   const std::string id = create();
   auto read = as(bob_token_, {"task", "get", id, "-o", "json"});
   ASSERT_EQ(read.status, 0);
@@ -76,7 +76,7 @@ TEST_F(Cli, seed_scenario_stale_if_match_exits_3_with_the_current_state) {
   EXPECT_EQ(alice_client().get_task(id)->status, TaskStatus::kBlocked);
 }
 
-TEST_F(Cli, json_output_is_exactly_the_apis_answer) {
+TEST_F(LockstepCli, json_output_is_exactly_the_apis_answer) {
   const std::string id = create();
   auto api = alice().get("/v1/tasks/" + id);
   auto r = as(alice_token_, {"task", "get", id, "-o", "json"});
@@ -90,7 +90,7 @@ TEST_F(Cli, json_output_is_exactly_the_apis_answer) {
   EXPECT_TRUE(json::parse(list.out).as_object().contains("revision"));
 }
 
-TEST_F(Cli, global_options_may_stand_anywhere) {
+TEST_F(LockstepCli, global_options_may_stand_anywhere) {
   const std::string id = create();
   for (const auto& args : std::vector<std::vector<std::string>>{
            {"-o", "json", "task", "get", id}, {"task", "-o", "json", "get", id}, {"task", "get", "-o", "json", id}}) {
@@ -102,14 +102,14 @@ TEST_F(Cli, global_options_may_stand_anywhere) {
   EXPECT_EQ(token_last.status, 0) << token_last.err;
 }
 
-TEST_F(Cli, an_answer_without_a_body_prints_nothing_in_json) {
+TEST_F(LockstepCli, an_answer_without_a_body_prints_nothing_in_json) {
   const std::string id = create();
   auto r = as(alice_token_, {"task", "delete", id, "--expected-version", "1", "-o", "json"});
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out, "");
 }
 
-TEST_F(Cli, exit_statuses) {
+TEST_F(LockstepCli, exit_statuses) {
   const std::string id = create();
   auto bad_flag = as(alice_token_, {"task", "list", "--bogus"});
   EXPECT_EQ(bad_flag.status, 2);
@@ -132,7 +132,7 @@ TEST_F(Cli, exit_statuses) {
   expect_one_error_line(locked);
 }
 
-TEST_F(Cli, an_unreachable_server_exits_7_after_retrying_with_progress_unless_quiet) {
+TEST_F(LockstepCli, an_unreachable_server_exits_7_after_retrying_with_progress_unless_quiet) {
   unsigned short port;
   {
     FakeServer gone({});  // takes a free port and gives it back: nothing listens there now
@@ -155,14 +155,14 @@ TEST_F(Cli, an_unreachable_server_exits_7_after_retrying_with_progress_unless_qu
   EXPECT_TRUE(lines.back().starts_with("lockstep: cannot connect")) << r.err;
 }
 
-TEST_F(Cli, a_malformed_url_is_a_usage_error) {
+TEST_F(LockstepCli, a_malformed_url_is_a_usage_error) {
   auto r = as(alice_token_, {"--url", "127.0.0.1:8080", "task", "list"});
   EXPECT_EQ(r.status, 2);
   expect_one_error_line(r);
   EXPECT_NE(r.err.find("http://"), std::string::npos);
 }
 
-TEST_F(Cli, bad_input_exits_2_with_one_line_and_sends_nothing) {
+TEST_F(LockstepCli, bad_input_exits_2_with_one_line_and_sends_nothing) {
   const std::string id = create();
   const std::vector<std::string> task{"--user-id", "alice", "--title", "t", "--due", kFarFuture};
   const auto requests_before = served({"route=\"/v1/"});
@@ -189,7 +189,7 @@ TEST_F(Cli, bad_input_exits_2_with_one_line_and_sends_nothing) {
   EXPECT_EQ(alice_client().get_task(id)->version, 1);
 }
 
-TEST_F(Cli, a_validation_error_exits_1_and_names_the_field) {
+TEST_F(LockstepCli, a_validation_error_exits_1_and_names_the_field) {
   auto r = as(alice_token_, {"task", "create", "--user-id", "alice", "--title", "late", "--due", "2001-01-01T00:00:00Z"});
   EXPECT_EQ(r.status, 1);
   expect_one_error_line(r);
@@ -198,7 +198,7 @@ TEST_F(Cli, a_validation_error_exits_1_and_names_the_field) {
   EXPECT_TRUE(alice_client().list_all_tasks()->empty());
 }
 
-TEST_F(Cli, a_user_breaking_someone_elses_lock_exits_6_and_an_admin_may) {
+TEST_F(LockstepCli, a_user_breaking_someone_elses_lock_exits_6_and_an_admin_may) {
   const std::string id = create();
   ASSERT_TRUE(alice_client().acquire_lock(id));
   auto refused = as(bob_token_, {"lock", "release", id, "--force"});
@@ -209,7 +209,7 @@ TEST_F(Cli, a_user_breaking_someone_elses_lock_exits_6_and_an_admin_may) {
   EXPECT_EQ(bob_client().get_lock(id).error().status, 404);
 }
 
-TEST_F(Cli, a_rate_limited_command_waits_within_retry_for_and_exits_7_past_it) {
+TEST_F(LockstepCli, a_rate_limited_command_waits_within_retry_for_and_exits_7_past_it) {
   start({"--rate-limit", "1/1"});
   cli_.set_env("LOCKSTEP_URL", url());
   ASSERT_EQ(alice().get("/v1/tasks").status, 200);  // alice's only token
@@ -225,7 +225,7 @@ TEST_F(Cli, a_rate_limited_command_waits_within_retry_for_and_exits_7_past_it) {
   EXPECT_EQ(admin_client().list_all_tasks()->size(), 1u);
 }
 
-TEST_F(Cli, login_writes_a_private_config_and_flags_beat_env_beat_file) {
+TEST_F(LockstepCli, login_writes_a_private_config_and_flags_beat_env_beat_file) {
   cli_.set_env("LOCKSTEP_URL", "");
   auto login = cli_.run({"login", "--url", url(), "--token", alice_token_});
   ASSERT_EQ(login.status, 0) << login.err;
@@ -244,7 +244,7 @@ TEST_F(Cli, login_writes_a_private_config_and_flags_beat_env_beat_file) {
 }
 
 // `login` saves nothing the server refuses, and takes the token from stdin rather than argv.
-TEST_F(Cli, login_checks_the_token_with_the_server_and_reads_it_from_stdin) {
+TEST_F(LockstepCli, login_checks_the_token_with_the_server_and_reads_it_from_stdin) {
   cli_.set_env("LOCKSTEP_URL", "");
   const std::string path = cli_.home().file("config") + "/lockstep/config.toml";
   auto refused = cli_.run({"login", "--url", url(), "--token", "lst_wrong"});
@@ -273,7 +273,7 @@ TEST_F(Cli, login_checks_the_token_with_the_server_and_reads_it_from_stdin) {
   EXPECT_EQ(list.status, 0) << list.err;
 }
 
-TEST_F(Cli, a_malformed_config_file_is_refused_with_its_path_and_line) {
+TEST_F(LockstepCli, a_malformed_config_file_is_refused_with_its_path_and_line) {
   const std::string folder = cli_.home().file("config") + "/lockstep";
   std::filesystem::create_directories(folder);
   const std::string path = folder + "/config.toml";
@@ -296,7 +296,7 @@ TEST_F(Cli, a_malformed_config_file_is_refused_with_its_path_and_line) {
   EXPECT_EQ(cli_.run({"task", "list"}).status, 0);
 }
 
-TEST_F(Cli, without_a_token_it_says_to_log_in_and_sends_nothing) {
+TEST_F(LockstepCli, without_a_token_it_says_to_log_in_and_sends_nothing) {
   const auto requests_before = served({"route=\"/v1/"});
   auto r = cli_.run({"task", "list"});
   EXPECT_EQ(r.status, 6);
@@ -304,7 +304,7 @@ TEST_F(Cli, without_a_token_it_says_to_log_in_and_sends_nothing) {
   EXPECT_EQ(served({"route=\"/v1/"}), requests_before);
 }
 
-TEST_F(Cli, an_invalid_time_or_status_is_a_usage_error_sent_nowhere) {
+TEST_F(LockstepCli, an_invalid_time_or_status_is_a_usage_error_sent_nowhere) {
   const std::string id = create();
   const auto requests_before = served({"route=\"/v1/"});
   for (const auto& [args, says] : std::vector<std::pair<std::vector<std::string>, std::string>>{
@@ -323,7 +323,7 @@ TEST_F(Cli, an_invalid_time_or_status_is_a_usage_error_sent_nowhere) {
 }
 
 // --due and --due-before take any RFC 3339 offset; the server is sent, and the table shows, UTC.
-TEST_F(Cli, times_with_an_offset_are_sent_and_shown_in_utc) {
+TEST_F(LockstepCli, times_with_an_offset_are_sent_and_shown_in_utc) {
   auto made = as(alice_token_, {"task", "create", "--user-id", "alice", "--title", "t", "--due",
                                 "2099-06-01T19:00:00.5+02:00", "-o", "json"});
   ASSERT_EQ(made.status, 0) << made.err;
@@ -339,7 +339,7 @@ TEST_F(Cli, times_with_an_offset_are_sent_and_shown_in_utc) {
   EXPECT_TRUE(json::parse(due_earlier.out).at("tasks").as_array().empty()) << due_earlier.out;
 }
 
-TEST_F(Cli, a_typo_gets_a_suggestion_and_version_is_printed) {
+TEST_F(LockstepCli, a_typo_gets_a_suggestion_and_version_is_printed) {
   for (const auto& [args, says] : std::vector<std::pair<std::vector<std::string>, std::string>>{
            {{"tasks", "list"}, "unknown command 'tasks' (did you mean 'task'?)"},
            {{"task", "lst"}, "unknown command 'task lst' (did you mean 'task list'?)"},
@@ -357,7 +357,7 @@ TEST_F(Cli, a_typo_gets_a_suggestion_and_version_is_printed) {
 }
 
 // Every command's --help ends with examples; a subcommand's also lists the global options.
-TEST_F(Cli, every_help_has_examples_and_the_global_options) {
+TEST_F(LockstepCli, every_help_has_examples_and_the_global_options) {
   for (const std::string command : {"", "login", "completion", "task", "task list", "task get", "task create",
                                     "task update", "task edit", "task delete", "task history", "lock",
                                     "lock acquire", "lock release", "lock show", "batch", "watch", "product",
@@ -378,7 +378,7 @@ TEST_F(Cli, every_help_has_examples_and_the_global_options) {
   }
 }
 
-TEST_F(Cli, output_format_from_o_equals_and_lockstep_output) {
+TEST_F(LockstepCli, output_format_from_o_equals_and_lockstep_output) {
   const std::string id = create();
   auto equals = as(alice_token_, {"-o=json", "task", "get", id});
   EXPECT_EQ(equals.status, 0) << equals.err;
@@ -396,7 +396,7 @@ TEST_F(Cli, output_format_from_o_equals_and_lockstep_output) {
   expect_one_error_line(bad);
 }
 
-TEST_F(Cli, with_json_output_a_conflict_prints_the_whole_problem_on_one_line) {
+TEST_F(LockstepCli, with_json_output_a_conflict_prints_the_whole_problem_on_one_line) {
   const std::string id = create();
   ASSERT_EQ(as(alice_token_, {"task", "update", id, "--title", "Alice's", "--if-match", "1-1"}).status, 0);
   auto r = as(bob_token_, {"-o", "json", "task", "update", id, "--title", "Bob's", "--if-match", "1-1", "--merge"});
@@ -412,7 +412,7 @@ TEST_F(Cli, with_json_output_a_conflict_prints_the_whole_problem_on_one_line) {
   EXPECT_EQ(problem.at("current").at("taskTitle"), "Alice's");
 }
 
-TEST_F(Cli, a_non_atomic_batch_exits_with_the_status_of_its_first_failed_operation) {
+TEST_F(LockstepCli, a_non_atomic_batch_exits_with_the_status_of_its_first_failed_operation) {
   const std::string id = create();
   auto op = [](const std::string& task, int version) {
     return R"({"op":"update","taskId":")" + task + R"(","expectedVersion":)" + std::to_string(version) +
@@ -435,7 +435,7 @@ TEST_F(Cli, a_non_atomic_batch_exits_with_the_status_of_its_first_failed_operati
   EXPECT_EQ(fine.status, 0) << fine.err;
 }
 
-TEST_F(Cli, completion_scripts_for_bash_zsh_and_fish) {
+TEST_F(LockstepCli, completion_scripts_for_bash_zsh_and_fish) {
   auto bash = cli_.run({"completion", "bash"});
   ASSERT_EQ(bash.status, 0) << bash.err;
   const std::string script = cli_.home().file("lockstep.bash");
@@ -453,7 +453,7 @@ TEST_F(Cli, completion_scripts_for_bash_zsh_and_fish) {
   EXPECT_EQ(cli_.run({"completion", "tcsh"}).status, 2);
 }
 
-TEST_F(Cli, locks_from_the_command_line) {
+TEST_F(LockstepCli, locks_from_the_command_line) {
   const std::string id = create();
   auto acquired = as(alice_token_, {"lock", "acquire", id, "--ttl", "30", "-o", "json"});
   ASSERT_EQ(acquired.status, 0) << acquired.err;
@@ -468,7 +468,7 @@ TEST_F(Cli, locks_from_the_command_line) {
   EXPECT_EQ(as(alice_token_, {"lock", "show", id}).status, 4);
 }
 
-TEST_F(Cli, batch_from_stdin_and_watch) {
+TEST_F(LockstepCli, batch_from_stdin_and_watch) {
   const std::string id = create();
   const std::string body = R"({"atomic":true,"operations":[{"op":"update","taskId":")" + id +
                            R"(","expectedVersion":1,"patch":{"warningOffset":10}}]})";
@@ -491,7 +491,7 @@ TEST_F(Cli, batch_from_stdin_and_watch) {
 
 // API.md §1: the server refuses a repeated member name; the CLI must not collapse it to the last
 // one before sending.
-TEST_F(Cli, a_batch_file_repeating_a_member_name_is_refused_not_collapsed) {
+TEST_F(LockstepCli, a_batch_file_repeating_a_member_name_is_refused_not_collapsed) {
   const std::string id = create();
   const std::string body = R"({"operations":[{"op":"update","taskId":")" + id +
                            R"(","patch":{"warningOffset":10,"warningOffset":20}}]})";
@@ -503,7 +503,7 @@ TEST_F(Cli, a_batch_file_repeating_a_member_name_is_refused_not_collapsed) {
   EXPECT_EQ(json::parse(task.out).at("version"), 1);
 }
 
-TEST_F(Cli, products_and_history) {
+TEST_F(LockstepCli, products_and_history) {
   auto made = as(alice_token_, {"product", "create", "--name", "Last ticket", "--stock", "1", "--price", "25", "-o", "json"});
   ASSERT_EQ(made.status, 0) << made.err;
   const std::string pid(json::parse(made.out).at("productId").as_string());
@@ -520,7 +520,7 @@ TEST_F(Cli, products_and_history) {
   EXPECT_NE(history.out.find("second"), std::string::npos);
 }
 
-TEST_F(Cli, edit_writes_back_with_if_match) {
+TEST_F(LockstepCli, edit_writes_back_with_if_match) {
   const std::string id = create("Edit me");
   const std::string editor = cli_.home().file("editor.sh");
   std::ofstream(editor) << "#!/bin/sh\nsed -i 's/\"Edit me\"/\"Edited\"/' \"$1\"\n";
@@ -531,7 +531,7 @@ TEST_F(Cli, edit_writes_back_with_if_match) {
   EXPECT_EQ(alice_client().get_task(id)->title, "Edited");
 }
 
-TEST_F(Cli, edit_shows_a_conflict_field_by_field_and_exits_3_without_a_terminal) {
+TEST_F(LockstepCli, edit_shows_a_conflict_field_by_field_and_exits_3_without_a_terminal) {
   const std::string id = create("Edit me");
   const std::string editor = cli_.home().file("editor.sh");
   // While "alice" edits, bob changes the title.

@@ -9,7 +9,7 @@
 namespace lockstep::testing {
 namespace {
 
-TEST(Cli, first_serve_on_an_empty_database_prints_an_admin_token_once) {
+TEST(LockstepdCli, first_serve_on_an_empty_database_prints_an_admin_token_once) {
   TempDir dir;
   std::string token;
   {
@@ -24,14 +24,14 @@ TEST(Cli, first_serve_on_an_empty_database_prints_an_admin_token_once) {
   EXPECT_EQ(ApiClient(again.port(), token).get("/v1/tasks").status, 200);
 }
 
-TEST(Cli, a_database_with_users_gets_no_bootstrap_admin) {
+TEST(LockstepdCli, a_database_with_users_gets_no_bootstrap_admin) {
   TempDir dir;
   add_user(dir.file("b.db"), "alice");
   ServerProcess server(dir.file("b.db"));
   EXPECT_EQ(server.bootstrap_token(), "");
 }
 
-TEST(Cli, user_add_prints_only_the_token_list_shows_and_revoke_stops_it_at_once) {
+TEST(LockstepdCli, user_add_prints_only_the_token_list_shows_and_revoke_stops_it_at_once) {
   TempDir dir;
   std::string db = dir.file("u.db");
   auto add = run_lockstepd({"user", "add", "carol", "--create", "--db", db});
@@ -57,7 +57,7 @@ TEST(Cli, user_add_prints_only_the_token_list_shows_and_revoke_stops_it_at_once)
 
 // A typo in --db, or the wrong folder, must not make a second database that takes the change and
 // prints a token that works nowhere else (issue 20).
-TEST(Cli, administration_commands_on_a_missing_database_exit_1_and_create_nothing) {
+TEST(LockstepdCli, administration_commands_on_a_missing_database_exit_1_and_create_nothing) {
   TempDir dir;
   const std::string db = dir.file("missing.db");
   const std::vector<std::vector<std::string>> commands = {
@@ -84,7 +84,7 @@ TEST(Cli, administration_commands_on_a_missing_database_exit_1_and_create_nothin
   EXPECT_EQ(ApiClient(server.port(), made.out.substr(0, made.out.find('\n'))).get("/v1/tasks").status, 200);
 }
 
-TEST(Cli, insecure_no_auth_serves_without_a_token_and_warns) {
+TEST(LockstepdCli, insecure_no_auth_serves_without_a_token_and_warns) {
   TempDir dir;
   ServerProcess server(dir.file("i.db"), {"--insecure-no-auth"});
   EXPECT_EQ(ApiClient(server.port(), "").get("/v1/tasks").status, 200);
@@ -92,7 +92,7 @@ TEST(Cli, insecure_no_auth_serves_without_a_token_and_warns) {
                                    std::chrono::seconds(5)));
 }
 
-TEST(Cli, bad_flag_and_port_in_use_exit_non_zero_with_one_line) {
+TEST(LockstepdCli, bad_flag_and_port_in_use_exit_non_zero_with_one_line) {
   auto bad = run_lockstepd({"--no-such-flag"});
   EXPECT_EQ(bad.status, 1);
   EXPECT_TRUE(bad.err.starts_with("lockstepd: ")) << bad.err;
@@ -113,7 +113,7 @@ TEST(Cli, bad_flag_and_port_in_use_exit_non_zero_with_one_line) {
   EXPECT_NE(bad_db.err.find("cannot open"), std::string::npos) << bad_db.err;
 }
 
-TEST(Cli, help_documents_every_flag) {
+TEST(LockstepdCli, help_documents_every_flag) {
   auto help = run_lockstepd({"--help"});
   EXPECT_EQ(help.status, 0);
   for (const char* flag : {"--listen", "--db", "--threads", "--require-preconditions", "--insecure-no-auth",
@@ -122,7 +122,7 @@ TEST(Cli, help_documents_every_flag) {
   }
 }
 
-TEST(Cli, flag_beats_environment_beats_config_file) {
+TEST(LockstepdCli, flag_beats_environment_beats_config_file) {
   TempDir dir;
   std::string file_db = dir.file("from-file.db"), env_db = dir.file("from-env.db"), flag_db = dir.file("from-flag.db");
   std::ofstream(dir.file("lockstep.toml")) << "db = \"" << file_db << "\"\n";
@@ -143,6 +143,37 @@ TEST(Cli, flag_beats_environment_beats_config_file) {
   auto bad = run_lockstepd({"user", "list", "--config", dir.file("bad.toml")});
   EXPECT_EQ(bad.status, 1);
   EXPECT_NE(bad.err.find("colour"), std::string::npos);
+}
+
+// docs/operations.md: --test-only-movable-clock is for tests. Only serve's command line turns it
+// on (no environment variable, no config file key), --help does not offer it, and serve warns.
+TEST(LockstepdCli, the_test_only_movable_clock_is_only_a_flag_of_serve_and_warns) {
+  TempDir dir;
+  const std::string db = dir.file("clock.db");
+  add_user(db, "alice");
+  auto other = run_lockstepd({"user", "list", "--db", db, "--test-only-movable-clock"});
+  EXPECT_EQ(other.status, 1);
+  EXPECT_NE(other.err.find("serve only"), std::string::npos) << other.err;
+  std::ofstream(dir.file("clock.toml")) << "test-only-movable-clock = true\n";
+  auto from_file = run_lockstepd({"user", "list", "--db", db, "--config", dir.file("clock.toml")});
+  EXPECT_EQ(from_file.status, 1);
+  EXPECT_NE(from_file.err.find("test-only-movable-clock"), std::string::npos) << from_file.err;
+  EXPECT_EQ(run_lockstepd({"--help"}).out.find("test-only"), std::string::npos);
+  auto warned = [](const ServerProcess& s) {
+    for (const auto& l : s.log_lines()) {
+      if (l.find("\"level\":\"warn\"") != std::string::npos && l.find("FOR TESTS ONLY") != std::string::npos) return true;
+    }
+    return false;
+  };
+  {
+    setenv("LOCKSTEP_TEST_ONLY_MOVABLE_CLOCK", "true", 1);
+    ServerProcess from_env(db);
+    unsetenv("LOCKSTEP_TEST_ONLY_MOVABLE_CLOCK");
+    EXPECT_FALSE(warned(from_env));  // its warning would have come before "listening"
+  }
+  ServerProcess server(db, {"--test-only-movable-clock"});
+  EXPECT_TRUE(warned(server));
+  server.advance_clock(std::chrono::seconds(1));
 }
 
 }  // namespace
