@@ -255,7 +255,7 @@ describe("web board", () => {
     assert.equal(req.headers()["prefer"], "conflict=merge");
     assert.equal(req.headers()["if-match"], task.eTag);
     await inColumn(pageB, "BLOCKED", task.taskId).waitFor({ timeout: 2000 });
-    await pageB.getByText(/status stays Blocked/).waitFor();
+    await pageB.getByText(/The status stays Blocked: alice set it meanwhile/).waitFor();
     assert.equal(await pageB.getByTestId("conflict").count(), 0);
     const final = await apiA("GET", `/v1/tasks/${task.taskId}`);
     assert.equal(final.body.taskStatus, "BLOCKED");
@@ -295,7 +295,7 @@ describe("web board", () => {
     r = await apiA("PATCH", `/v1/tasks/${task.taskId}`, { taskTitle: "Two edits at once (renamed)" }, { "If-Match": r.body.eTag });
     assert.equal(r.status, 200);
     await card(pageB, task.taskId).getByLabel(/^Status of/).selectOption("COMPLETED");
-    await pageB.locator(".notice", { hasText: /changed Title meanwhile; both changes are kept/ }).waitFor();
+    await pageB.locator(".notice", { hasText: /alice had changed Title meanwhile; both changes are kept/ }).waitFor();
     assert.equal(await view.count(), 0);
     r = await apiA("GET", `/v1/tasks/${task.taskId}`);
     assert.equal(r.body.taskStatus, "COMPLETED");
@@ -547,6 +547,8 @@ describe("web board", () => {
       await onServer(task.taskId, { ...bob, version: 2, updatedBy: "bob" });
       assert.ok(await eventually(async () => (await apiA("GET", `/v1/tasks/${task.taskId}/lock`)).status === 404), "bob's lock released");
 
+      // Alice's live feed has brought bob's version (her dialog says so), as it does within ms.
+      await editor.getByText(/bob changed this task while you were editing/).waitFor({ timeout: 2000 });
       await editor.getByRole("button", { name: "Save" }).click();
       return { id: task.taskId, editor, view: pageA.getByTestId("conflict") };
     }

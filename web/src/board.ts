@@ -8,10 +8,10 @@
 // turns the card's writes off, saying why; the person's own lock (from "Hold for 10 minutes", another
 // window or the CLI) is theirs: they edit under it and release it.
 import { describeProblem, NetworkError } from "./api";
-import { mergedNotice, patchMerging, resolveConflict } from "./conflict";
+import { patchMerging, resolveConflict } from "./conflict";
 import { clear, h, lockIcon } from "./dom";
-import { openEditor, theirName, type BoardContext } from "./editor";
-import { formatDate, formatTime, formatUntil } from "./format";
+import { openEditor, type BoardContext } from "./editor";
+import { formatDate, formatShortDate, formatTime, formatUntil } from "./format";
 import { holdLock, releaseLock } from "./locks";
 import { confirmDialog } from "./notices";
 import { liveLock } from "./store";
@@ -477,7 +477,7 @@ export class Board {
         { class: "card-meta", id: `meta-${id}` },
         h("span", { class: "assignee", text: t.userId }),
         " · ",
-        h("time", { datetime: t.dueDate, text: formatDate(t.dueDate) }),
+        h("time", { datetime: t.dueDate, title: `Due ${formatDate(t.dueDate)}`, text: formatShortDate(t.dueDate) }),
         " · ",
         h("span", { class: "version", text: `v${t.version} by ${t.updatedBy}` }),
       ),
@@ -588,11 +588,9 @@ export class Board {
       const mine = { taskStatus: status };
       const w = await patchMerging(this.ctx.api, task, mine, this.ctx.heldLocks.get(task.taskId)?.token ?? null);
       if (w.kind === "saved") {
-        const moved = `Moved “${w.task.taskTitle}” to ${STATUS_LABELS[w.task.taskStatus]}.`;
-        const seen = theirName(this.ctx, task);
         this.ctx.store.upsert(w.task);
         this.ctx.learnMe(w.task.updatedBy);
-        this.ctx.notices.info(w.merged ? mergedNotice(task, mine, w.task, seen) : moved, w.merged ? 8000 : 3000);
+        this.ctx.notices.info(w.notice ?? `Moved “${w.task.taskTitle}” to ${STATUS_LABELS[w.task.taskStatus]}.`, w.notice ? 10000 : 3000);
         return;
       }
       if (w.kind === "clash") {

@@ -34,21 +34,24 @@ export type ConflictOutcome =
 
 /** What a write with `Prefer: conflict=merge` came to. */
 export type MergedWrite =
-  | { kind: "saved"; task: Task; merged: boolean }
+  | { kind: "saved"; task: Task; merged: boolean; notice: string | null }
   | { kind: "clash"; current: Task; conflicts: MergeConflict[] | null }
   | { kind: "other"; reply: Reply<Task> };
 
 /**
  * PATCH `mine` on the version `base` with If-Match and `Prefer: conflict=merge`: the server merges
  * it onto a newer version when nobody else changed these fields; a clash comes back as `clash`.
- * `merged`: the base was no longer current and the server merged onto the newer version.
+ * `merged`: the base was no longer current and the server merged onto the newer version; `notice`
+ * then says what the others changed.
  */
 export async function patchMerging(api: Api, base: Task, mine: Patch, lockToken: number | null): Promise<MergedWrite> {
   const headers: Record<string, string> = { "If-Match": base.eTag, Prefer: "conflict=merge" };
   if (lockToken !== null) headers["Lock-Token"] = String(lockToken);
   const r = await api.call<Task>("PATCH", `/v1/tasks/${encodeURIComponent(base.taskId)}`, { body: mine, headers });
   if (r.ok && r.data) {
-    return { kind: "saved", task: r.data, merged: (r.headers.get("Preference-Applied") ?? "").includes("conflict=merge") };
+    if (!(r.headers.get("Preference-Applied") ?? "").includes("conflict=merge")) return { kind: "saved", task: r.data, merged: false, notice: null };
+    const who = await writersBetween(api, base.taskId, base.version, r.data.version);
+    return { kind: "saved", task: r.data, merged: true, notice: mergedNotice(base, mine, r.data, who) };
   }
   const p = r.problem;
   if (r.status === 409 && p?.code === "MERGE_CONFLICT" && p.current) {
@@ -61,13 +64,26 @@ export async function patchMerging(api: Api, base: Task, mine: Patch, lockToken:
 }
 
 /**
- * The quiet line after a merge: what the other person (`who`, when the feed told us) changed, and a
- * status the BLOCKED rule kept.
+ * Who saved the versions after `from` that a merge went onto, from the task's history ([] if it is
+ * not kept). The merged write made version `to`, unless it changed nothing (a status the BLOCKED
+ * rule kept): then no version lies between, and `to` itself is theirs.
  */
-export function mergedNotice(base: Task, mine: Patch, saved: Task, who: string | null): string {
+async function writersBetween(api: Api, taskId: string, from: number, to: number): Promise<string[]> {
+  try {
+    const r = await api.call<{ versions: TaskVersion[] }>("GET", `/v1/tasks/${encodeURIComponent(taskId)}/versions`, { retry: false });
+    const versions = r.data?.versions ?? [];
+    const between = versions.filter((v) => v.version > from && v.version < to);
+    return [...new Set((between.length ? between : versions.filter((v) => v.version === to)).map((v) => v.by))];
+  } catch {
+    return [];
+  }
+}
+
+/** The quiet line after a merge: what the others (`who`) changed, and a status the BLOCKED rule kept. */
+export function mergedNotice(base: Task, mine: Patch, saved: Task, who: string[]): string {
   const theirs = FIELDS.filter((f) => !(f in mine) && !same(base[f], saved[f])).map(fieldLabel);
   const kept = mine.taskStatus !== undefined && mine.taskStatus !== "BLOCKED" && saved.taskStatus === "BLOCKED";
-  const name = who ?? "someone else";
+  const name = who.length ? who.join(" and ") : "someone else";
   const what = theirs.length ? ` ${name} had changed ${theirs.join(", ")} meanwhile; both changes are kept.` : "";
   const rule = kept ? ` The status stays Blocked: ${name} set it meanwhile, and a blocker wins a status conflict.` : "";
   return `Saved “${saved.taskTitle}”.${what}${rule}`;

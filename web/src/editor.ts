@@ -3,7 +3,7 @@
 // and releases it on close. A stale save opens the conflict view; the typed values stay in the form
 // until they are saved or the person drops them.
 import { describeProblem, NetworkError, type Api } from "./api";
-import { mergedNotice, patchMerging, resolveConflict, type MergedWrite } from "./conflict";
+import { patchMerging, resolveConflict, type MergedWrite } from "./conflict";
 import { h, uid } from "./dom";
 import { fieldLabel, formatTime, formatUntil } from "./format";
 import { TaskForm, stringsOf } from "./form";
@@ -28,12 +28,6 @@ export interface BoardContext {
 export function ownLock(ctx: BoardContext, task: Task): Lock | null {
   const lock = liveLock(ctx.store.get(task.taskId) ?? task);
   return lock && lock.owner === ctx.me() ? lock : null;
-}
-
-/** Who wrote the newer version a merge went onto, when the feed has told this page (else null). */
-export function theirName(ctx: BoardContext, base: Task): string | null {
-  const seen = ctx.store.get(base.taskId);
-  return seen && seen.version > base.version && seen.updatedBy !== ctx.me() ? seen.updatedBy : null;
 }
 
 function taskPath(id: string): string {
@@ -212,7 +206,7 @@ export async function openEditor(ctx: BoardContext, task: Task): Promise<void> {
     const now = ctx.store.get(task.taskId);
     if (now && now.version > base.version && !ui.dlg.dataset.warned) {
       ui.dlg.dataset.warned = "1";
-      ui.status.textContent = `${now.updatedBy} changed this task while you were editing (version ${now.version}). When you save you will see both versions.`;
+      ui.status.textContent = `${now.updatedBy} changed this task while you were editing (version ${now.version}). Save keeps both where you changed different fields, and asks where you both changed one.`;
       ui.status.classList.add("warn");
     }
   };
@@ -254,7 +248,7 @@ export async function openEditor(ctx: BoardContext, task: Task): Promise<void> {
       return;
     }
     if (w.kind === "saved") {
-      const message = w.merged ? mergedNotice(base, patch, w.task, theirName(ctx, base)) : `Saved “${w.task.taskTitle}” (version ${w.task.version}).`;
+      const message = w.notice ?? `Saved “${w.task.taskTitle}” (version ${w.task.version}).`;
       ctx.store.upsert(w.task);
       ctx.learnMe(w.task.updatedBy);
       await close();
