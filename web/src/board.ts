@@ -1,13 +1,18 @@
-// The board: a column per status, a card per task, filters by assignee and status. Cards are
-// focusable; each has a status <select> as the keyboard (and phone) alternative to dragging it to
-// another column. Every write is sent with If-Match (the card's ETag); a stale one opens the
-// conflict view. A lock held by someone else shows as a badge and turns the card's writes off,
-// saying why.
+// The board: a column per status, a card per task. Columns scroll on their own under a fixed top
+// bar; a person can collapse a column (remembered in localStorage), and on a phone the columns are
+// tabs. Search, the assignee and status filters and the sort order live in the URL, so a view can
+// be shared and survives a reload. Cards are one tab stop each: arrow keys move between cards and
+// columns, Enter edits, Shift+Left/Right moves the card a column, Delete deletes; the card's
+// buttons are named for it. Every write is sent with If-Match and `Prefer: conflict=merge`; a clash
+// on the same field opens the conflict view. A lock held by someone else shows as a badge and
+// turns the card's writes off, saying why; the person's own lock (from "Hold for 10 minutes", another
+// window or the CLI) is theirs: they edit under it and release it.
 import { describeProblem, NetworkError } from "./api";
-import { resolveConflict } from "./conflict";
+import { patchMerging, resolveConflict } from "./conflict";
 import { clear, h, lockIcon } from "./dom";
 import { openEditor, type BoardContext } from "./editor";
-import { formatDate, formatTime, formatUntil } from "./format";
+import { formatDate, formatShortDate, formatTime, formatUntil } from "./format";
+import { holdLock, releaseLock } from "./locks";
 import { confirmDialog } from "./notices";
 import { liveLock } from "./store";
 import { STATUSES, STATUS_LABELS, type Lock, type Status, type Task } from "./types";
@@ -21,6 +26,8 @@ interface Column {
   list: HTMLElement;
   count: HTMLElement;
   empty: HTMLElement;
+  toggle: HTMLButtonElement;
+  tab: HTMLButtonElement;
 }
 
 interface Card {
@@ -28,24 +35,61 @@ interface Card {
   key: string;
 }
 
+type SortKey = "due" | "updated" | "title";
+const SORTS: Record<SortKey, [string, (a: Task, b: Task) => number]> = {
+  due: ["Due date", (a, b) => a.dueDate.localeCompare(b.dueDate)],
+  updated: ["Recently updated", (a, b) => b.updatedAt.localeCompare(a.updatedAt)],
+  title: ["Title", (a, b) => a.taskTitle.localeCompare(b.taskTitle)],
+};
+
 const DRAG_TYPE = "application/x-lockstep-task";
+const COLLAPSED_KEY = "lockstep.collapsed";
 
 function taskPath(id: string): string {
   return `/v1/tasks/${encodeURIComponent(id)}`;
 }
 
+/** The card's time mark: past its warning time ("due in 20 min"), or overdue; null otherwise. */
+export function dueMark(t: Task, now: number): { kind: "warning" | "overdue"; text: string } | null {
+  if (t.taskStatus === "COMPLETED" || t.taskStatus === "CANCELLED") return null;
+  const due = new Date(t.dueDate).getTime();
+  if (Number.isNaN(due)) return null;
+  if (due <= now) return { kind: "overdue", text: "overdue" };
+  if (now < due - t.warningOffset * 60_000) return null;
+  const min = Math.ceil((due - now) / 60_000);
+  return { kind: "warning", text: min < 60 ? `due in ${min} min` : `due in ${Math.floor(min / 60)} h ${min % 60} min` };
+}
+
+function storedCollapsed(): Set<string> {
+  try {
+    return new Set(JSON.parse(localStorage.getItem(COLLAPSED_KEY) ?? "[]") as string[]);
+  } catch {
+    return new Set();
+  }
+}
+
 export class Board {
   readonly el: HTMLElement;
   readonly toolbar: HTMLElement;
+  readonly tabs: HTMLElement;
   private readonly columns = new Map<Status, Column>();
   private readonly cards = new Map<string, Card>();
   private readonly pending = new Set<string>();
+  private readonly search: HTMLInputElement;
   private readonly userFilter: HTMLSelectElement;
   private readonly statusFilter: HTMLSelectElement;
+  private readonly sort: HTMLSelectElement;
   private readonly shownCount: HTMLElement;
+  private readonly names: HTMLDataListElement;
+  private readonly collapsed = storedCollapsed();
+  private knownUsers: string[] = [];
+  private tab: Status = "NOT_STARTED";
   private dragging: string | null = null;
 
   constructor(private readonly ctx: BoardDeps) {
+    const q = new URLSearchParams(location.search);
+    this.search = h("input", { id: "search", type: "search", placeholder: "Title or description  ( / )", autocomplete: "off", "aria-keyshortcuts": "/" });
+    this.search.value = q.get("q") ?? "";
     this.userFilter = h("select", { id: "filter-user" }, h("option", { value: "", text: "Everyone" }));
     this.statusFilter = h(
       "select",
@@ -53,30 +97,73 @@ export class Board {
       h("option", { value: "", text: "All statuses" }),
       ...STATUSES.map((s) => h("option", { value: s, text: STATUS_LABELS[s] })),
     );
-    this.userFilter.addEventListener("change", () => this.render());
-    this.statusFilter.addEventListener("change", () => this.render());
-    this.shownCount = h("p", { class: "shown-count" });
+    this.sort = h("select", { id: "sort" }, ...Object.entries(SORTS).map(([k, [label]]) => h("option", { value: k, text: label })));
+    const user = q.get("user") ?? "";
+    if (user) this.userFilter.append(h("option", { value: user, text: user }));
+    this.userFilter.value = user;
+    this.statusFilter.value = (STATUSES as readonly string[]).includes(q.get("status") ?? "") ? q.get("status")! : "";
+    this.sort.value = q.get("sort") && q.get("sort")! in SORTS ? q.get("sort")! : "due";
+    for (const el of [this.userFilter, this.statusFilter, this.sort]) el.addEventListener("change", () => this.viewChanged());
+    this.search.addEventListener("input", () => this.viewChanged());
+    this.shownCount = h("p", { class: "shown-count", role: "status" });
+    this.names = h("datalist", { id: "known-users" });
     this.toolbar = h(
       "div",
-      { class: "toolbar", role: "search", "aria-label": "Filter tasks" },
+      { class: "toolbar", role: "search", "aria-label": "Find and filter tasks" },
+      h("div", { class: "filter filter-search" }, h("label", { for: "search", text: "Search" }), this.search),
       h("div", { class: "filter" }, h("label", { for: "filter-user", text: "Assignee" }), this.userFilter),
       h("div", { class: "filter" }, h("label", { for: "filter-status", text: "Status" }), this.statusFilter),
+      h("div", { class: "filter" }, h("label", { for: "sort", text: "Sort by" }), this.sort),
       this.shownCount,
+      this.names,
     );
+    this.tabs = h("div", { class: "col-tabs", role: "tablist", "aria-label": "Columns" });
     this.el = h("main", { id: "board", class: "board", tabindex: "-1", "aria-label": "Task board" });
     for (const s of STATUSES) this.el.append(this.column(s));
+    this.el.addEventListener("keydown", (e) => this.onKey(e));
+    document.addEventListener("keydown", (e) => {
+      const target = e.target as HTMLElement | null;
+      if (e.key !== "/" || e.ctrlKey || e.metaKey || e.altKey || document.querySelector("dialog[open]")) return;
+      if (target?.closest("input, textarea, select, [contenteditable]")) return;
+      e.preventDefault();
+      this.search.focus();
+      this.search.select();
+    });
     ctx.store.subscribe(() => this.render());
+  }
+
+  /** Filters, search or sort changed: keep them in the URL (shareable, survives a reload), redraw. */
+  private viewChanged(): void {
+    const q = new URLSearchParams();
+    if (this.search.value.trim()) q.set("q", this.search.value.trim());
+    if (this.userFilter.value) q.set("user", this.userFilter.value);
+    if (this.statusFilter.value) q.set("status", this.statusFilter.value);
+    if (this.sort.value !== "due") q.set("sort", this.sort.value);
+    const query = q.toString();
+    history.replaceState(history.state, "", `${location.pathname}${query ? `?${query}` : ""}${location.hash}`);
+    this.render();
+  }
+
+  /** Admins learn every user's name (GET /v1/users); everyone learns task owners from the list. */
+  setKnownUsers(names: string[]): void {
+    this.knownUsers = names;
+    this.render();
   }
 
   private column(status: Status): HTMLElement {
     const headingId = `col-${status}`;
     const count = h("span", { class: "col-count" });
-    const list = h("ul", { class: "cards", role: "list" });
+    const list = h("ul", { class: "cards", role: "list", id: `cards-${status}` });
     const empty = h("li", { class: "empty", text: "No tasks" });
+    const toggle = h("button", { type: "button", class: "col-toggle", "aria-controls": list.id, text: "" });
+    toggle.addEventListener("click", () => this.setCollapsed(status, !this.collapsed.has(status)));
+    const tab = h("button", { type: "button", role: "tab", class: "col-tab", "data-status": status, "aria-controls": `column-${status}` });
+    tab.addEventListener("click", () => this.showTab(status));
+    this.tabs.append(tab);
     const section = h(
       "section",
-      { class: `column status-${status}`, "aria-labelledby": headingId, "data-status": status },
-      h("h2", { id: headingId }, h("span", { class: "col-dot", "aria-hidden": "true" }), STATUS_LABELS[status], " ", count),
+      { class: `column status-${status}`, id: `column-${status}`, "aria-labelledby": headingId, "data-status": status },
+      h("header", { class: "col-head" }, h("h2", { id: headingId }, h("span", { class: "col-dot", "aria-hidden": "true" }), STATUS_LABELS[status], " ", count), toggle),
       list,
     );
     section.addEventListener("dragover", (e) => {
@@ -96,11 +183,86 @@ export class Board {
       const t = id ? this.ctx.store.get(id) : undefined;
       if (t) void this.changeStatus(t, status);
     });
-    this.columns.set(status, { section, list, count, empty });
+    this.columns.set(status, { section, list, count, empty, toggle, tab });
+    this.paintColumn(status);
     return section;
   }
 
-  /** Who holds a live lock that keeps this page out (null: nobody, or this page itself). */
+  private setCollapsed(status: Status, on: boolean): void {
+    if (on) this.collapsed.add(status);
+    else this.collapsed.delete(status);
+    localStorage.setItem(COLLAPSED_KEY, JSON.stringify([...this.collapsed]));
+    this.paintColumn(status);
+  }
+
+  private paintColumn(status: Status): void {
+    const col = this.columns.get(status)!;
+    const on = this.collapsed.has(status);
+    col.section.classList.toggle("collapsed", on);
+    col.toggle.setAttribute("aria-expanded", String(!on));
+    col.toggle.setAttribute("aria-label", `${on ? "Expand" : "Collapse"} ${STATUS_LABELS[status]}`);
+    col.toggle.textContent = on ? "»" : "«";
+    col.tab.setAttribute("aria-selected", String(this.tab === status));
+    col.section.toggleAttribute("data-current", this.tab === status);
+  }
+
+  /** The phone's column tabs: one column at a time. */
+  private showTab(status: Status): void {
+    this.tab = status;
+    for (const s of STATUSES) this.paintColumn(s);
+  }
+
+  /** Focuses the board's first card (after sign-in, or from the skip link), else the board. */
+  focusFirstCard(): void {
+    const first = [...this.el.querySelectorAll<HTMLElement>(".card")].find((c) => c.offsetParent !== null);
+    (first ?? this.el).focus();
+  }
+
+  /** The cards a person can reach with the arrow keys, column by column. */
+  private reachable(): HTMLElement[][] {
+    const out: HTMLElement[][] = [];
+    for (const s of STATUSES) {
+      const col = this.columns.get(s)!;
+      if (col.section.hidden || col.section.offsetParent === null || this.collapsed.has(s)) continue;
+      out.push([...col.list.querySelectorAll<HTMLElement>(".card")]);
+    }
+    return out.filter((c) => c.length > 0);
+  }
+
+  private onKey(e: KeyboardEvent): void {
+    const cardEl = e.target as HTMLElement;
+    if (!cardEl.classList?.contains("card")) return;
+    const t = this.ctx.store.get(cardEl.dataset.taskId!);
+    if (!t) return;
+    if (e.shiftKey && (e.key === "ArrowLeft" || e.key === "ArrowRight")) {
+      e.preventDefault();
+      const next = STATUSES[STATUSES.indexOf(t.taskStatus) + (e.key === "ArrowLeft" ? -1 : 1)];
+      if (next) void this.changeStatus(t, next);
+      return;
+    }
+    if (e.key === "Delete") {
+      e.preventDefault();
+      void this.remove(t);
+      return;
+    }
+    const grid = this.reachable();
+    const ci = grid.findIndex((c) => c.includes(cardEl));
+    if (ci < 0) return;
+    const ri = grid[ci].indexOf(cardEl);
+    let target: HTMLElement | undefined;
+    if (e.key === "ArrowDown") target = grid[ci][ri + 1];
+    else if (e.key === "ArrowUp") target = grid[ci][ri - 1];
+    else if (e.key === "Home") target = grid[ci][0];
+    else if (e.key === "End") target = grid[ci][grid[ci].length - 1];
+    else if (e.key === "ArrowLeft" || e.key === "ArrowRight") {
+      const col = grid[ci + (e.key === "ArrowLeft" ? -1 : 1)];
+      target = col?.[Math.min(ri, col.length - 1)];
+    } else return;
+    e.preventDefault();
+    target?.focus();
+  }
+
+  /** Who holds a live lock that keeps this page out (null: nobody, or this person). */
   private blockingLock(t: Task, now = Date.now()): Lock | null {
     if (this.ctx.heldLocks.has(t.taskId)) return null;
     const lock = liveLock(t, now);
@@ -118,23 +280,36 @@ export class Board {
       this.pending.has(t.taskId) ? "pending" : "",
       this.ctx.isAdmin() ? "admin" : "",
       this.ctx.me() ?? "",
+      dueMark(t, now)?.text ?? "",
     ].join("|");
   }
 
-  private visible(t: Task): boolean {
+  private visible(t: Task, words: string[]): boolean {
     const u = this.userFilter.value;
-    return !u || t.userId === u;
+    if (u && t.userId !== u) return false;
+    if (words.length === 0) return true;
+    const text = `${t.taskTitle}\n${t.taskDescription}`.toLowerCase();
+    return words.every((w) => text.includes(w));
   }
 
   private syncUserOptions(tasks: Task[]): void {
-    const users = Array.from(new Set(tasks.map((t) => t.userId))).sort((a, b) => a.localeCompare(b));
+    const owners = new Set(tasks.map((t) => t.userId));
+    const users = Array.from(owners).sort((a, b) => a.localeCompare(b));
     const have = Array.from(this.userFilter.options).slice(1).map((o) => o.value);
     const chosen = this.userFilter.value;
     if (chosen && !users.includes(chosen)) users.push(chosen);
-    if (users.join("\n") === have.join("\n")) return;
-    while (this.userFilter.options.length > 1) this.userFilter.remove(1);
-    for (const u of users) this.userFilter.append(h("option", { value: u, text: u }));
-    this.userFilter.value = chosen;
+    if (users.join("\n") !== have.join("\n")) {
+      while (this.userFilter.options.length > 1) this.userFilter.remove(1);
+      for (const u of users) this.userFilter.append(h("option", { value: u, text: u }));
+      this.userFilter.value = chosen;
+    }
+    // The Assignee field's suggestions: me, task owners, and (for an admin) every user.
+    const me = this.ctx.me();
+    const names = Array.from(new Set([...(me ? [me] : []), ...users, ...this.knownUsers])).filter(Boolean);
+    if (names.join("\n") !== Array.from(this.names.options, (o) => o.value).join("\n")) {
+      clear(this.names);
+      for (const n of names) this.names.append(h("option", { value: n }));
+    }
   }
 
   /** Brings the DOM in line with the store, touching only cards that changed. */
@@ -146,10 +321,14 @@ export class Board {
     const focus = focusedCard ? { id: focusedCard.dataset.taskId!, role: focusedRole(focusedCard)! } : null;
     this.syncUserOptions(tasks);
     const statusOnly = this.statusFilter.value as Status | "";
+    const words = this.search.value.toLowerCase().split(/\s+/).filter(Boolean);
+    const order = SORTS[this.sort.value as SortKey]?.[1] ?? SORTS.due[1];
     const byStatus = new Map<Status, Task[]>(STATUSES.map((s) => [s, []]));
+    const shownIds = new Set<string>();
     let shown = 0;
     for (const t of tasks) {
-      if (!this.visible(t)) continue;
+      if (!this.visible(t, words)) continue;
+      shownIds.add(t.taskId);
       byStatus.get(t.taskStatus)?.push(t);
     }
     const alive = new Set(tasks.map((t) => t.taskId));
@@ -163,14 +342,15 @@ export class Board {
       const col = this.columns.get(s)!;
       col.section.hidden = statusOnly !== "" && statusOnly !== s;
       const list = byStatus.get(s)!;
-      list.sort((a, b) => a.dueDate.localeCompare(b.dueDate) || a.taskId.localeCompare(b.taskId));
+      list.sort((a, b) => order(a, b) || a.taskId.localeCompare(b.taskId));
       if (!col.section.hidden) shown += list.length;
       col.count.textContent = `(${list.length})`;
+      col.tab.textContent = `${STATUS_LABELS[s]} ${list.length}`;
       this.fill(col, list, now);
     }
-    // Cards filtered out by assignee.
+    // Cards filtered out by assignee or search.
     for (const t of tasks) {
-      if (!this.visible(t)) {
+      if (!shownIds.has(t.taskId)) {
         const c = this.cards.get(t.taskId);
         if (c) {
           c.el.parentElement?.remove();
@@ -227,25 +407,25 @@ export class Board {
 
   private card(t: Task, now: number): HTMLElement {
     const id = t.taskId;
+    const title = t.taskTitle;
     const titleId = `title-${id}`;
     const lock = liveLock(t, now);
     const blocking = this.blockingLock(t, now);
     const heldHere = this.ctx.heldLocks.has(id);
+    const mineElsewhere = !heldHere && lock !== null && lock.owner === this.ctx.me();
     const pending = this.pending.has(id);
-    const due = new Date(t.dueDate).getTime();
-    const overdue = due < now && t.taskStatus !== "COMPLETED" && t.taskStatus !== "CANCELLED";
+    const mark = dueMark(t, now);
 
     let badge: HTMLElement | null = null;
     const badgeId = `lock-${id}`;
     if (heldHere) {
       badge = h("p", { class: "lock-badge mine", id: badgeId }, lockIcon(), " You are editing this task");
     } else if (lock) {
-      const who = lock.owner === this.ctx.me() ? "you (in another window)" : lock.owner;
       badge = h(
         "p",
-        { class: "lock-badge", id: badgeId, "data-testid": "lock-badge" },
+        { class: `lock-badge${mineElsewhere ? " mine" : ""}`, id: badgeId, "data-testid": "lock-badge" },
         lockIcon(),
-        ` Locked by ${who} until ${formatTime(lock.expiresAt)} (`,
+        mineElsewhere ? ` Held by you until ${formatTime(lock.expiresAt)} (` : ` Locked by ${lock.owner} until ${formatTime(lock.expiresAt)} (`,
         h("span", { "data-until": lock.expiresAt, text: formatUntil(lock.expiresAt, now) }),
         ")",
       );
@@ -255,89 +435,87 @@ export class Board {
       ? h("p", { class: "why", id: whyId, text: `${blocking.owner} is editing this task: editing, moving and deleting are off until the lock ends.` })
       : null;
 
-    const statusId = `status-${id}`;
+    // One tab stop per card: its controls are reached by pointer, or by the card's keys.
     const statusSel = h(
       "select",
-      { id: statusId, "data-role": "status", disabled: !!blocking || pending, "aria-describedby": blocking ? whyId : null },
-      ...STATUSES.map((s) => h("option", { value: s, text: STATUS_LABELS[s] })),
+      { "data-role": "status", tabindex: "-1", "aria-label": `Status of ${title}`, disabled: !!blocking || pending, "aria-describedby": blocking ? whyId : null },
+      ...STATUSES.map((st) => h("option", { value: st, text: STATUS_LABELS[st] })),
     );
     statusSel.value = t.taskStatus;
     statusSel.addEventListener("change", () => void this.changeStatus(t, statusSel.value as Status));
 
-    const edit = this.actionButton("Edit", "edit", blocking, whyId, pending, () => void openEditor(this.ctx, t));
-    const del = this.actionButton("Delete", "delete", blocking, whyId, pending, () => void this.remove(t));
+    const edit = this.actionButton("Edit", `Edit ${title}`, "edit", blocking, whyId, pending, () => void openEditor(this.ctx, t));
+    const hold = mineElsewhere
+      ? this.actionButton("Release", `Release ${title}`, "release", null, whyId, pending, () => void this.release(t))
+      : heldHere || lock
+        ? null
+        : this.actionButton("Hold", `Hold ${title} for 10 minutes`, "hold", null, whyId, pending, () => void this.hold(t));
+    if (hold && !mineElsewhere) hold.title = "Hold for 10 minutes: a lock that keeps others out while you work on it";
+    const del = this.actionButton("Delete", `Delete ${title}`, "delete", blocking, whyId, pending, () => void this.remove(t));
     const breakBtn =
       blocking && this.ctx.isAdmin()
-        ? h("button", { type: "button", class: "btn btn-small btn-danger", "data-role": "break", text: "Break lock" })
+        ? h("button", { type: "button", tabindex: "-1", class: "btn btn-small btn-danger", "data-role": "break", "aria-label": `Break lock on ${title}`, text: "Break lock" })
         : null;
     breakBtn?.addEventListener("click", () => void this.breakLock(t, blocking!));
 
     const el = h(
       "article",
       {
-        class: `card status-${t.taskStatus}${blocking ? " locked" : ""}${heldHere ? " editing" : ""}${pending ? " pending" : ""}`,
+        class: `card status-${t.taskStatus}${blocking ? " locked" : ""}${heldHere ? " editing" : ""}${pending ? " pending" : ""}${mark ? ` ${mark.kind}` : ""}`,
         tabindex: "0",
         "data-role": "card",
         "data-task-id": id,
         "aria-labelledby": titleId,
-        "aria-describedby": badge ? badgeId : null,
+        "aria-describedby": [`meta-${id}`, badge ? badgeId : ""].filter(Boolean).join(" "),
         "aria-busy": pending ? "true" : null,
+        "aria-keyshortcuts": "Enter Shift+ArrowLeft Shift+ArrowRight Delete",
         draggable: blocking || pending || heldHere ? "false" : "true",
       },
-      h("h3", { id: titleId, class: "card-title", text: t.taskTitle }),
-      t.taskDescription ? h("p", { class: "card-desc", text: t.taskDescription }) : null,
+      h("h3", { id: titleId, class: "card-title", text: title, title: t.taskDescription || null }),
       h(
-        "dl",
-        { class: "card-meta" },
-        h("div", {}, h("dt", { text: "Assignee" }), h("dd", { class: "assignee", text: t.userId })),
-        h(
-          "div",
-          {},
-          h("dt", { text: "Due" }),
-          h("dd", {}, h("time", { datetime: t.dueDate, text: formatDate(t.dueDate) }), overdue ? h("span", { class: "overdue", text: " overdue" }) : null),
-        ),
-        h("div", {}, h("dt", { text: "Version" }), h("dd", { class: "version", text: `v${t.version} by ${t.updatedBy}` })),
+        "p",
+        { class: "card-meta", id: `meta-${id}` },
+        h("span", { class: "assignee", text: t.userId }),
+        " · ",
+        h("time", { datetime: t.dueDate, title: `Due ${formatDate(t.dueDate)}`, text: formatShortDate(t.dueDate) }),
+        " · ",
+        h("span", { class: "version", text: `v${t.version} by ${t.updatedBy}` }),
       ),
+      mark ? h("p", { class: `mark mark-${mark.kind}`, "data-testid": "due-mark", text: mark.kind === "overdue" ? "Overdue" : mark.text }) : null,
       badge,
-      h(
-        "div",
-        { class: "card-actions" },
-        h("label", { for: statusId, class: "sr-only", text: `Status of ${t.taskTitle}` }),
-        statusSel,
-        edit,
-        del,
-        breakBtn,
-      ),
+      h("div", { class: "card-actions" }, statusSel, edit, hold, del, breakBtn),
       why,
     );
     el.addEventListener("keydown", (e) => {
-      if (e.target === el && e.key === "Enter" && !blocking && !pending) {
+      if (e.target === el && e.key === "Enter") {
         e.preventDefault();
-        void openEditor(this.ctx, t);
+        edit.click();
       }
     });
     el.addEventListener("dragstart", (e) => {
       if (!e.dataTransfer) return;
       this.dragging = id;
       e.dataTransfer.setData(DRAG_TYPE, id);
-      e.dataTransfer.setData("text/plain", t.taskTitle);
+      e.dataTransfer.setData("text/plain", title);
       e.dataTransfer.effectAllowed = "move";
       el.classList.add("dragging");
     });
     el.addEventListener("dragend", () => {
       this.dragging = null;
       el.classList.remove("dragging");
-      for (const c of this.columns.values()) c.section.classList.remove("drop-target");
+      for (const col of this.columns.values()) col.section.classList.remove("drop-target");
     });
     return el;
   }
 
   /** A button that stays focusable when off (aria-disabled), and says why when pressed. */
-  private actionButton(label: string, role: string, blocking: Lock | null, whyId: string, pending: boolean, run: () => void): HTMLButtonElement {
+  private actionButton(label: string, name: string, role: string, blocking: Lock | null, whyId: string, pending: boolean, run: () => void): HTMLButtonElement {
     const b = h("button", {
       type: "button",
+      tabindex: "-1",
       class: "btn btn-small",
       "data-role": role,
+      "aria-label": name,
       text: label,
       "aria-disabled": blocking || pending ? "true" : null,
       "aria-describedby": blocking ? whyId : null,
@@ -352,6 +530,41 @@ export class Board {
       run();
     });
     return b;
+  }
+
+  /** "Hold for 10 minutes": the person's own lock, for a long edit; the card then offers Release. */
+  private async hold(t: Task): Promise<void> {
+    try {
+      const r = await holdLock(this.ctx.api, t.taskId);
+      if (r.ok && r.data) {
+        this.ctx.learnMe(r.data.owner);
+        this.ctx.store.setLock(t.taskId, r.data);
+        this.ctx.notices.info(`You hold “${t.taskTitle}” until ${formatTime(r.data.expiresAt)}; others cannot change it until you release it.`);
+      } else if (r.status === 423 && r.problem?.lock) {
+        this.ctx.store.setLock(t.taskId, r.problem.lock);
+        this.ctx.notices.error(`${r.problem.lock.owner} is editing “${t.taskTitle}”; it cannot be held until they are done.`);
+      } else {
+        this.ctx.notices.error(describeProblem(r.problem, "The task could not be held."));
+      }
+    } catch (err) {
+      this.ctx.notices.error(err instanceof NetworkError ? err.message : "The task could not be held.");
+    }
+  }
+
+  /** Releases the person's own lock, wherever it was taken (a hold, another window, the CLI). */
+  private async release(t: Task): Promise<void> {
+    try {
+      const r = await releaseLock(this.ctx.api, t.taskId);
+      if (r.ok || r.status === 404) {
+        this.ctx.store.setLock(t.taskId, null);
+        this.ctx.notices.info(`Released “${t.taskTitle}”.`, 3000);
+      } else {
+        this.ctx.notices.error(describeProblem(r.problem, "The lock could not be released."));
+      }
+    } catch (err) {
+      this.ctx.notices.error(err instanceof NetworkError ? err.message : "The lock could not be released.");
+    }
+    this.ctx.refresh();
   }
 
   private setPending(id: string, on: boolean): void {
@@ -372,24 +585,22 @@ export class Board {
     }
     this.setPending(task.taskId, true);
     try {
-      const headers: Record<string, string> = { "If-Match": task.eTag };
-      const held = this.ctx.heldLocks.get(task.taskId)?.token;
-      if (held != null) headers["Lock-Token"] = String(held);
-      const r = await this.ctx.api.call<Task>("PATCH", taskPath(task.taskId), { body: { taskStatus: status }, headers });
-      if (r.ok && r.data) {
-        this.ctx.store.upsert(r.data);
-        this.ctx.learnMe(r.data.updatedBy);
-        this.ctx.notices.info(`Moved “${r.data.taskTitle}” to ${STATUS_LABELS[r.data.taskStatus]}.`, 3000);
+      const mine = { taskStatus: status };
+      const w = await patchMerging(this.ctx.api, task, mine, this.ctx.heldLocks.get(task.taskId)?.token ?? null);
+      if (w.kind === "saved") {
+        this.ctx.store.upsert(w.task);
+        this.ctx.learnMe(w.task.updatedBy);
+        this.ctx.notices.info(w.notice ?? `Moved “${w.task.taskTitle}” to ${STATUS_LABELS[w.task.taskStatus]}.`, w.notice ? 10000 : 3000);
         return;
       }
-      const p = r.problem;
-      if ((r.status === 412 || (r.status === 409 && p?.code === "VERSION_CONFLICT")) && p?.current) {
+      if (w.kind === "clash") {
         this.setPending(task.taskId, false);
         const outcome = await resolveConflict({
           api: this.ctx.api,
           base: task,
-          current: p.current,
-          mine: { taskStatus: status },
+          current: w.current,
+          mine,
+          conflicts: w.conflicts,
           lockToken: () => null,
           fromEditor: false,
         });
@@ -403,7 +614,11 @@ export class Board {
           this.ctx.store.remove(task.taskId);
           this.ctx.notices.error(`“${task.taskTitle}” was deleted by someone else.`);
         }
-      } else if (r.status === 423 && p?.lock) {
+        return;
+      }
+      const r = w.reply;
+      const p = r.problem;
+      if (r.status === 423 && p?.lock) {
         this.ctx.store.setLock(task.taskId, p.lock);
         this.ctx.notices.error(`${p.lock.owner} is editing “${task.taskTitle}” (until ${formatTime(p.lock.expiresAt)}); try again after that.`);
       } else if (r.status === 404) {
@@ -466,11 +681,6 @@ export class Board {
       this.ctx.notices.error(err instanceof NetworkError ? err.message : "The lock could not be broken.");
     }
     this.ctx.refresh();
-  }
-
-  /** Focuses the board's first card (after sign-in, or from the skip link). */
-  focusFirstCard(): void {
-    (this.el.querySelector(".card") as HTMLElement | null)?.focus();
   }
 
   clear(): void {

@@ -1,8 +1,10 @@
-// The conflict view: a write came back stale (412 with `current`, or 409). It shows the person the
-// version their edit started from (the base, read from the task's history), the version as it is
-// now, and their own values, field by field, and offers: keep mine (re-apply my fields on the
-// current version), take theirs, merge (the server's three-way merge, API.md §4), or go back to
-// editing. Nothing typed is lost: the caller keeps the draft until an outcome says it was saved.
+// Writes that may race another person's: every task write the board makes is sent with its
+// If-Match and `Prefer: conflict=merge` (API.md §4), so a change to fields nobody else touched goes
+// through on top of the newer version by itself, and the person only hears about it in a quiet
+// notice. The conflict view opens only when the server answers 409 MERGE_CONFLICT (both changed the
+// same field) or when no merge was possible: it lists the clashing fields with mine and theirs for
+// each, shows the versions side by side, and saves the person's other changes whatever they pick.
+// Nothing typed is lost: the caller keeps the draft until an outcome says it was saved.
 import { describeProblem, NetworkError, type Api, type Reply } from "./api";
 import { clear, h, uid } from "./dom";
 import { fieldLabel, formatValue } from "./format";
@@ -16,6 +18,8 @@ export interface ConflictArgs {
   current: Task;
   /** The fields this person set. */
   mine: Patch;
+  /** The clashing fields as the server named them (409 MERGE_CONFLICT); null: work them out here. */
+  conflicts: MergeConflict[] | null;
   /** The lock's fencing token as each write is sent (a lapsed lock may be taken again meanwhile). */
   lockToken(): number | null;
   /** Whether "Back to my edit" makes sense (the write came from the edit dialog). */
@@ -27,6 +31,63 @@ export type ConflictOutcome =
   | { kind: "discarded"; task: Task }
   | { kind: "edit"; current: Task; errors?: Reply<Task>["problem"] }
   | { kind: "gone" };
+
+/** What a write with `Prefer: conflict=merge` came to. */
+export type MergedWrite =
+  | { kind: "saved"; task: Task; merged: boolean; notice: string | null }
+  | { kind: "clash"; current: Task; conflicts: MergeConflict[] | null }
+  | { kind: "other"; reply: Reply<Task> };
+
+/**
+ * PATCH `mine` on the version `base` with If-Match and `Prefer: conflict=merge`: the server merges
+ * it onto a newer version when nobody else changed these fields; a clash comes back as `clash`.
+ * `merged`: the base was no longer current and the server merged onto the newer version; `notice`
+ * then says what the others changed.
+ */
+export async function patchMerging(api: Api, base: Task, mine: Patch, lockToken: number | null): Promise<MergedWrite> {
+  const headers: Record<string, string> = { "If-Match": base.eTag, Prefer: "conflict=merge" };
+  if (lockToken !== null) headers["Lock-Token"] = String(lockToken);
+  const r = await api.call<Task>("PATCH", `/v1/tasks/${encodeURIComponent(base.taskId)}`, { body: mine, headers });
+  if (r.ok && r.data) {
+    if (!(r.headers.get("Preference-Applied") ?? "").includes("conflict=merge")) return { kind: "saved", task: r.data, merged: false, notice: null };
+    const who = await writersBetween(api, base.taskId, base.version, r.data.version);
+    return { kind: "saved", task: r.data, merged: true, notice: mergedNotice(base, mine, r.data, who) };
+  }
+  const p = r.problem;
+  if (r.status === 409 && p?.code === "MERGE_CONFLICT" && p.current) {
+    return { kind: "clash", current: p.current, conflicts: p.conflicts?.length ? p.conflicts : null };
+  }
+  if ((r.status === 412 || (r.status === 409 && p?.code === "VERSION_CONFLICT")) && p?.current) {
+    return { kind: "clash", current: p.current, conflicts: null };
+  }
+  return { kind: "other", reply: r };
+}
+
+/**
+ * Who saved the versions after `from` that a merge went onto, from the task's history ([] if it is
+ * not kept). The merged write made version `to`, unless it changed nothing (a status the BLOCKED
+ * rule kept): then no version lies between, and `to` itself is theirs.
+ */
+async function writersBetween(api: Api, taskId: string, from: number, to: number): Promise<string[]> {
+  try {
+    const r = await api.call<{ versions: TaskVersion[] }>("GET", `/v1/tasks/${encodeURIComponent(taskId)}/versions`, { retry: false });
+    const versions = r.data?.versions ?? [];
+    const between = versions.filter((v) => v.version > from && v.version < to);
+    return [...new Set((between.length ? between : versions.filter((v) => v.version === to)).map((v) => v.by))];
+  } catch {
+    return [];
+  }
+}
+
+/** The quiet line after a merge: what the others (`who`) changed, and a status the BLOCKED rule kept. */
+export function mergedNotice(base: Task, mine: Patch, saved: Task, who: string[]): string {
+  const theirs = FIELDS.filter((f) => !(f in mine) && !same(base[f], saved[f])).map(fieldLabel);
+  const kept = mine.taskStatus !== undefined && mine.taskStatus !== "BLOCKED" && saved.taskStatus === "BLOCKED";
+  const name = who.length ? who.join(" and ") : "someone else";
+  const what = theirs.length ? ` ${name} had changed ${theirs.join(", ")} meanwhile; both changes are kept.` : "";
+  const rule = kept ? ` The status stays Blocked: ${name} set it meanwhile, and a blocker wins a status conflict.` : "";
+  return `Saved “${saved.taskTitle}”.${what}${rule}`;
+}
 
 /** True when the status rule of API.md §4 decides this status conflict: BLOCKED wins. */
 export function blockedRuleApplies(base: Task, current: Task, mine: Patch): boolean {
@@ -61,6 +122,7 @@ class ConflictView {
   private base: Task;
   private baseFromHistory = false;
   private current: Task;
+  private conflicts: MergeConflict[] | null;
   private busy = false;
   private finished = false;
 
@@ -70,6 +132,7 @@ class ConflictView {
   ) {
     this.base = args.base;
     this.current = args.current;
+    this.conflicts = args.conflicts;
     const titleId = uid("conflict-title");
     this.body = h("div", { class: "conflict-body" });
     this.errorEl = h("p", { class: "form-error", role: "alert", hidden: true });
@@ -131,17 +194,51 @@ class ConflictView {
     this.errorEl.hidden = !message;
   }
 
+  /** The fields both sides changed to different values: the server's list, or worked out here. */
+  private clashes(): MergeConflict[] {
+    if (this.conflicts) return this.conflicts;
+    const { mine } = this.args;
+    const out: MergeConflict[] = [];
+    for (const f of FIELDS) {
+      if (!(f in mine)) continue;
+      const b = this.base[f];
+      const c = this.current[f];
+      if (same(mine[f], c) || same(b, c)) continue;
+      if (f === "taskStatus" && blockedRuleApplies(this.base, this.current, mine)) continue;
+      out.push({ field: f, base: b, theirs: c, yours: mine[f] });
+    }
+    return out;
+  }
+
+  /** My change with each clashing field as picked; a status the BLOCKED rule settled is not sent. */
+  private patchWith(pick: (field: string) => "mine" | "theirs"): Patch {
+    const patch: Patch = { ...this.args.mine };
+    const clashing = new Set(this.clashes().map((c) => c.field));
+    for (const f of clashing) if (pick(f) === "theirs") delete patch[f as Field];
+    if (!clashing.has("taskStatus") && blockedRuleApplies(this.base, this.current, this.args.mine) && this.current.taskStatus === "BLOCKED") {
+      delete patch.taskStatus;
+    }
+    return patch;
+  }
+
   private render(note?: string): void {
     clear(this.body);
     clear(this.actions);
     const { mine } = this.args;
     const who = this.current.updatedBy;
+    const clashes = this.clashes();
+    const clashing = new Set(clashes.map((c) => c.field));
+    const others = (Object.keys(mine) as Field[]).filter((f) => !clashing.has(f) && !same(mine[f], this.current[f]));
     this.body.append(
       h(
         "p",
         { class: "lede" },
-        `You started from version ${this.base.version}. Since then ${who} saved version ${this.current.version}. `,
-        "Nothing you typed is lost: compare the versions below, then choose what to keep.",
+        `You started from version ${this.base.version}; since then ${who} saved version ${this.current.version}. `,
+        clashes.length
+          ? `You both changed ${clashes.map((c) => fieldLabel(c.field)).join(", ")}: choose which value to keep. `
+          : "Compare the versions below and choose what to keep. ",
+        others.length ? `Your other changes (${others.map(fieldLabel).join(", ")}) are saved whichever you choose. ` : "",
+        "Nothing you typed is lost.",
       ),
     );
     if (note) this.body.append(h("p", { class: "note", role: "status", text: note }));
@@ -158,19 +255,46 @@ class ConflictView {
           h("strong", { text: "About the status: " }),
           `you chose “${STATUS_LABELS[mine.taskStatus!]}” and ${who} chose “${STATUS_LABELS[this.current.taskStatus]}”. `,
           "When two people change the status at once and one of them sets Blocked, Lockstep keeps Blocked, so that a blocker is never hidden. ",
-          "Merge will therefore leave the task Blocked; choose “Keep mine” if you are sure the blocker is gone.",
+          "Save my choices and Take theirs leave the task Blocked; Keep mine sets your status.",
         ),
       );
     }
+
+    const form = h("form", { class: "choices", "data-testid": "merge-choices", id: uid("choices") });
+    const picks = new Map<string, () => "mine" | "theirs">();
+    for (const c of clashes) {
+      const name = uid(`pick-${c.field}`);
+      const idMine = uid("pick");
+      const idTheirs = uid("pick");
+      const rMine = h("input", { type: "radio", name, id: idMine, value: "mine", checked: true });
+      const rTheirs = h("input", { type: "radio", name, id: idTheirs, value: "theirs" });
+      picks.set(c.field, () => (rTheirs.checked ? "theirs" : "mine"));
+      form.append(
+        h(
+          "fieldset",
+          { "data-field": c.field },
+          h("legend", { text: fieldLabel(c.field) }),
+          h("div", { class: "pick" }, rMine, h("label", { for: idMine }, "Mine: ", h("strong", { text: formatValue(c.field, c.yours) }))),
+          h("div", { class: "pick" }, rTheirs, h("label", { for: idTheirs }, `Theirs (${who}): `, h("strong", { text: formatValue(c.field, c.theirs) }))),
+          h("p", { class: "muted", text: `When you started: ${formatValue(c.field, c.base)}` }),
+        ),
+      );
+    }
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      void this.write(this.patchWith((f) => picks.get(f)?.() ?? "mine"), "Saved your choices.");
+    });
+    if (clashes.length) this.body.append(form);
     this.body.append(this.table());
 
-    const mergeBtn = h("button", { type: "button", class: "btn btn-primary", "data-action": "merge", text: "Merge" });
+    const saveBtn = h("button", { type: "submit", class: "btn btn-primary", "data-action": "choices", text: "Save my choices" });
+    saveBtn.setAttribute("form", form.id);
     const mineBtn = h("button", { type: "button", class: "btn", "data-action": "mine", text: "Keep mine" });
     const theirsBtn = h("button", { type: "button", class: "btn", "data-action": "theirs", text: "Take theirs" });
-    mergeBtn.addEventListener("click", () => void this.merge());
-    mineBtn.addEventListener("click", () => void this.keepMine(this.args.mine));
-    theirsBtn.addEventListener("click", () => this.finish({ kind: "discarded", task: this.current }));
-    this.actions.append(mergeBtn, mineBtn, theirsBtn);
+    mineBtn.addEventListener("click", () => void this.write(this.args.mine, "Saved your version."));
+    theirsBtn.addEventListener("click", () => void this.write(this.patchWith(() => "theirs"), `Kept ${who}'s values; your other changes are saved.`));
+    if (clashes.length) this.actions.append(saveBtn);
+    this.actions.append(mineBtn, theirsBtn);
     if (this.args.fromEditor) {
       const editBtn = h("button", { type: "button", class: "btn btn-quiet", "data-action": "edit", text: "Back to my edit" });
       editBtn.addEventListener("click", () => this.finish({ kind: "edit", current: this.current }));
@@ -180,15 +304,15 @@ class ConflictView {
       h(
         "ul",
         { class: "action-help" },
-        h("li", {}, h("strong", { text: "Merge: " }), "keep both sets of changes where they touch different fields; if you both changed the same field you choose which value stays."),
-        h("li", {}, h("strong", { text: "Keep mine: " }), "save your values over the current version."),
-        h("li", {}, h("strong", { text: "Take theirs: " }), "drop your change and keep the current version."),
+        clashes.length ? h("li", {}, h("strong", { text: "Save my choices: " }), "the value you picked for each field above, and your other changes.") : null,
+        h("li", {}, h("strong", { text: "Keep mine: " }), "every value you changed, over the current version."),
+        h("li", {}, h("strong", { text: "Take theirs: " }), `${who}'s values where you both changed a field; your other changes are still saved.`),
         this.args.fromEditor
           ? h("li", {}, h("strong", { text: "Back to my edit: " }), "the form again, showing the current version except where you changed a field; Save sends only your changes.")
           : null,
       ),
     );
-    mergeBtn.focus();
+    ((form.querySelector("input") as HTMLInputElement | null) ?? mineBtn).focus();
   }
 
   private table(): HTMLElement {
@@ -241,113 +365,30 @@ class ConflictView {
     return wrap;
   }
 
-  private headers(ifMatch: string, extra: Record<string, string> = {}): Record<string, string> {
-    const headers: Record<string, string> = { "If-Match": ifMatch, ...extra };
-    const token = this.args.lockToken();
-    if (token !== null) headers["Lock-Token"] = String(token);
-    return headers;
-  }
-
-  private async send(patch: Patch, headers: Record<string, string>): Promise<Reply<Task> | null> {
-    if (this.busy) return null;
-    this.busy = true;
-    this.showError(null);
-    this.dlg.setAttribute("aria-busy", "true");
-    try {
-      return await this.args.api.call<Task>("PATCH", `/v1/tasks/${encodeURIComponent(this.current.taskId)}`, { body: patch, headers });
-    } catch (err) {
-      this.showError(err instanceof NetworkError ? err.message : "The request failed; nothing was changed. Try again.");
-      return null;
-    } finally {
-      this.busy = false;
-      this.dlg.removeAttribute("aria-busy");
-    }
-  }
-
-  /** Re-apply my fields on the current version, with its ETag. */
-  private async keepMine(patch: Patch): Promise<void> {
+  /** Writes `patch` on the current version, with its ETag; an empty one leaves theirs as it is. */
+  private async write(patch: Patch, okMessage: string): Promise<void> {
+    if (this.busy) return;
     if (Object.keys(patch).length === 0) {
       this.finish({ kind: "discarded", task: this.current });
       return;
     }
-    const r = await this.send(patch, this.headers(this.current.eTag));
-    if (r) this.afterWrite(r, "Saved your version.");
-  }
-
-  /** The server's three-way merge from the base (original If-Match). */
-  private async merge(): Promise<void> {
-    const r = await this.send(this.args.mine, this.headers(this.base.eTag, { Prefer: "conflict=merge" }));
-    if (!r) return;
-    if (r.ok && r.data) {
-      const rule = blockedRuleApplies(this.base, this.current, this.args.mine) && r.data.taskStatus === "BLOCKED";
-      this.finish({
-        kind: "saved",
-        task: r.data,
-        message: rule ? "Merged. The status stays Blocked: a blocker wins a status conflict." : `Merged your changes with ${this.current.updatedBy}'s.`,
-      });
+    this.busy = true;
+    this.showError(null);
+    this.dlg.setAttribute("aria-busy", "true");
+    let r: Reply<Task>;
+    try {
+      const headers: Record<string, string> = { "If-Match": this.current.eTag };
+      const token = this.args.lockToken();
+      if (token !== null) headers["Lock-Token"] = String(token);
+      r = await this.args.api.call<Task>("PATCH", `/v1/tasks/${encodeURIComponent(this.current.taskId)}`, { body: patch, headers });
+    } catch (err) {
+      this.showError(err instanceof NetworkError ? err.message : "The request failed; nothing was changed. Try again.");
       return;
+    } finally {
+      this.busy = false;
+      this.dlg.removeAttribute("aria-busy");
     }
-    if (r.status === 409 && r.problem?.code === "MERGE_CONFLICT") {
-      if (r.problem.current) this.current = r.problem.current;
-      if (r.problem.reason === "BASE_NOT_RETAINED" || !r.problem.conflicts?.length) {
-        this.render();
-        this.showError("The version you started from is too old to merge automatically. Choose “Keep mine” or “Take theirs”.");
-        return;
-      }
-      this.renderChoices(r.problem.conflicts);
-      return;
-    }
-    this.afterWrite(r, "Merged.");
-  }
-
-  /** After a MERGE_CONFLICT: the person picks, field by field, then we write on the current version. */
-  private renderChoices(conflicts: MergeConflict[]): void {
-    this.render("You both changed the fields below. Pick the value to keep for each; your other changes are applied as they are.");
-    clear(this.actions);
-    const form = h("form", { class: "choices", "data-testid": "merge-choices" });
-    const picks = new Map<string, () => "mine" | "theirs">();
-    for (const c of conflicts) {
-      const name = uid(`pick-${c.field}`);
-      const idMine = uid("pick");
-      const idTheirs = uid("pick");
-      const rMine = h("input", { type: "radio", name, id: idMine, value: "mine", checked: true });
-      const rTheirs = h("input", { type: "radio", name, id: idTheirs, value: "theirs" });
-      picks.set(c.field, () => (rTheirs.checked ? "theirs" : "mine"));
-      form.append(
-        h(
-          "fieldset",
-          { "data-field": c.field },
-          h("legend", { text: fieldLabel(c.field) }),
-          h("div", { class: "pick" }, rMine, h("label", { for: idMine }, "Mine: ", h("strong", { text: formatValue(c.field, c.yours) }))),
-          h("div", { class: "pick" }, rTheirs, h("label", { for: idTheirs }, "Theirs: ", h("strong", { text: formatValue(c.field, c.theirs) }))),
-          h("p", { class: "muted", text: `When you started: ${formatValue(c.field, c.base)}` }),
-        ),
-      );
-    }
-    const save = h("button", { type: "submit", class: "btn btn-primary", text: "Save my choices" });
-    const theirs = h("button", { type: "button", class: "btn", text: "Take theirs" });
-    theirs.addEventListener("click", () => this.finish({ kind: "discarded", task: this.current }));
-    form.addEventListener("submit", (e) => {
-      e.preventDefault();
-      const patch: Patch = { ...this.args.mine };
-      for (const [field, pick] of picks) {
-        if (pick() === "theirs") delete patch[field as Field];
-      }
-      // The server resolved the status by the BLOCKED rule (no choice was asked): keep its answer.
-      if (blockedRuleApplies(this.base, this.current, this.args.mine) && this.current.taskStatus === "BLOCKED") {
-        delete patch.taskStatus;
-      }
-      void this.keepMine(patch);
-    });
-    this.body.append(form);
-    this.actions.append(save, theirs);
-    save.setAttribute("form", (form.id = uid("choices")));
-    if (this.args.fromEditor) {
-      const editBtn = h("button", { type: "button", class: "btn btn-quiet", text: "Back to my edit" });
-      editBtn.addEventListener("click", () => this.finish({ kind: "edit", current: this.current }));
-      this.actions.append(editBtn);
-    }
-    (form.querySelector("input") as HTMLInputElement | null)?.focus();
+    this.afterWrite(r, okMessage);
   }
 
   private afterWrite(r: Reply<Task>, okMessage: string): void {
@@ -358,6 +399,7 @@ class ConflictView {
     const p = r.problem;
     if ((r.status === 412 || (r.status === 409 && p?.code === "VERSION_CONFLICT")) && p?.current) {
       this.current = p.current;
+      this.conflicts = null;
       this.render(`It changed again: ${p.current.updatedBy} saved version ${p.current.version}. Here is the newest.`);
       return;
     }

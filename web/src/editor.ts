@@ -2,15 +2,15 @@
 // person types, API.md §5), renews it while the dialog is open, saves with If-Match and Lock-Token,
 // and releases it on close. A stale save opens the conflict view; the typed values stay in the form
 // until they are saved or the person drops them.
-import { describeProblem, NetworkError, type Api, type Reply } from "./api";
-import { resolveConflict } from "./conflict";
+import { describeProblem, NetworkError, type Api } from "./api";
+import { patchMerging, resolveConflict, type MergedWrite } from "./conflict";
 import { h, uid } from "./dom";
 import { fieldLabel, formatTime, formatUntil } from "./format";
 import { TaskForm, stringsOf } from "./form";
 import { LockSession } from "./locks";
 import { confirmDialog, type Notices } from "./notices";
-import type { TaskStore } from "./store";
-import type { Patch, Task, Writable } from "./types";
+import { liveLock, type TaskStore } from "./store";
+import type { Lock, MergeConflict, Patch, Task, Writable } from "./types";
 
 export interface BoardContext {
   api: Api;
@@ -22,6 +22,12 @@ export interface BoardContext {
   heldLocks: Map<string, LockSession>;
   /** Re-read the list now (locks make no feed entries). */
   refresh(): void;
+}
+
+/** The person's own live lock on the task (held before any dialog opened), or null. */
+export function ownLock(ctx: BoardContext, task: Task): Lock | null {
+  const lock = liveLock(ctx.store.get(task.taskId) ?? task);
+  return lock && lock.owner === ctx.me() ? lock : null;
 }
 
 function taskPath(id: string): string {
@@ -135,6 +141,7 @@ export async function openEditor(ctx: BoardContext, task: Task): Promise<void> {
       }
     },
     (lock) => ctx.store.setLock(task.taskId, lock),
+    ownLock(ctx, task),
   );
   ctx.heldLocks.set(task.taskId, session);
   let acquired;
@@ -185,7 +192,9 @@ export async function openEditor(ctx: BoardContext, task: Task): Promise<void> {
   statusEl = ui.status;
   const showLock = () => {
     if (lostMessage) return;
-    ui.status.textContent = session.lock
+    ui.status.textContent = session.kept
+      ? `You are editing under your own lock (until ${formatTime(session.kept.expiresAt)}); it stays yours when you close this dialog.`
+      : session.lock
       ? `You are editing: others cannot change this task until you close this dialog (lock renewed automatically, now until ${formatTime(session.lock.expiresAt)}).`
       : "";
   };
@@ -197,7 +206,7 @@ export async function openEditor(ctx: BoardContext, task: Task): Promise<void> {
     const now = ctx.store.get(task.taskId);
     if (now && now.version > base.version && !ui.dlg.dataset.warned) {
       ui.dlg.dataset.warned = "1";
-      ui.status.textContent = `${now.updatedBy} changed this task while you were editing (version ${now.version}). When you save you will see both versions.`;
+      ui.status.textContent = `${now.updatedBy} changed this task while you were editing (version ${now.version}). Save keeps both where you changed different fields, and asks where you both changed one.`;
       ui.status.classList.add("warn");
     }
   };
@@ -213,7 +222,7 @@ export async function openEditor(ctx: BoardContext, task: Task): Promise<void> {
     ui.dlg.remove();
     await session.release();
     ctx.heldLocks.delete(task.taskId);
-    ctx.store.setLock(task.taskId, null);
+    ctx.store.setLock(task.taskId, session.kept);
   };
   const cancel = async () => {
     if (form.dirty() && !(await confirmDialog("Discard your changes?", "Your edits to this task will be lost.", "Discard changes"))) {
@@ -231,27 +240,29 @@ export async function openEditor(ctx: BoardContext, task: Task): Promise<void> {
 
   let busy = false;
   const save = async (patch: Patch, retriedLock = false): Promise<void> => {
-    const headers: Record<string, string> = { "If-Match": base.eTag };
-    if (session.token !== null) headers["Lock-Token"] = String(session.token);
-    let r: Reply<Task>;
+    let w: MergedWrite;
     try {
-      r = await ctx.api.call<Task>("PATCH", taskPath(task.taskId), { body: patch, headers });
+      w = await patchMerging(ctx.api, base, patch, session.token);
     } catch (err) {
       form.showMessage(`${err instanceof NetworkError ? err.message : "The save failed."} Your changes are still here; try Save again.`);
       return;
     }
-    if (r.ok && r.data) {
-      ctx.store.upsert(r.data);
-      ctx.learnMe(r.data.updatedBy);
+    if (w.kind === "saved") {
+      const message = w.notice ?? `Saved “${w.task.taskTitle}” (version ${w.task.version}).`;
+      ctx.store.upsert(w.task);
+      ctx.learnMe(w.task.updatedBy);
       await close();
-      ctx.notices.info(`Saved “${r.data.taskTitle}” (version ${r.data.version}).`);
+      ctx.notices.info(message, w.merged ? 10000 : 6000);
       return;
     }
+    if (w.kind === "clash") {
+      await conflict(patch, w.current, w.conflicts);
+      return;
+    }
+    const r = w.reply;
     const p = r.problem;
     if (r.status === 400 && p?.errors?.length) {
       form.showErrors(p.errors);
-    } else if ((r.status === 412 || (r.status === 409 && p?.code === "VERSION_CONFLICT")) && p?.current) {
-      await conflict(patch, p.current);
     } else if (r.status === 423 && !retriedLock && !p?.lock) {
       // Our fencing token is dead (the lock expired) and nobody holds it: take it again and retry;
       // If-Match still refuses the save if anyone wrote in between.
@@ -269,13 +280,14 @@ export async function openEditor(ctx: BoardContext, task: Task): Promise<void> {
     }
   };
 
-  const conflict = async (patch: Patch, current: Task): Promise<void> => {
+  const conflict = async (patch: Patch, current: Task, conflicts: MergeConflict[] | null): Promise<void> => {
     ui.dlg.close();
     const outcome = await resolveConflict({
       api: ctx.api,
       base,
       current,
       mine: patch,
+      conflicts,
       lockToken: () => session.token,
       fromEditor: true,
     });

@@ -75,6 +75,8 @@ export class TaskForm {
         value,
         autocomplete: "off",
         spellcheck: f === "taskTitle" ? "true" : "false",
+        // Suggestions: the person's own name, task owners, and (for an admin) every user.
+        list: f === "userId" ? "known-users" : null,
       });
     }
     this.inputs.set(f, input);

@@ -1,5 +1,7 @@
 // The lock an open edit dialog holds (API.md §5): taken on open, renewed every 20 s while the
-// dialog is open, its fencing token sent with the save, released on close (and on leaving the page).
+// dialog is open, its fencing token sent with the save, released on close (and on leaving the page),
+// unless the person already held it before the dialog opened. Plus the card's own "Hold for 10
+// minutes" and "Release": a lock the person holds is theirs wherever it was taken.
 import { describeProblem, type Api, type Reply } from "./api";
 import type { Lock } from "./types";
 
@@ -19,14 +21,30 @@ export class LockSession {
     /** Called when a renewal finds the lock gone (expired, or broken by an admin). */
     private readonly onLost: (message: string) => void,
     private readonly onChange: (lock: Lock | null) => void,
+    /**
+     * The person already held this lock (a "Hold for 10 minutes", or the CLI with the same user):
+     * the dialog works under it, never shortens it, and leaves it held when it closes.
+     */
+    private readonly held: Lock | null = null,
   ) {}
+
+  /** Seconds to ask for: the usual minute, or what is left of a hold the person already had. */
+  private ttl(): number {
+    if (!this.held) return LOCK_TTL_SECONDS;
+    return Math.max(LOCK_TTL_SECONDS, Math.ceil((new Date(this.held.expiresAt).getTime() - Date.now()) / 1000));
+  }
+
+  /** The lock a closed dialog leaves held (the person's own hold), or null. */
+  get kept(): Lock | null {
+    return this.held ? this.lock : null;
+  }
 
   private path(): string {
     return `/v1/tasks/${encodeURIComponent(this.taskId)}/lock`;
   }
 
   async acquire(): Promise<AcquireResult> {
-    const reply = await this.api.call<Lock>("POST", this.path(), { body: { ttlSeconds: LOCK_TTL_SECONDS } });
+    const reply = await this.api.call<Lock>("POST", this.path(), { body: { ttlSeconds: this.ttl() } });
     if (!reply.ok || !reply.data) {
       return { ok: false, reply, message: describeProblem(reply.problem, "The task could not be locked.") };
     }
@@ -41,7 +59,7 @@ export class LockSession {
     if (this.released) return false;
     let reply: Reply<Lock>;
     try {
-      reply = await this.api.call<Lock>("POST", this.path(), { body: { ttlSeconds: LOCK_TTL_SECONDS } });
+      reply = await this.api.call<Lock>("POST", this.path(), { body: { ttlSeconds: this.ttl() } });
     } catch {
       return true; // unreachable for now: the next renewal tries again
     }
@@ -79,7 +97,7 @@ export class LockSession {
     if (this.released) return;
     this.released = true;
     this.stopTimer();
-    if (!this.lock) return;
+    if (!this.lock || this.held) return;
     this.lock = null;
     this.onChange(null);
     await this.api.call("DELETE", this.path(), { retry: false }).catch(() => undefined);
@@ -87,7 +105,7 @@ export class LockSession {
 
   /** Best effort on page hide: the request outlives the page. */
   releaseOnUnload(): void {
-    if (this.released || !this.lock) return;
+    if (this.released || !this.lock || this.held) return;
     this.released = true;
     this.stopTimer();
     void fetch(this.path(), { method: "DELETE", headers: this.api.authHeaders(), keepalive: true }).catch(() => undefined);
@@ -101,4 +119,16 @@ export class LockSession {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
   }
+}
+
+export const HOLD_SECONDS = 600;
+
+/** "Hold for 10 minutes": takes (or extends) the person's lock without opening the dialog. */
+export function holdLock(api: Api, taskId: string): Promise<Reply<Lock>> {
+  return api.call<Lock>("POST", `/v1/tasks/${encodeURIComponent(taskId)}/lock`, { body: { ttlSeconds: HOLD_SECONDS } });
+}
+
+/** Releases the person's own lock (taken here, in another window, or from the CLI). */
+export function releaseLock(api: Api, taskId: string): Promise<Reply<unknown>> {
+  return api.call("DELETE", `/v1/tasks/${encodeURIComponent(taskId)}/lock`);
 }

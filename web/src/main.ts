@@ -78,6 +78,7 @@ class App {
     );
     signOut.addEventListener("click", () => this.signOut(null));
     clear(root);
+    root.className = "app";
     root.append(
       h(
         "header",
@@ -88,6 +89,7 @@ class App {
         h("div", { class: "topbar-actions" }, newTask, signOut),
       ),
       this.board.toolbar,
+      this.board.tabs,
       this.notices.el,
       this.board.el,
     );
@@ -97,8 +99,10 @@ class App {
     window.addEventListener("focus", this.onFocus);
     document.addEventListener("visibilitychange", this.onVisible);
     window.addEventListener("pagehide", this.onPageHide);
-    void this.checkAdmin();
+    void this.loadMe();
     await this.loadAndFollow();
+    // Into the board, not the page body (the sign-in button that had focus is gone).
+    if (!document.activeElement || document.activeElement === document.body) this.board.focusFirstCard();
   }
 
   private learnMe(name: string): void {
@@ -114,15 +118,20 @@ class App {
     this.whoEl.textContent = this.me ? `Signed in as ${this.me}${role}` : `Signed in${role}`;
   }
 
-  /** An admin may list users; anyone else gets 403. */
-  private async checkAdmin(): Promise<void> {
+  /** Who the token is (GET /v1/me, any user); an admin's board also knows every user's name. */
+  private async loadMe(): Promise<void> {
     try {
-      const r = await this.api.call("GET", "/v1/users");
-      this.admin = r.status === 200;
+      const r = await this.api.call<{ name: string; role: string }>("GET", "/v1/me");
+      if (!r.ok || !r.data) return;
+      this.admin = r.data.role === "admin";
+      this.learnMe(r.data.name);
       this.showWho();
       this.board.render();
+      if (!this.admin) return; // GET /v1/users is for admins only: a plain user never asks
+      const users = await this.api.call<{ users: { name: string }[] }>("GET", "/v1/users");
+      if (users.ok && users.data) this.board.setKnownUsers(users.data.users.map((u) => u.name));
     } catch {
-      // Stay a plain user; the next sign-in asks again.
+      // Stay a plain user with no name shown; the first write or lock tells the name.
     }
   }
 
@@ -228,6 +237,7 @@ class App {
 
 function showSignIn(message: string | null): void {
   clear(root);
+  root.className = "";
   const input = h("input", {
     id: "token",
     name: "token",
