@@ -79,7 +79,8 @@ TEST(Router, paths_that_name_no_route_match_nothing) {
 
 TEST(Router, every_route_of_the_api_is_registered_once_and_reachable) {
   Router r;
-  add_all_routes(r);
+  LockQueue locks;
+  add_all_routes(r, locks);
   const auto routes = r.routes();
   ASSERT_GE(routes.size(), 10u);
   std::set<std::pair<std::string, std::string>> seen;
