@@ -1,6 +1,7 @@
 #include "http/rate_limit.h"
 
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 
 namespace lockstep::http {
@@ -27,11 +28,20 @@ RateLimiter::Verdict RateLimiter::take(const std::string& principal, Millis now)
   return v;
 }
 
+// The quota as RFC 8941 numbers: q an integer or a decimal of at most three fraction digits (e.g.
+// q=0.5;w=1); a rate too small for that is said as one request per window of w seconds.
+std::string policy_quota(double rate) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%.3f", rate);
+  std::string q = text;
+  while (q.back() == '0') q.pop_back();
+  if (q.back() == '.') q.pop_back();
+  if (q == "0") return "q=1;w=" + std::to_string(static_cast<long long>(std::llround(1 / rate)));
+  return "q=" + q + ";w=1";
+}
+
 void RateLimiter::describe(const Verdict& v, Response& r) const {
-  auto num = [](double d) {
-    return d == std::floor(d) ? std::to_string(static_cast<long long>(d)) : std::to_string(d);
-  };
-  r.set("RateLimit-Policy", "\"default\";q=" + num(rate_) + ";w=1");
+  r.set("RateLimit-Policy", "\"default\";" + policy_quota(rate_));
   r.set("RateLimit", "\"default\";r=" + std::to_string(v.remaining) + ";t=" + std::to_string(v.reset));
 }
 

@@ -11,6 +11,9 @@
 
 namespace lockstep::http {
 
+// The quota part of RateLimit-Policy for `rate` requests a second, e.g. "q=1000;w=1", "q=0.5;w=1".
+std::string policy_quota(double rate);
+
 class RateLimiter {
  public:
   // `rate` tokens a second, at most `burst` saved up; rate 0 turns the limit off.

@@ -116,5 +116,14 @@ TEST(RateLimiter, parse_reads_rate_and_burst) {
   }
 }
 
+// RateLimit-Policy's numbers are RFC 8941 integers or decimals of at most three fraction digits.
+TEST(RateLimiter, the_policy_quota_is_a_structured_field_number) {
+  EXPECT_EQ(policy_quota(1000), "q=1000;w=1");
+  EXPECT_EQ(policy_quota(0.5), "q=0.5;w=1");
+  EXPECT_EQ(policy_quota(0.001), "q=0.001;w=1");
+  EXPECT_EQ(policy_quota(2.0 / 3), "q=0.667;w=1");
+  EXPECT_EQ(policy_quota(0.0001), "q=1;w=10000");  // too small for three digits: one per window
+}
+
 }  // namespace
 }  // namespace lockstep::http
