@@ -95,13 +95,13 @@ ChangeFeed::ChangeFeed(Store& store, WaitList& waits, Retention retention, bool 
     : store_(store), waits_(waits), retention_(retention), check_tokens_(check_tokens) {}
 
 std::uint64_t ChangeFeed::reads() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return reads_;
 }
 
 void ChangeFeed::notify() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (reading_) {
       again_ = true;
       return;
@@ -116,7 +116,7 @@ void ChangeFeed::read() {
   std::int64_t from = 0;
   bool ready = false;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     for (const auto& [token, state] : tokens_) tokens.push_back(token);
     from = known_;
     ready = ready_;
@@ -147,7 +147,7 @@ void ChangeFeed::read() {
 
 void ChangeFeed::apply(Round round) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (!ready_ || round.overflow) {
       entries_.clear();
       base_ = known_ = round.latest;
@@ -176,7 +176,7 @@ void ChangeFeed::apply(Round round) {
 
 void ChangeFeed::finish_read() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (!again_) {
       reading_ = false;
       return;
@@ -190,13 +190,13 @@ ChangeFeed::Follower::Follower(ChangeFeed& feed, std::optional<std::string> auth
                                std::int64_t verified_through)
     : feed_(feed), token_(authorization.value_or("")), verified_through_(verified_through) {
   if (!feed_.check_tokens_) return;
-  std::lock_guard lock(feed_.mu_);
+  MutexLock lock(feed_.mu_);
   ++feed_.tokens_[token_].followers;
 }
 
 ChangeFeed::Follower::~Follower() {
   if (!feed_.check_tokens_) return;
-  std::lock_guard lock(feed_.mu_);
+  MutexLock lock(feed_.mu_);
   auto it = feed_.tokens_.find(token_);
   if (it != feed_.tokens_.end() && --it->second.followers == 0) feed_.tokens_.erase(it);
 }
@@ -206,7 +206,7 @@ ChangeFeed::Look ChangeFeed::look(const Follower& follower, std::int64_t after, 
   bool want_read = false;
   Look result = Look::kNothingYet;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     std::int64_t verified = known_;
     if (check_tokens_) {
       const Token& token = tokens_.at(follower.token_);

@@ -9,7 +9,6 @@
 #include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -19,6 +18,7 @@
 #include "http/waits.h"
 #include "service/task_service.h"
 #include "store/store.h"
+#include "core/mutex.h"
 
 namespace lockstep::http {
 
@@ -107,16 +107,16 @@ class ChangeFeed {
   WaitList& waits_;
   const Retention retention_;
   const bool check_tokens_;
-  mutable std::mutex mu_;
-  bool ready_ = false;      // a read has been applied; guarded by mu_
-  std::int64_t base_ = 0;   // entries_ holds every change in (base_, known_]; guarded by mu_
-  std::int64_t known_ = 0;  // the latest revision of the last read; guarded by mu_
-  std::int64_t pruned_ = 0;  // the feed's pruned-through watermark at the last read; guarded by mu_
-  std::deque<std::shared_ptr<const FeedEntry>> entries_;  // guarded by mu_
-  std::unordered_map<std::string, Token> tokens_;         // guarded by mu_
-  bool reading_ = false;  // guarded by mu_
-  bool again_ = false;    // guarded by mu_
-  std::uint64_t reads_ = 0;  // guarded by mu_
+  mutable Mutex mu_;
+  bool ready_ LOCKSTEP_GUARDED_BY(mu_) = false;  // a read has been applied
+  std::int64_t base_ LOCKSTEP_GUARDED_BY(mu_) = 0;  // entries_ holds every change in (base_, known_]
+  std::int64_t known_ LOCKSTEP_GUARDED_BY(mu_) = 0;  // the latest revision of the last read
+  std::int64_t pruned_ LOCKSTEP_GUARDED_BY(mu_) = 0;  // the feed's pruned-through watermark at the last read
+  std::deque<std::shared_ptr<const FeedEntry>> entries_ LOCKSTEP_GUARDED_BY(mu_);
+  std::unordered_map<std::string, Token> tokens_ LOCKSTEP_GUARDED_BY(mu_);
+  bool reading_ LOCKSTEP_GUARDED_BY(mu_) = false;
+  bool again_ LOCKSTEP_GUARDED_BY(mu_) = false;
+  std::uint64_t reads_ LOCKSTEP_GUARDED_BY(mu_) = 0;
 };
 
 class ChangeStream final : public EventSource, public std::enable_shared_from_this<ChangeStream> {

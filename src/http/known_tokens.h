@@ -8,13 +8,13 @@
 #pragma once
 
 #include <cstddef>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 
 #include "domain/user.h"
+#include "core/mutex.h"
 
 namespace lockstep::http {
 
@@ -37,8 +37,8 @@ class KnownTokens {
   static std::string key_of(std::string_view authorization);
 
   const std::size_t capacity_;
-  mutable std::mutex mu_;
-  std::unordered_map<std::string, Principal> principals_;  // guarded by mu_
+  mutable Mutex mu_;
+  std::unordered_map<std::string, Principal> principals_ LOCKSTEP_GUARDED_BY(mu_);
 };
 
 }  // namespace lockstep::http

@@ -68,7 +68,7 @@ std::string_view method_label(std::string_view method) {
 
 void Metrics::observe(const Response& r, const std::string& method, double seconds) {
   const std::string route = r.route.empty() ? "other" : r.route;
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   ++requests_[{route, std::string(method_label(method)), r.status}];
   auto& h = latency_[route];
   if (!h) h = std::make_unique<Histogram>(Histogram::latency_bounds());
@@ -100,7 +100,7 @@ void Metrics::observe_lock_wait(double seconds) { lock_wait_.observe(seconds); }
 
 std::string Metrics::render(const Gauges& g, const Histogram& commit_seconds, const Histogram& group_size) const {
   std::string out;
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   header(out, "lockstep_http_requests_total", "counter", "Answered requests by route template, method and status.");
   for (const auto& [key, n] : requests_) {
     const auto& [route, method, status] = key;

@@ -9,7 +9,7 @@ namespace lockstep::http {
 RateLimiter::RateLimiter(double rate, double burst) : rate_(rate), burst_(std::max(burst, 1.0)) {}
 
 RateLimiter::Verdict RateLimiter::take(const std::string& principal, Millis now) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto [it, fresh] = buckets_.try_emplace(principal, Bucket{burst_, now});
   Bucket& b = it->second;
   if (now > b.at) {

@@ -2,12 +2,12 @@
 // principal across all its connections, in this process.
 #pragma once
 
-#include <mutex>
 #include <string>
 #include <unordered_map>
 
 #include "core/time.h"
 #include "http/message.h"
+#include "core/mutex.h"
 
 namespace lockstep::http {
 
@@ -45,8 +45,8 @@ class RateLimiter {
   };
   double rate_;
   double burst_;
-  std::mutex mu_;
-  std::unordered_map<std::string, Bucket> buckets_;  // guarded by mu_
+  Mutex mu_;
+  std::unordered_map<std::string, Bucket> buckets_ LOCKSTEP_GUARDED_BY(mu_);
 };
 
 }  // namespace lockstep::http

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "core/ids.h"
+#include "core/mutex.h"
 #include "http/problem.h"
 #include "http/request_log.h"
 #include "http/request_parse.h"
@@ -52,17 +53,17 @@ using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 // Counts requests being handled, so that shutdown can wait for them.
 struct Tracker {
   std::atomic<std::size_t> connections{0};
-  std::mutex mu;
+  Mutex mu;
   std::condition_variable idle;
-  std::size_t in_flight = 0;  // guarded by mu
+  std::size_t in_flight LOCKSTEP_GUARDED_BY(mu) = 0;
   std::atomic<bool> draining{false};
 
   void begin() {
-    std::lock_guard lock(mu);
+    MutexLock lock(mu);
     ++in_flight;
   }
   void end() {
-    std::lock_guard lock(mu);
+    MutexLock lock(mu);
     if (--in_flight == 0) idle.notify_all();
   }
 };
@@ -563,8 +564,10 @@ struct Server::Impl {
     // Waits off the I/O threads for in-flight requests, then stops the I/O.
     shutdown_waiter = std::thread([this] {
       {
-        std::unique_lock lock(tracker.mu);
-        tracker.idle.wait_for(lock, options.shutdown_grace, [&] { return tracker.in_flight == 0; });
+        const auto until = std::chrono::steady_clock::now() + options.shutdown_grace;
+        MutexLock lock(tracker.mu);
+        while (tracker.in_flight != 0 && lock.wait_until(tracker.idle, until) == std::cv_status::no_timeout) {
+        }
       }
       ioc.stop();
     });

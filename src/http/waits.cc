@@ -17,7 +17,7 @@ WaitList::~WaitList() {
 }
 
 std::uint64_t WaitList::generation() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return generation_;
 }
 
@@ -43,7 +43,7 @@ void WaitList::remember(const std::string& key) {
 void WaitList::park(std::string key, std::uint64_t seen, Clock::time_point deadline, Wake wake) {
   bool now_timed_out = false;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (stopped_) {
       now_timed_out = true;
     } else if (!missed(key, seen)) {
@@ -61,7 +61,7 @@ void WaitList::park(std::string key, std::uint64_t seen, Clock::time_point deadl
 void WaitList::notify(const std::string& key) {
   std::vector<Wake> woken;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     remember(key);
     auto found = by_key_.find(key);
     if (found != by_key_.end()) {
@@ -78,7 +78,7 @@ void WaitList::notify(const std::string& key) {
 void WaitList::notify_all() {
   Entries woken;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     remember("");  // no waiter's key: it only keeps the count of notifications
     all_at_ = generation_;
     woken.swap(waiting_);
@@ -90,7 +90,7 @@ void WaitList::notify_all() {
 void WaitList::stop() {
   Entries woken;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (stopped_) return;
     stopped_ = true;
     woken.swap(waiting_);
@@ -101,25 +101,25 @@ void WaitList::stop() {
 }
 
 bool WaitList::stopped() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return stopped_;
 }
 
 std::size_t WaitList::parked() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return waiting_.size();
 }
 
 void WaitList::timer_loop() {
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   while (!stopped_) {
     if (waiting_.empty()) {
-      cv_.wait(lock);
+      lock.wait(cv_);
       continue;
     }
     auto earliest = waiting_.begin()->first;
     if (Clock::now() < earliest) {
-      cv_.wait_until(lock, earliest);
+      lock.wait_until(cv_, earliest);
       continue;
     }
     std::vector<Wake> due;
@@ -143,7 +143,7 @@ void WaitList::timer_loop() {
 void Cancellation::cancel() {
   std::function<void()> hook;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (cancelled_) return;
     cancelled_ = true;
     hook.swap(hook_);
@@ -152,13 +152,13 @@ void Cancellation::cancel() {
 }
 
 bool Cancellation::cancelled() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return cancelled_;
 }
 
 void Cancellation::on_cancel(std::function<void()> hook) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (!cancelled_) {
       hook_ = std::move(hook);
       return;

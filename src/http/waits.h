@@ -11,10 +11,11 @@
 #include <deque>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <unordered_map>
+
+#include "core/mutex.h"
 
 namespace lockstep::http {
 
@@ -57,23 +58,23 @@ class WaitList {
   };
   using Entries = std::multimap<Clock::time_point, Entry>;
   void timer_loop();
-  // Whether a notification that concerns `key` came after generation `seen`. Caller holds mu_.
-  bool missed(const std::string& key, std::uint64_t seen) const;
-  void remember(const std::string& key);  // caller holds mu_
+  // Whether a notification that concerns `key` came after generation `seen`.
+  bool missed(const std::string& key, std::uint64_t seen) const LOCKSTEP_REQUIRES(mu_);
+  void remember(const std::string& key) LOCKSTEP_REQUIRES(mu_);
 
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   std::condition_variable cv_;
-  std::uint64_t generation_ = 0;   // guarded by mu_
-  std::uint64_t all_at_ = 0;       // generation of the last notify_all; guarded by mu_
+  std::uint64_t generation_ LOCKSTEP_GUARDED_BY(mu_) = 0;
+  std::uint64_t all_at_ LOCKSTEP_GUARDED_BY(mu_) = 0;  // generation of the last notify_all
   // The keys of the latest notifications, oldest first (the last one is generation_), and the
   // generation of each key's latest among them: enough to tell a parking waiter whether it missed
-  // one. A waiter that looked longer ago than they reach is woken at once. Guarded by mu_.
-  std::deque<std::string> recent_;
-  std::unordered_map<std::string, std::uint64_t> last_;
-  Entries waiting_;                                     // by deadline; guarded by mu_
-  std::unordered_map<std::string, std::map<std::uint64_t, Entries::iterator>> by_key_;  // guarded by mu_
-  std::uint64_t next_id_ = 0;                           // guarded by mu_
-  bool stopped_ = false;                                // guarded by mu_
+  // one. A waiter that looked longer ago than they reach is woken at once.
+  std::deque<std::string> recent_ LOCKSTEP_GUARDED_BY(mu_);
+  std::unordered_map<std::string, std::uint64_t> last_ LOCKSTEP_GUARDED_BY(mu_);
+  Entries waiting_ LOCKSTEP_GUARDED_BY(mu_);  // by deadline
+  std::unordered_map<std::string, std::map<std::uint64_t, Entries::iterator>> by_key_ LOCKSTEP_GUARDED_BY(mu_);
+  std::uint64_t next_id_ LOCKSTEP_GUARDED_BY(mu_) = 0;
+  bool stopped_ LOCKSTEP_GUARDED_BY(mu_) = false;
   std::thread timer_;
 };
 
@@ -97,9 +98,9 @@ class Cancellation {
   }
 
  private:
-  mutable std::mutex mu_;
-  bool cancelled_ = false;        // guarded by mu_
-  std::function<void()> hook_;    // guarded by mu_
+  mutable Mutex mu_;
+  bool cancelled_ LOCKSTEP_GUARDED_BY(mu_) = false;
+  std::function<void()> hook_ LOCKSTEP_GUARDED_BY(mu_);
   std::function<void()> watcher_;  // set once, before it is shared
 };
 

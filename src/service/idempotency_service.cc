@@ -16,13 +16,13 @@ bool valid_key(std::string_view key) {
 
 void KeysInFlight::Claim::release() {
   if (!keys_) return;
-  std::lock_guard lock(keys_->mu_);
+  MutexLock lock(keys_->mu_);
   keys_->keys_.erase(key_);
   keys_ = nullptr;
 }
 
 std::optional<KeysInFlight::Claim> KeysInFlight::claim(const std::string& principal, const std::string& key) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (!keys_.emplace(principal, key).second) return std::nullopt;
   return Claim(*this, {principal, key});
 }

@@ -5,7 +5,6 @@
 #pragma once
 
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -13,6 +12,7 @@
 
 #include "core/error.h"
 #include "store/store.h"
+#include "core/mutex.h"
 
 namespace lockstep {
 
@@ -41,8 +41,8 @@ class KeysInFlight {
   std::optional<Claim> claim(const std::string& principal, const std::string& key);
 
  private:
-  std::mutex mu_;
-  std::set<std::pair<std::string, std::string>> keys_;  // guarded by mu_
+  Mutex mu_;
+  std::set<std::pair<std::string, std::string>> keys_ LOCKSTEP_GUARDED_BY(mu_);
 };
 
 // A write sent with an Idempotency-Key: whose key it is, and the request a retry must repeat

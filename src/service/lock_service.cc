@@ -12,7 +12,7 @@ Error no_task(std::string_view id) {
 }  // namespace
 
 LockQueue::Place::Place(LockQueue& queue, std::string task_id) : queue_(queue), task_id_(std::move(task_id)) {
-  std::lock_guard lock(queue_.mu_);
+  MutexLock lock(queue_.mu_);
   id_ = ++queue_.next_;
   queue_.queues_[task_id_].push_back(id_);
 }
@@ -21,7 +21,7 @@ void LockQueue::Place::leave() {
   if (!in_) return;
   in_ = false;
   {
-    std::lock_guard lock(queue_.mu_);
+    MutexLock lock(queue_.mu_);
     auto it = queue_.queues_.find(task_id_);
     if (it != queue_.queues_.end()) {
       auto& q = it->second;
@@ -33,13 +33,13 @@ void LockQueue::Place::leave() {
 }
 
 bool LockQueue::may_take(const std::string& task_id, const Place* place) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = queues_.find(task_id);
   return it == queues_.end() || it->second.empty() || (place && it->second.front() == place->id_);
 }
 
 std::size_t LockQueue::waiting() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   std::size_t n = 0;
   for (const auto& [task, q] : queues_) n += q.size();
   return n;

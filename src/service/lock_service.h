@@ -6,13 +6,13 @@
 #include <deque>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
 
 #include "domain/lock.h"
 #include "service/task_service.h"
 #include "store/store.h"
+#include "core/mutex.h"
 
 namespace lockstep {
 
@@ -50,9 +50,9 @@ class LockQueue {
   std::size_t waiting() const;
 
  private:
-  mutable std::mutex mu_;
-  std::uint64_t next_ = 0;                                     // guarded by mu_
-  std::map<std::string, std::deque<std::uint64_t>> queues_;    // guarded by mu_
+  mutable Mutex mu_;
+  std::uint64_t next_ LOCKSTEP_GUARDED_BY(mu_) = 0;
+  std::map<std::string, std::deque<std::uint64_t>> queues_ LOCKSTEP_GUARDED_BY(mu_);
   std::function<void(const std::string&)> on_leave_;
 };
 

@@ -11,7 +11,7 @@ Sweeper::Sweeper(Store& store, const Clock& clock, Retention retention, Millis i
 
 Sweeper::~Sweeper() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     stopping_ = true;
   }
   cv_.notify_all();
@@ -19,9 +19,7 @@ Sweeper::~Sweeper() {
 }
 
 void Sweeper::loop() {
-  std::unique_lock lock(mu_);
-  while (!cv_.wait_for(lock, interval_, [&] { return stopping_; })) {
-    lock.unlock();
+  while (!stopped_within(interval_)) {
     store_.write_sync([&](Tx& tx) {
       const Millis now = clock_.now();  // on PostgreSQL, the database's (Store::clock)
       tx.delete_expired_locks(now);
@@ -39,8 +37,15 @@ void Sweeper::loop() {
       }
       after = next;
     } while (after != 0 && !stopping_flag());
-    lock.lock();
   }
+}
+
+bool Sweeper::stopped_within(std::chrono::seconds interval) {
+  const auto until = std::chrono::steady_clock::now() + interval;
+  MutexLock lock(mu_);
+  while (!stopping_ && lock.wait_until(cv_, until) == std::cv_status::no_timeout) {
+  }
+  return stopping_;
 }
 
 }  // namespace lockstep

@@ -4,11 +4,11 @@
 
 #include <chrono>
 #include <condition_variable>
-#include <mutex>
 #include <thread>
 
 #include "service/task_service.h"
 #include "store/store.h"
+#include "core/mutex.h"
 
 namespace lockstep {
 
@@ -25,8 +25,10 @@ class Sweeper {
 
  private:
   void loop();
+  // Waits `interval` or until the sweeper stops; true when it stops.
+  bool stopped_within(std::chrono::seconds interval);
   bool stopping_flag() {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     return stopping_;
   }
 
@@ -35,9 +37,9 @@ class Sweeper {
   Retention retention_;
   Millis idempotency_ttl_ms_;
   std::chrono::seconds interval_;
-  std::mutex mu_;
+  Mutex mu_;
   std::condition_variable cv_;
-  bool stopping_ = false;  // guarded by mu_
+  bool stopping_ LOCKSTEP_GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 

@@ -22,7 +22,7 @@ void JobQueue::start(std::vector<std::unique_ptr<WriteWorker>> writers,
 void JobQueue::write(Store::WriteJob job, Store::WriteDone done) {
   bool taken = false;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (!stopping_) {
       writes_.push_back({std::move(job), std::move(done)});
       pending_writes_.fetch_add(1);
@@ -39,7 +39,7 @@ void JobQueue::write(Store::WriteJob job, Store::WriteDone done) {
 void JobQueue::read(Store::ReadJob job, std::function<void()> failed) {
   bool taken = false;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (!stopping_) {
       reads_.push_back({std::move(job), std::move(failed)});
       taken = true;
@@ -53,9 +53,9 @@ void JobQueue::read(Store::ReadJob job, std::function<void()> failed) {
 }
 
 void JobQueue::stop() {
-  std::lock_guard joining(join_mu_);
+  MutexLock joining(join_mu_);
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     stopping_ = true;
   }
   write_cv_.notify_all();
@@ -67,18 +67,21 @@ void JobQueue::stop() {
 }
 
 bool JobQueue::stopping() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return stopping_;
 }
 
 bool JobQueue::wait_for_stop(std::chrono::milliseconds timeout) {
-  std::unique_lock lock(mu_);
-  return stop_cv_.wait_for(lock, timeout, [this] { return stopping_; });
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  MutexLock lock(mu_);
+  while (!stopping_ && lock.wait_until(stop_cv_, until) == std::cv_status::no_timeout) {
+  }
+  return stopping_;
 }
 
 bool JobQueue::take_writes(std::vector<PendingWrite>& group) {
-  std::unique_lock lock(mu_);
-  write_cv_.wait(lock, [&] { return stopping_ || !writes_.empty(); });
+  MutexLock lock(mu_);
+  while (!stopping_ && writes_.empty()) lock.wait(write_cv_);
   if (writes_.empty()) return false;  // stopping, and everything accepted is done
   while (!writes_.empty() && group.size() < limits_.max_write_group) {
     group.push_back(std::move(writes_.front()));
@@ -88,9 +91,9 @@ bool JobQueue::take_writes(std::vector<PendingWrite>& group) {
 }
 
 bool JobQueue::take_reads(std::vector<PendingRead>& group) {
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   ++idle_readers_;
-  read_cv_.wait(lock, [&] { return stopping_ || !reads_.empty(); });
+  while (!stopping_ && reads_.empty()) lock.wait(read_cv_);
   --idle_readers_;
   if (reads_.empty()) return false;
   // Idle readers (woken for these reads, or about to be) get their share, so that a burst still

@@ -11,12 +11,12 @@
 #include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <span>
 #include <thread>
 #include <vector>
 
 #include "store/store.h"
+#include "core/mutex.h"
 
 namespace lockstep {
 
@@ -96,16 +96,16 @@ class JobQueue {
   std::atomic<std::size_t> pending_writes_{0};
   CommitStats stats_;
 
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   std::condition_variable write_cv_;
   std::condition_variable read_cv_;
   std::condition_variable stop_cv_;  // wait_for_stop(): its own, so that it never takes a job's wake-up
-  std::deque<PendingWrite> writes_;  // guarded by mu_
-  std::deque<PendingRead> reads_;    // guarded by mu_
-  std::size_t idle_readers_ = 0;     // readers waiting for reads; guarded by mu_
-  bool stopping_ = false;            // guarded by mu_
+  std::deque<PendingWrite> writes_ LOCKSTEP_GUARDED_BY(mu_);
+  std::deque<PendingRead> reads_ LOCKSTEP_GUARDED_BY(mu_);
+  std::size_t idle_readers_ LOCKSTEP_GUARDED_BY(mu_) = 0;  // readers waiting for reads
+  bool stopping_ LOCKSTEP_GUARDED_BY(mu_) = false;
 
-  std::mutex join_mu_;  // one stop() joins at a time
+  Mutex join_mu_;  // one stop() joins at a time
   std::vector<std::thread> threads_;
 };
 
