@@ -34,7 +34,7 @@ struct LockGuard::State {
   std::jthread renewer;                // last member: stops (and joins) before the rest goes
 
   // Records the loss once and tells the owner; false if it was already lost or released.
-  void mark_lost(Error why) {
+  void mark_lost(const Error& why) {
     {
       std::lock_guard g(mu);
       if (lost || released) return;

@@ -195,9 +195,12 @@ json::object detail::to_json(const BatchOperation& b) {
   // for the server to refuse with its own message.
   json::error_code ec;
   json::value body = b.body.empty() ? json::value() : json::parse(b.body, ec);
-  if (b.op == "create") o["task"] = std::move(body);
-  if (b.op != "create") o["taskId"] = b.task_id;
-  if (b.op == "update") o["patch"] = std::move(body);
+  if (b.op == "create") {
+    o["task"] = std::move(body);
+  } else {
+    o["taskId"] = b.task_id;
+    if (b.op == "update") o["patch"] = std::move(body);
+  }
   if (b.if_match) o["ifMatch"] = *b.if_match;
   if (b.expected_version) o["expectedVersion"] = *b.expected_version;
   return o;

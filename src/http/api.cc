@@ -85,7 +85,7 @@ Response internal_error(std::string_view what) {
 
 }  // namespace
 
-Api::Api(Store& store, const Clock& clock, ApiOptions options)
+Api::Api(Store& store, const Clock& clock, const ApiOptions& options)
     : store_(store), clock_(clock), options_(options), rate_limiter_(options.rate, options.burst),
       idempotency_(options.idempotency_ttl_ms), web_(options.web_root) {
   add_all_routes(router_, lock_queue_);

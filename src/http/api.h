@@ -32,7 +32,7 @@ struct ApiOptions {
   std::chrono::seconds heartbeat{15};  // event streams send a comment line this often when idle
   double rate = 1000;                  // requests a second per principal; 0: no limit
   double burst = 2000;
-  Millis idempotency_ttl_ms = 24 * 3600 * 1000;
+  Millis idempotency_ttl_ms = Millis{24} * 3600 * 1000;
   std::size_t max_batch = 100;
   std::string web_root;  // a folder of the web board's built files; empty: the board built in
 };
@@ -42,7 +42,7 @@ class Api {
   using Respond = http::Respond;
 
   // `store` and `clock` must outlive the Api.
-  Api(Store& store, const Clock& clock, ApiOptions options);
+  Api(Store& store, const Clock& clock, const ApiOptions& options);
   ~Api();
 
   // Answers `req` by calling `respond` exactly once, possibly on another thread, possibly before

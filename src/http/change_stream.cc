@@ -186,7 +186,7 @@ void ChangeFeed::finish_read() {
   read();
 }
 
-ChangeFeed::Follower::Follower(ChangeFeed& feed, std::optional<std::string> authorization,
+ChangeFeed::Follower::Follower(ChangeFeed& feed, const std::optional<std::string>& authorization,
                                std::int64_t verified_through)
     : feed_(feed), token_(authorization.value_or("")), verified_through_(verified_through) {
   if (!feed_.check_tokens_) return;

@@ -71,7 +71,7 @@ class ChangeFeed {
   class Follower {
    public:
     // `verified_through`: the revision through which its own request found the token valid.
-    Follower(ChangeFeed& feed, std::optional<std::string> authorization, std::int64_t verified_through);
+    Follower(ChangeFeed& feed, const std::optional<std::string>& authorization, std::int64_t verified_through);
     ~Follower();
     Follower(const Follower&) = delete;
     Follower& operator=(const Follower&) = delete;

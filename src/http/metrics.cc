@@ -33,7 +33,8 @@ void histogram(std::string& out, const std::string& name, const std::string& lab
   auto s = h.snapshot();
   const std::string sep = labels.empty() ? "" : labels + ",";
   for (std::size_t i = 0; i < h.bounds().size(); ++i) {
-    out += name + "_bucket{" + sep + "le=\"" + num(h.bounds()[i]) + "\"} " + std::to_string(s.cumulative[i]) + "\n";
+    out.append(name).append("_bucket{").append(sep).append("le=\"").append(num(h.bounds()[i])).append("\"} ");
+    out.append(std::to_string(s.cumulative[i])).append("\n");
   }
   out += name + "_bucket{" + sep + "le=\"+Inf\"} " + std::to_string(s.count) + "\n";
   out += name + "_sum" + (labels.empty() ? "" : "{" + labels + "}") + " " + num(s.sum) + "\n";

@@ -380,6 +380,7 @@ int main(int argc, char** argv) {
     die(e.what());
   }
   std::vector<const char*> layered;
+  layered.reserve(args.size());
   for (const auto& a : args) layered.push_back(a.c_str());
   try {
     app.parse(static_cast<int>(layered.size()), layered.data());
@@ -389,7 +390,7 @@ int main(int argc, char** argv) {
     die(std::string(e.what()) + " (see lockstepd --help)");
   }
 
-  if (c.test_only_movable_clock && app.get_subcommands().size() > 0 && !app.got_subcommand("serve")) {
+  if (c.test_only_movable_clock && !app.get_subcommands().empty() && !app.got_subcommand("serve")) {
     die("--test-only-movable-clock is a flag of serve only, for tests");
   }
   if (add->parsed()) return user_add(c, name, admin, create);

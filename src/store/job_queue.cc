@@ -20,36 +20,30 @@ void JobQueue::start(std::vector<std::unique_ptr<WriteWorker>> writers,
 }
 
 void JobQueue::write(Store::WriteJob job, Store::WriteDone done) {
-  bool taken = false;
+  PendingWrite pending{std::move(job), std::move(done)};
   {
     MutexLock lock(mu_);
     if (!stopping_) {
-      writes_.push_back({std::move(job), std::move(done)});
+      writes_.push_back(std::move(pending));
       pending_writes_.fetch_add(1);
-      taken = true;
+      write_cv_.notify_one();
+      return;
     }
   }
-  if (!taken) {  // answered outside the lock: a callback may call the store again
-    done(Store::WriteOutcome::kFailed);
-    return;
-  }
-  write_cv_.notify_one();
+  pending.done(Store::WriteOutcome::kFailed);  // answered outside the lock: a callback may call the store again
 }
 
 void JobQueue::read(Store::ReadJob job, std::function<void()> failed) {
-  bool taken = false;
+  PendingRead pending{std::move(job), std::move(failed)};
   {
     MutexLock lock(mu_);
     if (!stopping_) {
-      reads_.push_back({std::move(job), std::move(failed)});
-      taken = true;
+      reads_.push_back(std::move(pending));
+      read_cv_.notify_one();
+      return;
     }
   }
-  if (!taken) {
-    failed();
-    return;
-  }
-  read_cv_.notify_one();
+  pending.failed();
 }
 
 void JobQueue::stop() {

@@ -199,7 +199,7 @@ class Store {
   // Calls `wake` (from a store thread) when other processes may have committed: on PostgreSQL,
   // after a notification from another node, and at least once a second in case one was missed.
   // Stores used by one process only never call it. Call once, before serving.
-  virtual void on_remote_commit(std::function<void(const RemoteCommit&)> wake) { (void)wake; }
+  virtual void on_remote_commit(std::function<void(const RemoteCommit&)> /*wake*/) {}
 
   // Writes a consistent copy of the whole database to `path` while serving (SQLite's online
   // backup). Returns a one-line reason on failure; stores without it say so.

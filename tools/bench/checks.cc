@@ -205,7 +205,7 @@ CheckResult follow_check(const std::vector<Ack>& acks, const Followers& follower
     }
     std::uint64_t missing = 0;
     for (const auto& [key, at] : acked) {
-      if (!seen.contains(key) && ++missing <= 2) c.fail(who + "never received the change " + key);
+      if (!seen.contains(key) && ++missing <= 2) c.fail(std::string(who).append("never received the change ").append(key));
     }
     if (missing > 2) c.fail(who + n(missing) + " acknowledged changes never received in all");
   }

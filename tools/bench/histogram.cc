@@ -18,7 +18,7 @@ Histogram::Histogram() : counts_(kBucketCount, 0) {}
 
 std::size_t Histogram::index_of(std::uint64_t value) {
   if (value < kExactLimit) return static_cast<std::size_t>(value);
-  const int shift = std::bit_width(value) - (kSubBits + 1);
+  const int shift = static_cast<int>(std::bit_width(value)) - (kSubBits + 1);
   const std::uint64_t top = value >> shift;  // in [kSubBuckets, 2 * kSubBuckets)
   return static_cast<std::size_t>(kExactLimit + (shift - 1) * kSubBuckets + (top - kSubBuckets));
 }

@@ -122,8 +122,9 @@ Verification verify_hot_set(const Options& options, const ConnectionConfig& conf
     v.found += static_cast<std::uint64_t>(offsets ? task->warning_offset : task->version - 1);
     std::string mismatch = check_task(i, *task, ledger.acked[i], ledger.in_doubt[i], offsets);
     if (mismatch.empty() && extra) mismatch = extra(i, outcome.body);
-    if (!mismatch.empty()) report(std::move(mismatch));
-    co_return mismatch.empty();
+    const bool matches = mismatch.empty();
+    if (!matches) report(std::move(mismatch));
+    co_return matches;
   };
   v.pass = for_each_index(config, targets.size(), options.connections, step);
   return v;

@@ -197,7 +197,7 @@ void print_table(std::FILE* out, const Summary& s) {
   if (o.workload == Workload::kOverload) {
     std::fprintf(out, "  shed       %12.2f %%    (%llu of %llu creates answered 503/429)\n",
                  100.0 * shed_rate(st), static_cast<unsigned long long>(st.shed_ns.count()),
-                 static_cast<unsigned long long>(st.accepted_ns.count() + st.shed_ns.count()));
+                 static_cast<unsigned long long>(st.accepted_ns.count()) + st.shed_ns.count());
   }
   std::fprintf(out, "  latency ms       p50       p90       p99     p99.9       max      mean\n");
   print_latency_row(out, "request", st.request_ns);

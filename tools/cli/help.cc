@@ -57,7 +57,9 @@ std::optional<std::string> closest(const std::string& word, const std::vector<st
 
 std::string path_of(const CLI::App* app) {
   std::string path;
-  for (; app->get_parent(); app = app->get_parent()) path = app->get_name() + (path.empty() ? "" : " " + path);
+  for (; app->get_parent(); app = app->get_parent()) {
+    path = path.empty() ? app->get_name() : app->get_name() + " " + path;
+  }
   return path;
 }
 

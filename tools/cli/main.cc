@@ -19,7 +19,7 @@ struct GlobalOptions {
 };
 
 // `-o=json`: CLI11 reads a short option's value glued on (`-ojson`) but would keep the '='.
-std::string drop_equals(std::string value) { return value.starts_with('=') ? value.substr(1) : value; }
+std::string drop_equals(const std::string& value) { return value.starts_with('=') ? value.substr(1) : value; }
 
 void add_global_options(CLI::App& app, GlobalOptions& g) {
   app.add_option("--url", g.url, "Server base URL, e.g. http://127.0.0.1:8080 or https://tasks.example.com (env LOCKSTEP_URL)");

@@ -88,6 +88,8 @@ PostgresStore::PostgresStore(const StoreOptions& options)
   const int writers = std::max(4, readers);
   std::vector<std::unique_ptr<WriteWorker>> pool_writers;
   std::vector<std::unique_ptr<ReadWorker>> pool_readers;
+  pool_writers.reserve(static_cast<std::size_t>(writers));
+  pool_readers.reserve(static_cast<std::size_t>(readers));
   pool_writers.push_back(std::make_unique<Writer>(*this, std::move(first)));
   for (int i = 1; i < writers; ++i) pool_writers.push_back(std::make_unique<Writer>(*this, connect()));
   for (int i = 0; i < readers; ++i) pool_readers.push_back(std::make_unique<Reader>(*this, connect()));

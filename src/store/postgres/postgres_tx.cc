@@ -172,7 +172,7 @@ std::vector<Task> PgTx::list_tasks(const TaskQuery& q) {
   // filter's index (task_list_sql.h). In a write (reassigning a user's tasks) the rows are locked
   // like any other read-then-write.
   static const auto statements = [] {
-    std::array<std::string, 2 * kListShapes> all;
+    std::array<std::string, std::size_t{2} * kListShapes> all;
     for (unsigned shape = 0; shape < kListShapes; ++shape) {
       all[shape] = task_list_sql(LS_TASK_COLUMNS, '$', shape);
       all[kListShapes + shape] = task_list_sql(LS_TASK_COLUMNS, '$', shape, " FOR UPDATE");
@@ -315,6 +315,7 @@ std::vector<Product> PgTx::list_products(std::string_view after_id, int limit) {
                       "FOR UPDATE"),
                  Params().text(after_id).int64(limit));
   std::vector<Product> out;
+  out.reserve(static_cast<std::size_t>(r.rows()));
   for (int i = 0; i < r.rows(); ++i) out.push_back(read_product(r, i));
   return out;
 }
@@ -402,6 +403,7 @@ std::optional<User> PgTx::find_user(std::string_view name) {
 std::vector<User> PgTx::list_users() {
   Result r = run("SELECT " LS_USER_COLUMNS " FROM users ORDER BY name", Params());
   std::vector<User> out;
+  out.reserve(static_cast<std::size_t>(r.rows()));
   for (int i = 0; i < r.rows(); ++i) out.push_back(read_user(r, i));
   return out;
 }
