@@ -40,6 +40,10 @@ std::optional<TaskStatus> given_status(const CLI::App* cmd, const std::string& v
   return given(cmd, "--status", value) ? parse_task_status(value) : std::nullopt;
 }
 
+std::optional<TaskWarning> given_warning(const CLI::App* cmd, const std::string& value) {
+  return given(cmd, "--warning", value) ? parse_task_warning(value) : std::nullopt;
+}
+
 struct TaskArgs {
   std::string id;
   std::string user_id, title, description, due, status, if_match, page_token, due_before, warning;
@@ -91,8 +95,7 @@ void add_list(CLI::App* task, Selection& sel) {
   on_run(cmd, sel, [a, cmd](Context& ctx) {
     TaskQuery q{given(cmd, "--user-id", a->user_id), given_status(cmd, a->status),
                 given_time(cmd, "--due-before", a->due_before), given(cmd, "--limit", a->limit),
-                given(cmd, "--page-token", a->page_token)};
-    if (given(cmd, "--warning", a->warning)) q.warning = parse_task_warning(a->warning);
+                given(cmd, "--page-token", a->page_token), given_warning(cmd, a->warning)};
     return finish(ctx.client.list_tasks(q), ctx.format, [](const TaskPage& page) {
       print_tasks(std::cout, page.tasks);
       if (page.next_page_token) std::cout << "(more: --page-token " << *page.next_page_token << ")\n";
