@@ -32,7 +32,9 @@ std::optional<PageToken> parse_page_token(std::string_view text) {
     std::string_view digits = text.substr(dot + 1);
     Millis now = 0;
     auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), now);
-    bool whole = !digits.empty() && digits.front() != '-' && ec == std::errc() && end == digits.data() + digits.size();
+    // At most 15 digits: any moment until the year 33658, and no overflow adding a warning offset.
+    bool whole = !digits.empty() && digits.size() <= 15 && digits.front() != '-' && ec == std::errc() &&
+                 end == digits.data() + digits.size();
     if (!whole) return std::nullopt;
     token.now = now;
     text = text.substr(0, dot);

@@ -79,6 +79,11 @@ TEST_P(ListWarning, selects_by_the_servers_clock_and_combines_with_the_other_fil
   EXPECT_EQ(bad.str("code"), "VALIDATION_FAILED");
   ASSERT_EQ(bad.json.at("errors").as_array().size(), 1u);
   EXPECT_EQ(bad.json.at("errors").as_array()[0].at("field").as_string(), "warning");
+  for (const char* token : {"abc.", "abc.-1", "abc.1x", "abc.1234567890123456", "a.b.1"}) {
+    auto forged = bob().get(std::string("/v1/tasks?warning=active&pageToken=") + token);
+    ASSERT_EQ(forged.status, 400) << token;
+    EXPECT_EQ(forged.json.at("errors").as_array()[0].at("field").as_string(), "pageToken") << token;
+  }
 }
 
 // Pages of one warning list select at the first page's moment, however far the clock moves
