@@ -175,6 +175,7 @@ Result<TaskPage> Client::list_tasks(const TaskQuery& query) {
   add_query(target, "userId", query.user_id);
   if (query.status) add_query(target, "taskStatus", std::string(to_string(*query.status)));
   if (query.due_before) add_query(target, "dueBefore", format_time(*query.due_before));
+  if (query.warning) add_query(target, "warning", std::string(to_string(*query.warning)));
   if (query.limit) add_query(target, "limit", std::to_string(*query.limit));
   add_query(target, "pageToken", query.page_token);
   return impl_->call<TaskPage>(make("GET", target),

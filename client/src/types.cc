@@ -64,6 +64,14 @@ std::optional<TaskStatus> parse_task_status(std::string_view name) {
   return std::nullopt;
 }
 
+std::string_view to_string(TaskWarning warning) { return warning == TaskWarning::kActive ? "active" : "overdue"; }
+
+std::optional<TaskWarning> parse_task_warning(std::string_view name) {
+  if (name == "active") return TaskWarning::kActive;
+  if (name == "overdue") return TaskWarning::kOverdue;
+  return std::nullopt;
+}
+
 Lock detail::lock_from_json(const json::object& o) {
   return {str(o, "taskId"), str(o, "owner"), time_at(o, "acquiredAt"), time_at(o, "expiresAt"), num(o, "token")};
 }

@@ -66,6 +66,12 @@ std::optional<TaskStatus> parse_status(std::string_view name) {
   return std::nullopt;
 }
 
+std::optional<TaskWarning> parse_warning(std::string_view name) {
+  if (name == "active") return TaskWarning::kActive;
+  if (name == "overdue") return TaskWarning::kOverdue;
+  return std::nullopt;
+}
+
 TaskFields TaskWrite::apply_to(TaskFields base) const {
   if (user_id) base.user_id = *user_id;
   if (title) base.title = *title;
@@ -137,7 +143,7 @@ void read_due(WriteParse& p, const json::value& v, const std::string& field) {
 
 void read_warning_offset(WriteParse& p, const json::value& v, const std::string& field) {
   auto n = json_integer(v);
-  if (!n || *n < 0 || *n > 64000) {
+  if (!n || *n < 0 || *n > kMaxWarningOffset) {
     p.c.fail(field, "must be an integer from 0 to 64000");
   } else {
     p.w.warning_offset = *n;

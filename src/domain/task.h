@@ -20,6 +20,16 @@ enum class TaskStatus { kNotStarted, kInProgress, kBlocked, kDeferred, kComplete
 const char* status_name(TaskStatus s);
 std::optional<TaskStatus> parse_status(std::string_view name);
 
+// `warningOffset`: minutes before `dueDate` when a task warns, 0 to kMaxWarningOffset.
+constexpr std::int64_t kMaxWarningOffset = 64000;
+constexpr Millis kMillisPerMinute = 60'000;
+
+// The list filter `warning` (API.md §3), over tasks neither COMPLETED nor CANCELLED at a moment
+// `now`: kActive, now >= dueDate - warningOffset minutes but before dueDate; kOverdue, dueDate
+// <= now (past it). Every open task is in at most one; the stores select them (task_list_sql.h).
+enum class TaskWarning { kActive, kOverdue };
+std::optional<TaskWarning> parse_warning(std::string_view name);  // "active", "overdue"
+
 // The fields a client writes.
 struct TaskFields {
   std::string user_id;

@@ -16,8 +16,15 @@ Response created(const Task& t) {
 Response list(Tx& tx, const Call& call) {
   auto page = list_tasks(tx, call.req.query, call.ctx.now);
   if (!page) return problem(page.error());
+  // The revision, and for a warning list the moment it selected at: time alone changes which
+  // tasks a warning list holds, so a first page is never 304 to a later request, and a later page
+  // (its token keeps its list's moment) is 304 while the store has not changed.
   std::string opaque = "\"";  // appended: GCC 12 -O3 warns falsely (-Wrestrict) on `"\"" + string`
   opaque += std::to_string(page->revision);
+  if (page->selected_at) {
+    opaque += '@';
+    opaque += std::to_string(*page->selected_at);
+  }
   opaque += '"';
   EntityTag etag{std::move(opaque), true};
   auto conditions = Conditions::parse(call.cond);

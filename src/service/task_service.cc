@@ -1,5 +1,6 @@
 #include "service/task_service.h"
 
+#include <charconv>
 #include <limits>
 
 #include <boost/json.hpp>
@@ -16,6 +17,36 @@ namespace {
 
 constexpr int kDefaultPageSize = 50;
 constexpr int kMaxPageSize = 500;
+
+// A page token is the id of the last task of the page before. A warning list's token also carries
+// the moment its first page selected at, after a '.' (which no task id holds), so that every page
+// of the list selects at that one moment however long the client takes between them.
+struct PageToken {
+  std::string after_id;
+  std::optional<Millis> now;
+};
+
+std::optional<PageToken> parse_page_token(std::string_view text) {
+  PageToken token;
+  if (auto dot = text.find('.'); dot != std::string_view::npos) {
+    std::string_view digits = text.substr(dot + 1);
+    Millis now = 0;
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), now);
+    // At most 15 digits: any moment until the year 33658, and no overflow adding a warning offset.
+    bool whole = !digits.empty() && digits.size() <= 15 && digits.front() != '-' && ec == std::errc() &&
+                 end == digits.data() + digits.size();
+    if (!whole) return std::nullopt;
+    token.now = now;
+    text = text.substr(0, dot);
+  }
+  if (!text.empty() && !is_valid_client_id(text)) return std::nullopt;
+  token.after_id = std::string(text);
+  return token;
+}
+
+std::string page_token(const std::string& last_id, std::optional<Millis> now) {
+  return now ? last_id + "." + std::to_string(*now) : last_id;
+}
 
 Error not_found(std::string_view id) {
   return Error(Code::kNotFound, "No task has the id '" + std::string(id) + "'.");
@@ -330,6 +361,7 @@ Result<TaskRead> get_task(Tx& tx, std::string_view id, const ConditionalHeaders&
 Result<TaskPage> list_tasks(Tx& tx, const QueryParams& params, Millis now) {
   TaskQuery q;
   q.limit = kDefaultPageSize;
+  std::optional<Millis> token_now;
   Error e(Code::kValidationFailed, "The list query has invalid parameters.");
   for (const auto& [key, value] : params) {
     if (key == "userId") {
@@ -341,6 +373,9 @@ Result<TaskPage> list_tasks(Tx& tx, const QueryParams& params, Millis now) {
     } else if (key == "dueBefore") {
       q.due_before = parse_rfc3339(value);
       if (!q.due_before) e.errors.push_back({key, "must be an RFC 3339 date-time"});
+    } else if (key == "warning") {
+      q.warning = parse_warning(value);
+      if (!q.warning) e.errors.push_back({key, "must be active or overdue"});
     } else if (key == "limit") {
       int n = 0;
       bool digits = !value.empty() && value.size() <= 4 &&
@@ -352,10 +387,13 @@ Result<TaskPage> list_tasks(Tx& tx, const QueryParams& params, Millis now) {
         q.limit = n;
       }
     } else if (key == "pageToken") {
-      if (!is_valid_client_id(value) && !value.empty()) {
+      auto token = parse_page_token(value);
+      if (!token) {
         e.errors.push_back({key, "is not a page token this server issued"});
+      } else {
+        q.after_id = std::move(token->after_id);
+        token_now = token->now;
       }
-      q.after_id = value;
     } else {
       e.errors.push_back({key, "is not a parameter of this list"});
     }
@@ -363,13 +401,15 @@ Result<TaskPage> list_tasks(Tx& tx, const QueryParams& params, Millis now) {
   if (!e.errors.empty()) return e;
   const int wanted = q.limit;
   q.limit = wanted + 1;  // one more tells whether another page follows
+  q.now = token_now.value_or(now);
   TaskPage page;
+  if (q.warning) page.selected_at = q.now;
   page.tasks = tx.list_tasks(q);
   for (auto& t : page.tasks) attach_lock(tx, t, now);
   page.revision = tx.latest_revision();
   if (page.tasks.size() > static_cast<std::size_t>(wanted)) {
     page.tasks.resize(static_cast<std::size_t>(wanted));
-    page.next_page_token = page.tasks.back().id;
+    page.next_page_token = page_token(page.tasks.back().id, page.selected_at);
   }
   return page;
 }

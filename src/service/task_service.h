@@ -82,6 +82,9 @@ struct TaskPage {
   std::vector<Task> tasks;
   std::optional<std::string> next_page_token;
   std::int64_t revision = 0;  // the store's latest revision at this page's snapshot
+  // A warning list's: the moment it selected at, the request's or (on a later page) its first
+  // page's. The same revision at another moment may be another answer.
+  std::optional<Millis> selected_at;
 };
 // Validates the list query (every problem at once) and reads one page in one snapshot.
 Result<TaskPage> list_tasks(Tx& tx, const QueryParams& params, Millis now);

@@ -55,6 +55,8 @@ struct TaskQuery {
   std::optional<std::string> user_id;
   std::optional<TaskStatus> status;
   std::optional<Millis> due_before;
+  std::optional<TaskWarning> warning;
+  Millis now = 0;  // the moment `warning` selects at
   std::string after_id;  // exclusive; tasks come in id order
   int limit = 50;
 };

@@ -313,7 +313,8 @@ TEST_F(LockstepCli, an_invalid_time_or_status_is_a_usage_error_sent_nowhere) {
            {{"task", "update", id, "--due", "2030-02-30T17:00:00Z"}, "'2030-02-30T17:00:00Z' is not an RFC 3339 time"},
            {{"task", "list", "--due-before", "2030-12-01"}, "'2030-12-01' is not an RFC 3339 time"},
            {{"task", "update", id, "--status", "DONE"}, "'DONE' is not a task status"},
-           {{"task", "list", "--status", "blocked"}, "'blocked' is not a task status"}}) {
+           {{"task", "list", "--status", "blocked"}, "'blocked' is not a task status"},
+           {{"task", "list", "--warning", "late"}, "'late' is not a warning (active or overdue)"}}) {
     auto r = as(alice_token_, args);
     EXPECT_EQ(r.status, 2) << says;
     expect_one_error_line(r);
@@ -337,6 +338,12 @@ TEST_F(LockstepCli, times_with_an_offset_are_sent_and_shown_in_utc) {
   auto due_earlier = as(alice_token_, {"task", "list", "--due-before", "2099-06-01T18:00:00+02:00", "-o", "json"});
   ASSERT_EQ(due_earlier.status, 0) << due_earlier.err;
   EXPECT_TRUE(json::parse(due_earlier.out).at("tasks").as_array().empty()) << due_earlier.out;
+  // --warning is sent as `warning`: a task due in 2099 (warningOffset 0) is neither overdue nor warning yet.
+  for (const char* warning : {"active", "overdue"}) {
+    auto listed = as(alice_token_, {"task", "list", "--warning", warning, "-o", "json"});
+    ASSERT_EQ(listed.status, 0) << listed.err;
+    EXPECT_TRUE(json::parse(listed.out).at("tasks").as_array().empty()) << listed.out;
+  }
 }
 
 TEST_F(LockstepCli, a_typo_gets_a_suggestion_and_version_is_printed) {

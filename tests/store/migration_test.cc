@@ -301,6 +301,15 @@ TEST(TaskListPlan, every_filter_combination_reads_an_index_range_on_sqlite) {
   EXPECT_NE(plan(path, both).find("tasks_by_user_status (user_id=? AND status=? AND task_id>?)"), std::string::npos)
       << plan(path, both);
   EXPECT_NE(plan(path, both | kListByDue).find("tasks_by_user_status"), std::string::npos) << plan(path, both | kListByDue);
+  // warning=active|overdue (docs/api.md): alone, the tasks in id order, filtered (no index holds
+  // a warning time); with userId or taskStatus, that filter's index.
+  for (unsigned warning : {kListActive, kListOverdue}) {
+    EXPECT_NE(plan(path, warning).find("PRIMARY KEY (task_id>?)"), std::string::npos) << plan(path, warning);
+    EXPECT_NE(plan(path, warning | kListByUser).find("tasks_by_user (user_id=? AND task_id>?)"), std::string::npos)
+        << plan(path, warning | kListByUser);
+    EXPECT_NE(plan(path, warning | kListByStatus).find("tasks_by_status (status=? AND task_id>?)"), std::string::npos)
+        << plan(path, warning | kListByStatus);
+  }
   for (unsigned shape = 0; shape < kListShapes; ++shape) {
     EXPECT_EQ(plan(path, shape).find("TEMP B-TREE"), std::string::npos) << "sorts: " << plan(path, shape);
   }

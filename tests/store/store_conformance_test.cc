@@ -92,6 +92,43 @@ TEST_P(StoreConformance, list_tasks_filters_and_pages_in_byte_order_of_ids) {
   });
 }
 
+// The edges of the warning filter (API.md §3), to the millisecond: a task warns from dueDate -
+// warningOffset minutes on, is overdue from dueDate on, and never while COMPLETED or CANCELLED.
+TEST_P(StoreConformance, list_tasks_selects_warning_and_overdue_tasks_at_their_edges) {
+  constexpr Millis kDue = 1'800'000'000'000, kWarns = kDue - Millis{64000} * 60'000;  // the largest offset
+  ASSERT_TRUE(write([](Tx& tx) {
+    for (const char* id : {"a", "b", "c", "d"}) {
+      Task t = make_task(id);
+      t.fields.due = kDue;
+      t.fields.warning_offset = 64000;
+      if (std::string(id) == "b") t.fields.warning_offset = 0;
+      if (std::string(id) == "c") t.fields.status = TaskStatus::kCompleted;
+      if (std::string(id) == "d") t.fields.status = TaskStatus::kCancelled;
+      tx.insert_task(t);
+    }
+    return true;
+  }));
+  auto listed = [](Tx& tx, TaskWarning warning, Millis now, std::optional<std::string> user = {}) {
+    TaskQuery q;
+    q.warning = warning;
+    q.now = now;
+    q.user_id = std::move(user);
+    std::string out;
+    for (const auto& t : tx.list_tasks(q)) out += t.id;
+    return out;
+  };
+  read([&](Tx& tx) {
+    EXPECT_EQ(listed(tx, TaskWarning::kActive, kWarns - 1), "");
+    EXPECT_EQ(listed(tx, TaskWarning::kActive, kWarns), "a");
+    EXPECT_EQ(listed(tx, TaskWarning::kActive, kDue - 1), "a");
+    EXPECT_EQ(listed(tx, TaskWarning::kActive, kDue), "");
+    EXPECT_EQ(listed(tx, TaskWarning::kOverdue, kDue - 1), "");
+    EXPECT_EQ(listed(tx, TaskWarning::kOverdue, kDue), "ab");
+    EXPECT_EQ(listed(tx, TaskWarning::kOverdue, kDue, "alice"), "ab");
+    EXPECT_EQ(listed(tx, TaskWarning::kOverdue, kDue, "bob"), "");
+  });
+}
+
 TEST_P(StoreConformance, revisions_increase_by_one_and_an_undone_job_uses_none) {
   std::int64_t first = 0, second = 0;
   ASSERT_TRUE(write([&](Tx& tx) {

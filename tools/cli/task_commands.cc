@@ -16,6 +16,13 @@ const CLI::Validator kStatusName(
     },
     "STATUS");
 
+// --warning: active or overdue, checked while parsing like --status.
+const CLI::Validator kWarningName(
+    [](std::string& s) {
+      return parse_task_warning(s) ? std::string() : "'" + s + "' is not a warning (active or overdue)";
+    },
+    "WARNING");
+
 // --due, --due-before: an RFC 3339 time, checked while parsing like --status.
 const CLI::Validator kRfc3339(
     [](std::string& s) {
@@ -33,9 +40,13 @@ std::optional<TaskStatus> given_status(const CLI::App* cmd, const std::string& v
   return given(cmd, "--status", value) ? parse_task_status(value) : std::nullopt;
 }
 
+std::optional<TaskWarning> given_warning(const CLI::App* cmd, const std::string& value) {
+  return given(cmd, "--warning", value) ? parse_task_warning(value) : std::nullopt;
+}
+
 struct TaskArgs {
   std::string id;
-  std::string user_id, title, description, due, status, if_match, page_token, due_before;
+  std::string user_id, title, description, due, status, if_match, page_token, due_before, warning;
   std::int64_t warning_offset = 0, expected_version = 0, lock_token = 0;
   int limit = 0;
   bool merge = false;
@@ -71,16 +82,20 @@ WriteOptions write_options(const CLI::App* cmd, const TaskArgs& a) {
 void add_list(CLI::App* task, Selection& sel) {
   auto a = std::make_shared<TaskArgs>();
   auto* cmd = task->add_subcommand("list", "List tasks (one page; --page-token for the next)");
-  examples(cmd, {"lockstep task list --status BLOCKED --limit 20", "lockstep task list -o json | jq -r '.tasks[].taskId'"});
+  examples(cmd, {"lockstep task list --status BLOCKED --limit 20", "lockstep task list --warning active --user-id alice",
+                 "lockstep task list -o json | jq -r '.tasks[].taskId'"});
   cmd->add_option("--user-id", a->user_id, "Only the tasks of this user");
   cmd->add_option("--status", a->status, "Only tasks with this status")->check(kStatusName);
   cmd->add_option("--due-before", a->due_before, "Only tasks due before this RFC 3339 time")->check(kRfc3339);
+  cmd->add_option("--warning", a->warning,
+                  "Only open tasks whose warning time has come (active) or whose due date has passed (overdue)")
+      ->check(kWarningName);
   cmd->add_option("--limit", a->limit, "At most N tasks (1-500, default 50)")->check(CLI::Range(1, 500));
   cmd->add_option("--page-token", a->page_token, "Continue after a previous page");
   on_run(cmd, sel, [a, cmd](Context& ctx) {
     TaskQuery q{given(cmd, "--user-id", a->user_id), given_status(cmd, a->status),
                 given_time(cmd, "--due-before", a->due_before), given(cmd, "--limit", a->limit),
-                given(cmd, "--page-token", a->page_token)};
+                given(cmd, "--page-token", a->page_token), given_warning(cmd, a->warning)};
     return finish(ctx.client.list_tasks(q), ctx.format, [](const TaskPage& page) {
       print_tasks(std::cout, page.tasks);
       if (page.next_page_token) std::cout << "(more: --page-token " << *page.next_page_token << ")\n";

@@ -27,6 +27,14 @@ std::string_view to_string(TaskStatus status);
 // The status of an API name, exactly as to_string writes it; nullopt for any other text.
 std::optional<TaskStatus> parse_task_status(std::string_view name);
 
+// The list filter `warning` (API.md §3), over tasks neither COMPLETED nor CANCELLED: kActive, the
+// warning time (dueDate - warningOffset minutes) has come but dueDate has not; kOverdue, dueDate
+// has passed.
+enum class TaskWarning { kActive, kOverdue };
+// "active", "overdue". Thread-safe.
+std::string_view to_string(TaskWarning warning);
+std::optional<TaskWarning> parse_task_warning(std::string_view name);
+
 // A lease on a task (API.md §5); `token` is the fencing token to send as `Lock-Token`.
 struct Lock {
   std::string task_id;
@@ -85,7 +93,8 @@ struct TaskQuery {
   std::optional<TaskStatus> status;
   std::optional<Time> due_before;
   std::optional<int> limit;               // 1-500; the server's default is 50
-  std::optional<std::string> page_token;
+  std::optional<std::string> page_token;  // a warning list's keeps its first page's moment
+  std::optional<TaskWarning> warning;
 };
 
 struct TaskPage {

@@ -185,6 +185,7 @@ std::vector<Task> PgTx::list_tasks(const TaskQuery& q) {
   if (q.user_id) p.text(*q.user_id);
   if (q.status) p.text(status_name(*q.status));
   if (q.due_before) p.int64(*q.due_before);
+  for (Millis v : task_list_warning_values(q)) p.int64(v);
   p.int64(q.limit);
   Result r = run(pick(statements[shape].c_str(), statements[kListShapes + shape].c_str()), p);
   std::vector<Task> out;

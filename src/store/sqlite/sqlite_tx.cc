@@ -51,6 +51,7 @@ std::vector<Task> SqliteTx::list_tasks(const TaskQuery& q) {
   if (q.user_id) s->bind(++n, *q.user_id);
   if (q.status) s->bind(++n, status_name(*q.status));
   if (q.due_before) s->bind(++n, *q.due_before);
+  for (Millis v : task_list_warning_values(q)) s->bind(++n, v);
   s->bind(++n, std::int64_t{q.limit});
   std::vector<Task> out;
   while (s->step()) out.push_back(read_task(*s.operator->()));
