@@ -22,7 +22,9 @@ int main(int argc, char** argv) {
   lockstep::LockOptions lock_options;
   lock_options.ttl = std::chrono::seconds(3);
   lock_options.wait = std::chrono::seconds(10);
-  lock_options.on_lost = [](const lockstep::Error& e) { std::fprintf(stderr, "lock lost: %s\n", e.to_string().c_str()); };
+  lock_options.on_lost = [](const lockstep::Error& e) {
+    std::fprintf(stderr, "lock lost: %s\n", e.to_string().c_str());
+  };
   auto guard = lockstep::LockGuard::acquire(client, argv[3], lock_options);
   if (!guard) {
     std::fprintf(stderr, "cannot lock: %s\n", guard.error().to_string().c_str());

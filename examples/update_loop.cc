@@ -47,7 +47,8 @@ int main(int argc, char** argv) {
     workers.emplace_back([&] {
       for (int n = 0; n < increments; ++n) {
         // `fn` may run again on a newer state, so it only computes from its argument.
-        auto r = client.update(task->task_id, [](lockstep::Task& t) { t.warning_offset += 1; }, update_options);
+        auto r = client.update(
+            task->task_id, [](lockstep::Task& t) { t.warning_offset += 1; }, update_options);
         if (!r) std::fprintf(stderr, "update: %s\n", r.error().to_string().c_str());
       }
     });

@@ -67,8 +67,9 @@ class StreamSession {
  public:
   StreamSession(const Endpoint& endpoint, const ClientOptions& options, const std::shared_ptr<detail::TlsTrust>& tls,
                 std::stop_token stop)
-      : endpoint_(endpoint), options_(options), stop_(std::move(stop)), stream_(ioc_, tls),
-        on_stop_(stop_, [this] { net::post(ioc_, [this] { stream_.tcp().cancel(); }); }) {}
+      : endpoint_(endpoint), options_(options), stop_(std::move(stop)), stream_(ioc_, tls), on_stop_(stop_, [this] {
+          net::post(ioc_, [this] { stream_.tcp().cancel(); });
+        }) {}
 
   // Opens the stream after `last_id` (or at `since`, or at the latest revision), delivers events
   // until the callback says stop; an answer other than 200, or an error event, is an Error.
@@ -122,7 +123,8 @@ class StreamSession {
   // A non-200 answer: read its (problem) body and make it an Error.
   Error refused() {
     beast::error_code ec;
-    stream_.visit([&](auto& s) { bhttp::async_read(s, buffer_, parser_, [&](beast::error_code e, std::size_t) { ec = e; }); });
+    stream_.visit(
+        [&](auto& s) { bhttp::async_read(s, buffer_, parser_, [&](beast::error_code e, std::size_t) { ec = e; }); });
     wait(ec);
     HttpResponse r;
     r.status = static_cast<int>(parser_.get().result_int());
@@ -131,7 +133,8 @@ class StreamSession {
     return Error::from_response(r);
   }
 
-  std::variant<StreamEnd, Error> read_events(const std::function<bool(const Change&)>& on_change, std::int64_t& delivered) {
+  std::variant<StreamEnd, Error> read_events(const std::function<bool(const Change&)>& on_change,
+                                             std::int64_t& delivered) {
     for (;;) {
       while (auto e = splitter_.next()) {
         boost::json::error_code jec;
@@ -184,7 +187,8 @@ Result<Done> Client::stream_changes(std::optional<std::int64_t> since,
   auto give_up = std::chrono::steady_clock::now() + impl_->options.retry.budget;
   for (;;) {
     std::int64_t delivered = -1;
-    auto end = StreamSession(impl_->endpoint, impl_->options, impl_->pool.tls(), stop).run(target, last_id, on_change, delivered);
+    auto end = StreamSession(impl_->endpoint, impl_->options, impl_->pool.tls(), stop)
+                   .run(target, last_id, on_change, delivered);
     if (delivered >= 0) {
       last_id = delivered;
       attempt = 0;
@@ -193,13 +197,15 @@ Result<Done> Client::stream_changes(std::optional<std::int64_t> since,
     if (std::holds_alternative<StreamEnd>(end) && std::get<StreamEnd>(end) == StreamEnd::kStopped) return Done{};
     auto* error = std::get_if<Error>(&end);
     if (error && !error->retryable) return *error;
-    auto at_least = error && error->retry_after ? std::chrono::milliseconds(*error->retry_after) : std::chrono::milliseconds(0);
+    auto at_least =
+        error && error->retry_after ? std::chrono::milliseconds(*error->retry_after) : std::chrono::milliseconds(0);
     auto delay = detail::backoff_delay(impl_->options.retry, attempt++, at_least);
     if (attempt >= impl_->options.retry.max_attempts || std::chrono::steady_clock::now() + delay > give_up) {
       return error ? *error : Error::make(0, kConnectionFailed, "the change stream kept dropping", true);
     }
     if (impl_->options.retry.on_retry) {
-      impl_->options.retry.on_retry(attempt, error ? *error : Error::make(0, kConnectionFailed, "the change stream dropped", true));
+      impl_->options.retry.on_retry(
+          attempt, error ? *error : Error::make(0, kConnectionFailed, "the change stream dropped", true));
     }
     std::this_thread::sleep_for(delay);
   }

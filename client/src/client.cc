@@ -151,7 +151,8 @@ Exchange Client::Impl::execute(const Request& req) {
     if (attempt + 1 >= options.retry.max_attempts || std::chrono::steady_clock::now() + delay > deadline) {
       return ex;
     }
-    if (options.retry.on_retry) options.retry.on_retry(attempt + 1, ex.response ? Error::from_response(*ex.response) : *ex.failure);
+    if (options.retry.on_retry)
+      options.retry.on_retry(attempt + 1, ex.response ? Error::from_response(*ex.response) : *ex.failure);
     std::this_thread::sleep_for(delay);
   }
 }
@@ -162,7 +163,9 @@ Result<Task> Client::create_task(const TaskFields& task, const WriteOptions& opt
   return impl_->call<Task>(req, parse_task);
 }
 
-Result<Task> Client::get_task(const std::string& id) { return impl_->call<Task>(make("GET", task_path(id)), parse_task); }
+Result<Task> Client::get_task(const std::string& id) {
+  return impl_->call<Task>(make("GET", task_path(id)), parse_task);
+}
 
 Result<std::string> Client::task_etag(const std::string& id) {
   return impl_->call<std::string>(make("HEAD", task_path(id)), [](const json::object&, const HttpResponse& r) {
@@ -178,8 +181,8 @@ Result<TaskPage> Client::list_tasks(const TaskQuery& query) {
   if (query.warning) add_query(target, "warning", std::string(to_string(*query.warning)));
   if (query.limit) add_query(target, "limit", std::to_string(*query.limit));
   add_query(target, "pageToken", query.page_token);
-  return impl_->call<TaskPage>(make("GET", target),
-                               [](const json::object& o, const HttpResponse&) { return detail::task_page_from_json(o); });
+  return impl_->call<TaskPage>(
+      make("GET", target), [](const json::object& o, const HttpResponse&) { return detail::task_page_from_json(o); });
 }
 
 Result<std::vector<Task>> Client::list_all_tasks(TaskQuery query) {
@@ -205,8 +208,7 @@ Result<Task> Client::replace_task(const std::string& id, const TaskFields& task,
   return impl_->call<Task>(req, parse_task);
 }
 
-Result<Task> Client::create_task_with_id(const std::string& id, const TaskFields& task,
-                                         const WriteOptions& options) {
+Result<Task> Client::create_task_with_id(const std::string& id, const TaskFields& task, const WriteOptions& options) {
   Request req = make("PUT", task_path(id));
   req.headers.emplace_back("If-None-Match", "*");
   detail::apply_write_options(req, options, detail::to_json(task), true);

@@ -36,8 +36,7 @@ std::string escape(std::string_view s);
 
 // Applies the preconditions and extras of `options` to `req`, and `body` as its JSON body
 // (adding expectedVersion); an empty body object with no expectedVersion sends no body.
-void apply_write_options(Request& req, const WriteOptions& options, boost::json::object body,
-                         bool always_send_body);
+void apply_write_options(Request& req, const WriteOptions& options, boost::json::object body, bool always_send_body);
 
 }  // namespace detail
 
@@ -48,7 +47,8 @@ struct Client::Impl {
 
   // `tls`: what https:// connections trust (null for http://).
   Impl(ClientOptions o, Endpoint e, std::shared_ptr<detail::TlsTrust> tls)
-      : options(std::move(o)), endpoint(std::move(e)),
+      : options(std::move(o)),
+        endpoint(std::move(e)),
         pool(endpoint.host, endpoint.port, options.max_idle_connections, std::move(tls)) {}
 
   // Sends `req`, retrying per options.retry; see RetryPolicy.

@@ -138,13 +138,13 @@ Result<Purchase> Client::purchase(const std::string& id, std::int64_t quantity, 
 }
 
 Result<std::vector<User>> Client::list_users() {
-  return impl_->call<std::vector<User>>(make("GET", "/v1/users"), [](const json::object& o, const HttpResponse&) {
-    return detail::users_from_json(o);
-  });
+  return impl_->call<std::vector<User>>(
+      make("GET", "/v1/users"), [](const json::object& o, const HttpResponse&) { return detail::users_from_json(o); });
 }
 
 Result<User> Client::create_user(const std::string& name, const std::string& role) {
-  return impl_->call<User>(write("POST", "/v1/users", {{"name", name}, {"role", role}}), from_json(detail::user_from_json));
+  return impl_->call<User>(write("POST", "/v1/users", {{"name", name}, {"role", role}}),
+                           from_json(detail::user_from_json));
 }
 
 Result<User> Client::me() { return impl_->call<User>(make("GET", "/v1/me"), from_json(detail::user_from_json)); }

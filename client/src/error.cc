@@ -27,12 +27,18 @@ std::optional<std::chrono::seconds> parse_retry_after(const HttpResponse& r) {
 // A name for answers that carry no problem body (e.g. a proxy's 502).
 std::string code_of_status(int status) {
   switch (status) {
-    case 401: return "UNAUTHENTICATED";
-    case 403: return "FORBIDDEN";
-    case 404: return "NOT_FOUND";
-    case 429: return "RATE_LIMITED";
-    case 503: return "OVERLOADED";
-    default: return "HTTP_" + std::to_string(status);
+    case 401:
+      return "UNAUTHENTICATED";
+    case 403:
+      return "FORBIDDEN";
+    case 404:
+      return "NOT_FOUND";
+    case 429:
+      return "RATE_LIMITED";
+    case 503:
+      return "OVERLOADED";
+    default:
+      return "HTTP_" + std::to_string(status);
   }
 }
 
@@ -40,8 +46,8 @@ void read_field_errors(const json::object& p, Error& e) {
   auto* list = p.if_contains("errors");
   if (!list || !list->is_array()) return;
   for (const auto& item : list->get_array()) {
-    if (item.is_object()) e.errors.push_back({detail::str(item.get_object(), "field"),
-                                              detail::str(item.get_object(), "message")});
+    if (item.is_object())
+      e.errors.push_back({detail::str(item.get_object(), "field"), detail::str(item.get_object(), "message")});
   }
 }
 

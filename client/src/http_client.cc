@@ -1,12 +1,12 @@
 #include "http_client.h"
 
+#include <strings.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <strings.h>
 
 #include "transport.h"
 
@@ -84,9 +84,8 @@ struct HttpConnection::Impl {
     parser.body_limit(64u << 20);
     beast::error_code ec;
     stream->tcp().expires_after(timeout);
-    stream->visit([&](auto& s) {
-      bhttp::async_read(s, buffer, parser, [&](beast::error_code e, std::size_t) { ec = e; });
-    });
+    stream->visit(
+        [&](auto& s) { bhttp::async_read(s, buffer, parser, [&](beast::error_code e, std::size_t) { ec = e; }); });
     run(ec, "no answer from");
     auto msg = parser.release();
     HttpResponse out;
@@ -115,8 +114,8 @@ void HttpConnection::set_timeout(std::chrono::milliseconds timeout) { impl_->tim
 
 bool HttpConnection::is_open() const { return impl_->stream.has_value(); }
 
-HttpResponse HttpConnection::request(std::string_view method, std::string_view target,
-                                     const HttpHeaders& headers, std::string_view body) {
+HttpResponse HttpConnection::request(std::string_view method, std::string_view target, const HttpHeaders& headers,
+                                     std::string_view body) {
   impl_->connect();
   bhttp::request<bhttp::string_body> req;
   req.method_string(method);

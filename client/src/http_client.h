@@ -39,8 +39,7 @@ class HttpConnection {
  public:
   // Connects lazily, on the first request. `timeout` bounds each request (connect, TLS handshake,
   // send, answer). With `tls` the connection is TLS, the server's certificate checked for `host`.
-  HttpConnection(std::string host, unsigned short port,
-                 std::chrono::milliseconds timeout = std::chrono::seconds(30),
+  HttpConnection(std::string host, unsigned short port, std::chrono::milliseconds timeout = std::chrono::seconds(30),
                  std::shared_ptr<detail::TlsTrust> tls = nullptr);
   ~HttpConnection();
   HttpConnection(const HttpConnection&) = delete;
@@ -49,8 +48,8 @@ class HttpConnection {
   // Sends one request and reads its whole answer. A body is sent with `Content-Type:
   // application/json` unless `headers` names another. Reconnects first when the server closed
   // the previous exchange's connection; never resends a request.
-  HttpResponse request(std::string_view method, std::string_view target,
-                       const HttpHeaders& headers = {}, std::string_view body = {});
+  HttpResponse request(std::string_view method, std::string_view target, const HttpHeaders& headers = {},
+                       std::string_view body = {});
 
   // Sends raw bytes and reads one answer: for tests of malformed requests.
   HttpResponse raw(std::string_view bytes);

@@ -36,8 +36,9 @@ inline std::int64_t num(const boost::json::object& o, const char* key) { return 
 inline double real(const boost::json::object& o, const char* key) {
   auto* v = o.if_contains(key);
   if (!v || !v->is_number()) return 0;
-  return v->is_double() ? v->get_double() : v->is_int64() ? static_cast<double>(v->get_int64())
-                                                          : static_cast<double>(v->get_uint64());
+  return v->is_double()  ? v->get_double()
+         : v->is_int64() ? static_cast<double>(v->get_int64())
+                         : static_cast<double>(v->get_uint64());
 }
 
 // An RFC 3339 member as a Time; the epoch when missing or not a time.

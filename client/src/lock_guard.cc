@@ -27,11 +27,11 @@ struct LockGuard::State {
   const LockOptions options;
   mutable std::mutex mu;
   std::condition_variable_any cv;
-  Lock lock;                           // guarded by mu
-  Clock::time_point expires;           // guarded by mu: a local estimate, never later than the server's
-  std::optional<Error> lost;           // guarded by mu
-  bool released = false;               // guarded by mu
-  std::jthread renewer;                // last member: stops (and joins) before the rest goes
+  Lock lock;                  // guarded by mu
+  Clock::time_point expires;  // guarded by mu: a local estimate, never later than the server's
+  std::optional<Error> lost;  // guarded by mu
+  bool released = false;      // guarded by mu
+  std::jthread renewer;       // last member: stops (and joins) before the rest goes
 
   // Records the loss once and tells the owner; false if it was already lost or released.
   void mark_lost(const Error& why) {
@@ -74,8 +74,9 @@ bool LockGuard::State::renew_once() {
     // A new token: the old lock ended before this renewal (it expired, or an admin broke it), so
     // others may have written since. The new grant is given back: the guard's work is fenced off.
     (void)client.release_lock(task_id);
-    mark_lost(lost_error("the lock ended before it was renewed (it expired or was broken); "
-                         "a new one was granted and given back"));
+    mark_lost(
+        lost_error("the lock ended before it was renewed (it expired or was broken); "
+                   "a new one was granted and given back"));
     return false;
   }
   if (r.error().retryable && Clock::now() < deadline) return true;  // try again before expiry
@@ -84,7 +85,8 @@ bool LockGuard::State::renew_once() {
 }
 
 void LockGuard::State::renew_loop(std::stop_token stop) {
-  const auto period = std::chrono::duration_cast<Clock::duration>(options.ttl * std::clamp(options.renew_after, 0.05, 0.9));
+  const auto period =
+      std::chrono::duration_cast<Clock::duration>(options.ttl * std::clamp(options.renew_after, 0.05, 0.9));
   auto next = Clock::now() + period;
   std::unique_lock g(mu);
   for (;;) {
@@ -122,7 +124,8 @@ Result<LockGuard> LockGuard::acquire(Client& client, std::string task_id, LockOp
   for (;;) {
     const auto sent = Clock::now();
     auto left = std::chrono::ceil<std::chrono::seconds>(give_up - sent);
-    auto r = client.acquire_lock(state->task_id, state->options.ttl, std::clamp(left, std::chrono::seconds(0), kMaxServerWait));
+    auto r = client.acquire_lock(state->task_id, state->options.ttl,
+                                 std::clamp(left, std::chrono::seconds(0), kMaxServerWait));
     if (r) {
       state->granted(*r, sent);
       break;

@@ -25,8 +25,7 @@ bool is_retryable(const HttpResponse& r) {
   return r.status == 409 && r.body.find("\"IDEMPOTENCY_IN_PROGRESS\"") != std::string::npos;
 }
 
-std::chrono::milliseconds backoff_delay(const RetryPolicy& policy, int attempt,
-                                        std::chrono::milliseconds at_least) {
+std::chrono::milliseconds backoff_delay(const RetryPolicy& policy, int attempt, std::chrono::milliseconds at_least) {
   const auto base = std::max<std::int64_t>(policy.base_delay.count(), 1);
   const auto cap = std::max<std::int64_t>(policy.max_delay.count(), base);
   const int shift = std::clamp(attempt, 0, 30);

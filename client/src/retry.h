@@ -5,8 +5,8 @@
 #include <chrono>
 #include <string>
 
-#include "lockstep/client.h"
 #include "http_client.h"
+#include "lockstep/client.h"
 
 namespace lockstep::detail {
 
@@ -15,8 +15,7 @@ bool is_retryable(const HttpResponse& r);
 
 // Full jitter: a random wait in [0, min(max_delay, base_delay * 2^attempt)], but never less than
 // `at_least` (the server's Retry-After). `attempt` counts from 0 for the first retry.
-std::chrono::milliseconds backoff_delay(const RetryPolicy& policy, int attempt,
-                                        std::chrono::milliseconds at_least);
+std::chrono::milliseconds backoff_delay(const RetryPolicy& policy, int attempt, std::chrono::milliseconds at_least);
 
 // A fresh Idempotency-Key: 128 random bits, hex.
 std::string new_idempotency_key();

@@ -36,7 +36,8 @@ TlsTrust::TlsTrust(const std::string& ca_file) : context_(ssl::context::tls_clie
 namespace {
 
 std::variant<Transport::Plain, Transport::Tls> make_stream(net::io_context& ioc, const std::shared_ptr<TlsTrust>& tls) {
-  if (tls) return std::variant<Transport::Plain, Transport::Tls>(std::in_place_type<Transport::Tls>, ioc, tls->context());
+  if (tls)
+    return std::variant<Transport::Plain, Transport::Tls>(std::in_place_type<Transport::Tls>, ioc, tls->context());
   return std::variant<Transport::Plain, Transport::Tls>(std::in_place_type<Transport::Plain>, ioc);
 }
 
@@ -81,8 +82,8 @@ std::string Transport::tls_failure(const beast::error_code& ec) {
   if (tls == nullptr || ec.category() != net::error::get_ssl_category()) return "";
   const long verify = SSL_get_verify_result(tls->native_handle());
   if (verify == X509_V_ERR_HOSTNAME_MISMATCH || verify == X509_V_ERR_IP_ADDRESS_MISMATCH) {
-    return std::string("the server's TLS certificate is not for this host (") +
-           X509_verify_cert_error_string(verify) + ")";
+    return std::string("the server's TLS certificate is not for this host (") + X509_verify_cert_error_string(verify) +
+           ")";
   }
   if (verify != X509_V_OK) {
     return std::string("the server's TLS certificate is not trusted (") + X509_verify_cert_error_string(verify) +

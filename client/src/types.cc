@@ -1,10 +1,10 @@
 // JSON mapping of the client's resource types (API.md's member names).
 #include "lockstep/types.h"
 
+#include <array>
 #include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <array>
 #include <cmath>
 #include <utility>
 
@@ -108,9 +108,7 @@ TaskFields TaskFields::of(const Task& t) {
   return {t.user_id, t.title, t.due_date, t.warning_offset, t.description, t.status};
 }
 
-bool TaskPatch::empty() const {
-  return !user_id && !title && !description && !due_date && !warning_offset && !status;
-}
+bool TaskPatch::empty() const { return !user_id && !title && !description && !due_date && !warning_offset && !status; }
 
 json::object detail::to_json(const TaskPatch& p) {
   json::object o;
@@ -171,8 +169,8 @@ std::vector<TaskVersion> detail::task_versions_from_json(const json::object& o) 
   for (const auto& v : array_member(o, "versions")) {
     if (!v.is_object()) continue;
     const auto& e = v.get_object();
-    out.push_back({num(e, "version"), num(e, "revision"), time_at(e, "at"), str(e, "by"),
-                   task_from_json(obj(e, "task"))});
+    out.push_back(
+        {num(e, "version"), num(e, "revision"), time_at(e, "at"), str(e, "by"), task_from_json(obj(e, "task"))});
   }
   return out;
 }
@@ -250,8 +248,8 @@ Reassignment detail::reassignment_from_json(const json::object& o) {
 }
 
 Product detail::product_from_json(const json::object& o) {
-  return {str(o, "productId"), str(o, "name"),      num(o, "stock"),     detail::real(o, "price"),
-          num(o, "version"),   str(o, "eTag"),      time_at(o, "createdAt"), time_at(o, "updatedAt")};
+  return {str(o, "productId"), str(o, "name"), num(o, "stock"),         detail::real(o, "price"),
+          num(o, "version"),   str(o, "eTag"), time_at(o, "createdAt"), time_at(o, "updatedAt")};
 }
 
 json::object detail::to_json(const ProductFields& p) {

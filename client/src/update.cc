@@ -34,8 +34,7 @@ bool back_off_after_loss(int losses, std::chrono::steady_clock::time_point deadl
 
 }  // namespace
 
-Result<Task> Client::update(const std::string& id, const std::function<void(Task&)>& fn,
-                            const UpdateOptions& options) {
+Result<Task> Client::update(const std::string& id, const std::function<void(Task&)>& fn, const UpdateOptions& options) {
   const auto deadline = std::chrono::steady_clock::now() + options.deadline;
   Result<Task> last = get_task(id);
   if (!last) return last;

@@ -13,8 +13,7 @@ void random_bytes(unsigned char* out, std::size_t n) {
 }
 
 std::string make_token() {
-  static constexpr char kB64[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  static constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   unsigned char raw[33];
   random_bytes(raw, sizeof raw);
   std::string token = "lst_";

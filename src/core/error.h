@@ -12,31 +12,31 @@
 namespace lockstep {
 
 enum class Code {
-  kMalformedJson,         // 400
-  kValidationFailed,      // 400
-  kUnauthenticated,       // 401
-  kForbidden,             // 403
-  kNotLockOwner,          // 403
-  kNotFound,              // 404
-  kMethodNotAllowed,      // 405
-  kPayloadTooLarge,       // 413
-  kUnsupportedMediaType,  // 415
-  kPreconditionFailed,    // 412
-  kPreconditionRequired,  // 428
-  kHeadersTooLarge,       // 431
-  kVersionConflict,       // 409
-  kMergeConflict,         // 409
-  kCursorExpired,         // 410
-  kConflict,              // 409 (a domain conflict, e.g. a user that exists already)
-  kLocked,                // 423
-  kIdempotencyKeyReused,  // 422
-  kIdempotencyInProgress, // 409
-  kBatchAborted,          // 409
-  kOutOfStock,            // 409
-  kRateLimited,           // 429
-  kOverloaded,            // 503
-  kStoreUnavailable,      // 503
-  kInternal,              // 500
+  kMalformedJson,          // 400
+  kValidationFailed,       // 400
+  kUnauthenticated,        // 401
+  kForbidden,              // 403
+  kNotLockOwner,           // 403
+  kNotFound,               // 404
+  kMethodNotAllowed,       // 405
+  kPayloadTooLarge,        // 413
+  kUnsupportedMediaType,   // 415
+  kPreconditionFailed,     // 412
+  kPreconditionRequired,   // 428
+  kHeadersTooLarge,        // 431
+  kVersionConflict,        // 409
+  kMergeConflict,          // 409
+  kCursorExpired,          // 410
+  kConflict,               // 409 (a domain conflict, e.g. a user that exists already)
+  kLocked,                 // 423
+  kIdempotencyKeyReused,   // 422
+  kIdempotencyInProgress,  // 409
+  kBatchAborted,           // 409
+  kOutOfStock,             // 409
+  kRateLimited,            // 429
+  kOverloaded,             // 503
+  kStoreUnavailable,       // 503
+  kInternal,               // 500
 };
 
 // The upper-case name API.md uses for `code`.
@@ -56,9 +56,8 @@ struct Error {
   std::optional<std::string> current_json;
   std::optional<std::int64_t> current_version;
   std::optional<std::string> current_etag;
-  std::optional<std::string> extra_json;  // a JSON object whose members join the problem body
+  std::optional<std::string> extra_json;   // a JSON object whose members join the problem body
   std::optional<int> retry_after_seconds;  // Retry-After, when it is known (else 1 if retryable)
-
 
   Error() = default;
   Error(Code c, std::string d) : code(c), detail(std::move(d)) {}
@@ -68,8 +67,8 @@ struct Error {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}          // NOLINT(google-explicit-constructor)
-  Result(Error error) : v_(std::move(error)) {}      // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
+  Result(Error error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }

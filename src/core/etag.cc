@@ -68,9 +68,7 @@ std::optional<EntityTagList> parse_entity_tag_list(std::string_view s) {
   return list;
 }
 
-bool strong_match(const EntityTag& a, const EntityTag& b) {
-  return !a.weak && !b.weak && a.opaque == b.opaque;
-}
+bool strong_match(const EntityTag& a, const EntityTag& b) { return !a.weak && !b.weak && a.opaque == b.opaque; }
 
 bool weak_match(const EntityTag& a, const EntityTag& b) { return a.opaque == b.opaque; }
 

@@ -1,10 +1,10 @@
 #include "core/json_parse.h"
 
 #include <algorithm>
-#include <cmath>
-#include <optional>
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/value_stack.hpp>
+#include <cmath>
+#include <optional>
 
 namespace json = boost::json;
 
@@ -112,8 +112,10 @@ void find_nul(const json::value& v, const std::string& at, std::vector<std::stri
   } else if (v.is_object()) {
     for (const auto& [key, member] : v.get_object()) {
       std::string path = at.empty() ? std::string(key) : at + "." + std::string(key);
-      if (holds_nul(key)) out.push_back(path);
-      else find_nul(member, path, out);
+      if (holds_nul(key))
+        out.push_back(path);
+      else
+        find_nul(member, path, out);
     }
   }
 }

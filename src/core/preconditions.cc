@@ -67,9 +67,8 @@ Outcome evaluate(const Conditions& c, const Representation* current, bool safe) 
   // Step 1 / 2: If-Match, else If-Unmodified-Since.
   if (c.if_match) {
     if (!current) return Outcome::kPreconditionFailed;
-    if (!c.if_match->any &&
-        std::none_of(c.if_match->tags.begin(), c.if_match->tags.end(),
-                     [&](const EntityTag& t) { return strong_match(t, current->etag); })) {
+    if (!c.if_match->any && std::none_of(c.if_match->tags.begin(), c.if_match->tags.end(),
+                                         [&](const EntityTag& t) { return strong_match(t, current->etag); })) {
       return Outcome::kPreconditionFailed;
     }
   } else if (const auto& ius = if_unmodified_since_used(c); ius && current && !unmodified_since(*current, *ius)) {

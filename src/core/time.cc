@@ -78,12 +78,11 @@ const SystemClock& SystemClock::instance() {
 std::optional<Millis> parse_rfc3339(std::string_view s) {
   int y, mo, d, h, mi, sec;
   if (!digits(s, 0, 4, y) || s.size() < 20 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
-      !digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't') || !digits(s, 11, 2, h) ||
-      s[13] != ':' || !digits(s, 14, 2, mi) || s[16] != ':' || !digits(s, 17, 2, sec)) {
+      !digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't') || !digits(s, 11, 2, h) || s[13] != ':' ||
+      !digits(s, 14, 2, mi) || s[16] != ':' || !digits(s, 17, 2, sec)) {
     return std::nullopt;
   }
-  if (mo < 1 || mo > 12 || d < 1 || static_cast<unsigned>(d) > days_in_month(y, mo) || h > 23 ||
-      mi > 59 || sec > 59) {
+  if (mo < 1 || mo > 12 || d < 1 || static_cast<unsigned>(d) > days_in_month(y, mo) || h > 23 || mi > 59 || sec > 59) {
     return std::nullopt;
   }
   std::size_t pos = 19;
@@ -104,8 +103,8 @@ std::optional<Millis> parse_rfc3339(std::string_view s) {
     ++pos;
   } else if (s[pos] == '+' || s[pos] == '-') {
     int oh, om;
-    if (!digits(s, pos + 1, 2, oh) || pos + 3 >= s.size() || s[pos + 3] != ':' ||
-        !digits(s, pos + 4, 2, om) || oh > 23 || om > 59) {
+    if (!digits(s, pos + 1, 2, oh) || pos + 3 >= s.size() || s[pos + 3] != ':' || !digits(s, pos + 4, 2, om) ||
+        oh > 23 || om > 59) {
       return std::nullopt;
     }
     offset_minutes = (oh * 60 + om) * (s[pos] == '+' ? 1 : -1);
@@ -152,8 +151,8 @@ std::string format_rfc3339(Millis t) {
   const Civil c = civil_from_days(s.days);
   if (c.y < 0 || c.y > 9999) {  // no 4-digit year (never parsed from a client): the slow way
     char wide[64];
-    std::snprintf(wide, sizeof wide, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ", static_cast<long long>(c.y),
-                  c.m, c.d, static_cast<long long>(s.ms / 3'600'000), static_cast<long long>(s.ms / 60'000 % 60),
+    std::snprintf(wide, sizeof wide, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ", static_cast<long long>(c.y), c.m,
+                  c.d, static_cast<long long>(s.ms / 3'600'000), static_cast<long long>(s.ms / 60'000 % 60),
                   static_cast<long long>(s.ms / 1000 % 60), static_cast<long long>(s.ms % 1000));
     return wide;
   }
@@ -178,21 +177,20 @@ std::string format_rfc3339(Millis t) {
 
 std::optional<Millis> parse_http_date(std::string_view s) {
   // "Sun, 06 Nov 1994 08:49:37 GMT"
-  if (s.size() != 29 || s.substr(3, 2) != ", " || s[7] != ' ' || s[11] != ' ' || s[16] != ' ' ||
-      s[19] != ':' || s[22] != ':' || s.substr(25) != " GMT") {
+  if (s.size() != 29 || s.substr(3, 2) != ", " || s[7] != ' ' || s[11] != ' ' || s[16] != ' ' || s[19] != ':' ||
+      s[22] != ':' || s.substr(25) != " GMT") {
     return std::nullopt;
   }
   int d, y, h, mi, sec;
-  if (!digits(s, 5, 2, d) || !digits(s, 12, 4, y) || !digits(s, 17, 2, h) ||
-      !digits(s, 20, 2, mi) || !digits(s, 23, 2, sec)) {
+  if (!digits(s, 5, 2, d) || !digits(s, 12, 4, y) || !digits(s, 17, 2, h) || !digits(s, 20, 2, mi) ||
+      !digits(s, 23, 2, sec)) {
     return std::nullopt;
   }
   unsigned mo = 0;
   for (unsigned i = 0; i < kMonths.size(); ++i) {
     if (s.substr(8, 3) == kMonths[i]) mo = i + 1;
   }
-  if (mo == 0 || d < 1 || static_cast<unsigned>(d) > days_in_month(y, mo) || h > 23 || mi > 59 ||
-      sec > 60) {
+  if (mo == 0 || d < 1 || static_cast<unsigned>(d) > days_in_month(y, mo) || h > 23 || mi > 59 || sec > 60) {
     return std::nullopt;
   }
   return to_millis(y, mo, d, h, mi, sec > 59 ? 59 : sec);

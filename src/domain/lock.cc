@@ -23,8 +23,8 @@ Status check_write_lock(const std::optional<Lock>& current, std::string_view who
   if (lock_token) {
     std::int64_t token = -1;
     auto [p, ec] = std::from_chars(lock_token->data(), lock_token->data() + lock_token->size(), token);
-    bool names_live_lock = ec == std::errc() && p == lock_token->data() + lock_token->size() && live &&
-                           token == current->token;
+    bool names_live_lock =
+        ec == std::errc() && p == lock_token->data() + lock_token->size() && live && token == current->token;
     if (!names_live_lock) {
       Error e(Code::kLocked, "The Lock-Token " + *lock_token +
                                  " does not name a live lock you hold (it expired, was released or "
@@ -67,11 +67,15 @@ Result<LockRequest> parse_lock_request(const json::value* body) {
     if (v.is_int64()) n = v.get_int64();
     if (v.is_uint64() && v.get_uint64() < 1'000'000) n = static_cast<std::int64_t>(v.get_uint64());
     if (key == "ttlSeconds") {
-      if (!n || *n < kMinTtlSeconds || *n > kMaxTtlSeconds) e.errors.push_back({"ttlSeconds", "must be an integer from 1 to 3600"});
-      else r.ttl_seconds = *n;
+      if (!n || *n < kMinTtlSeconds || *n > kMaxTtlSeconds)
+        e.errors.push_back({"ttlSeconds", "must be an integer from 1 to 3600"});
+      else
+        r.ttl_seconds = *n;
     } else if (key == "waitSeconds") {
-      if (!n || *n < 0 || *n > kMaxWaitSeconds) e.errors.push_back({"waitSeconds", "must be an integer from 0 to 30"});
-      else r.wait_seconds = *n;
+      if (!n || *n < 0 || *n > kMaxWaitSeconds)
+        e.errors.push_back({"waitSeconds", "must be an integer from 0 to 30"});
+      else
+        r.wait_seconds = *n;
     } else {
       e.errors.push_back({std::string(key), "is not a field of a lock request"});
     }

@@ -31,15 +31,21 @@ Result<ProductWrite> parse_product_write(const json::value& body, bool full) {
     const std::string field(key);
     if (key == "name") {
       auto n = v.is_string() ? utf8_length(v.get_string()) : std::nullopt;
-      if (!n || *n < 1 || *n > 200) e.errors.push_back({field, "must be a string of 1 to 200 characters"});
-      else w.name = std::string(v.get_string());
+      if (!n || *n < 1 || *n > 200)
+        e.errors.push_back({field, "must be a string of 1 to 200 characters"});
+      else
+        w.name = std::string(v.get_string());
     } else if (key == "stock") {
-      if (v.is_int64() && v.get_int64() >= 0) w.stock = v.get_int64();
-      else e.errors.push_back({field, "must be an integer of at least 0"});
+      if (v.is_int64() && v.get_int64() >= 0)
+        w.stock = v.get_int64();
+      else
+        e.errors.push_back({field, "must be an integer of at least 0"});
     } else if (key == "price") {
       double d = v.is_number() ? v.to_number<double>() : -1;
-      if (!v.is_number() || d < 0 || !std::isfinite(d)) e.errors.push_back({field, "must be a number of at least 0"});
-      else w.price = d;
+      if (!v.is_number() || d < 0 || !std::isfinite(d))
+        e.errors.push_back({field, "must be a number of at least 0"});
+      else
+        w.price = d;
     } else if (key == "version" || key == "expectedVersion") {
       if (full) {
         e.errors.push_back({field, "is not allowed when creating"});

@@ -26,14 +26,11 @@ std::optional<std::int64_t> json_integer(const json::value& v) {
 
 class Checker {
  public:
-  void fail(std::string field, std::string message) {
-    errors_.push_back({std::move(field), std::move(message)});
-  }
+  void fail(std::string field, std::string message) { errors_.push_back({std::move(field), std::move(message)}); }
   bool failed() const { return !errors_.empty(); }
   std::vector<FieldError> take() { return std::move(errors_); }
 
-  std::optional<std::string> text(const json::value& v, const std::string& field, std::size_t min,
-                                  std::size_t max) {
+  std::optional<std::string> text(const json::value& v, const std::string& field, std::size_t min, std::size_t max) {
     if (!v.is_string()) {
       fail(field, "must be a string");
       return std::nullopt;
@@ -43,8 +40,8 @@ class Checker {
     if (!n) {
       fail(field, "must be valid UTF-8");
     } else if (*n < min || *n > max) {
-      fail(field, "must be " + std::to_string(min) + " to " + std::to_string(max) +
-                      " characters long (it has " + std::to_string(*n) + ")");
+      fail(field, "must be " + std::to_string(min) + " to " + std::to_string(max) + " characters long (it has " +
+                      std::to_string(*n) + ")");
     } else {
       return std::string(s);
     }
@@ -227,8 +224,7 @@ void read_member(WriteParse& p, const TaskField& f, const json::value& v, const 
 
 }  // namespace
 
-Result<TaskWrite> parse_task_write(const json::value& body, WriteKind kind, Millis now,
-                                   std::string_view path_id) {
+Result<TaskWrite> parse_task_write(const json::value& body, WriteKind kind, Millis now, std::string_view path_id) {
   if (!body.is_object()) {
     Error e(Code::kValidationFailed, "The request body must be a JSON object.");
     e.errors.push_back({"", "must be a JSON object"});
@@ -291,7 +287,7 @@ Result<std::optional<std::int64_t>> parse_delete_body(const json::value& body) {
 
 namespace {
 
-constexpr std::array<std::string_view, 6> kWritable = {"userId", "taskTitle", "taskDescription",
+constexpr std::array<std::string_view, 6> kWritable = {"userId",  "taskTitle",     "taskDescription",
                                                        "dueDate", "warningOffset", "taskStatus"};
 
 json::value field_json(const TaskFields& f, std::string_view field) {
@@ -314,8 +310,8 @@ bool write_sets(const TaskWrite& w, std::string_view field) {
 
 }  // namespace
 
-std::vector<FieldEdit> task_merge_edits(const TaskFields& base, const TaskFields& theirs,
-                                        const TaskWrite& write, bool replace) {
+std::vector<FieldEdit> task_merge_edits(const TaskFields& base, const TaskFields& theirs, const TaskWrite& write,
+                                        bool replace) {
   const TaskFields yours = write.apply_to(base);
   std::vector<FieldEdit> edits;
   for (std::string_view field : kWritable) {

@@ -8,8 +8,8 @@
 #include <string_view>
 
 #include "core/error.h"
-#include "core/merge.h"
 #include "core/etag.h"
+#include "core/merge.h"
 #include "core/time.h"
 #include "domain/lock.h"
 
@@ -87,8 +87,8 @@ Result<TaskWrite> parse_task_write(const boost::json::value& body, WriteKind kin
 // Server-side merge (API.md §4): the fields `write` sets, each with its value in `base`, in
 // `theirs` (current) and in the write. For a patch those are the members sent; for a replace
 // (`replace` true) the writable fields whose value differs from the base.
-std::vector<FieldEdit> task_merge_edits(const TaskFields& base, const TaskFields& theirs,
-                                        const TaskWrite& write, bool replace);
+std::vector<FieldEdit> task_merge_edits(const TaskFields& base, const TaskFields& theirs, const TaskWrite& write,
+                                        bool replace);
 
 // The task domain's rule: a taskStatus conflict where either side is BLOCKED resolves to BLOCKED.
 std::optional<boost::json::value> resolve_task_conflict(const FieldEdit& edit);

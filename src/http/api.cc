@@ -5,8 +5,8 @@
 #include "http/change_stream.h"
 #include "http/idempotency.h"
 #include "http/openapi.h"
-#include "http/request_log.h"
 #include "http/problem.h"
+#include "http/request_log.h"
 #include "http/responses.h"
 #include "service/change_service.h"
 #include "service/operations_service.h"
@@ -41,8 +41,7 @@ bool acceptable_content_type(const Request& req) {
   std::string media(ct->substr(0, ct->find(';')));
   while (!media.empty() && media.back() == ' ') media.pop_back();
   for (auto& c : media) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return media == "application/json" ||
-         (req.method == "PATCH" && media == "application/merge-patch+json");
+  return media == "application/json" || (req.method == "PATCH" && media == "application/merge-patch+json");
 }
 
 // 415: a body must say it is JSON; a request without one (a lock with the defaults) need not.
@@ -86,8 +85,12 @@ Response internal_error(std::string_view what) {
 }  // namespace
 
 Api::Api(Store& store, const Clock& clock, const ApiOptions& options)
-    : store_(store), clock_(clock), options_(options), rate_limiter_(options.rate, options.burst),
-      idempotency_(options.idempotency_ttl_ms), web_(options.web_root) {
+    : store_(store),
+      clock_(clock),
+      options_(options),
+      rate_limiter_(options.rate, options.burst),
+      idempotency_(options.idempotency_ttl_ms),
+      web_(options.web_root) {
   add_all_routes(router_, lock_queue_);
   add_operation_routes();
   // A waiter that leaves a task's queue, however its request ends, lets the next one try at once.
@@ -120,23 +123,23 @@ struct Api::Exchange {
   Router::Match match;
   Respond respond;
   Response response;
-  std::uint64_t seen = 0;    // the wait list's generation before the last run
+  std::uint64_t seen = 0;                // the wait list's generation before the last run
   std::shared_ptr<Cancellation> cancel;  // cancelled when the client goes away; may be null
-  bool waited = false;       // a write that has been parked (a lock request waiting its turn)
+  bool waited = false;                   // a write that has been parked (a lock request waiting its turn)
   // What its handler keeps from one run to the next (Call::kept): a lock waiter's place in its
   // task's queue, from its first wait until it ends, however.
   std::any kept;
   // A long poll's token, counted in while it follows the change feed.
   std::optional<ChangeFeed::Follower> follower;
   std::optional<KeysInFlight::Claim> key_claim;  // the Idempotency-Key it holds in flight
-  bool stored = false;       // its answer was stored with the transaction
+  bool stored = false;                           // its answer was stored with the transaction
   // The rate-limit verdict of its one token (taken on the first run, not again when a parked
   // request re-runs); every answer to it describes it (API.md §7).
   std::optional<RateLimiter::Verdict> rate;
-  std::optional<Principal> who;         // once authenticated (again at each run)
-  std::optional<Result<Body>> body;     // a write's body, read once, before it first reaches the writer
-  std::string body_hash;                // of a write with an Idempotency-Key, taken with its body
-  bool recheck = false;  // admitted on a known token: the writer authenticates it (submit_write)
+  std::optional<Principal> who;      // once authenticated (again at each run)
+  std::optional<Result<Body>> body;  // a write's body, read once, before it first reaches the writer
+  std::string body_hash;             // of a write with an Idempotency-Key, taken with its body
+  bool recheck = false;              // admitted on a known token: the writer authenticates it (submit_write)
 
   // A waiting request whose client has gone away: it is answered without being served.
   bool client_gone() const { return waited && cancel && cancel->cancelled(); }
@@ -166,8 +169,8 @@ Response Api::guarded(Exchange& ex, Run&& run) {
 void Api::handle(Request req, Respond respond, std::shared_ptr<Cancellation> cancel) {
   if (req.received_at == 0) req.received_at = clock_.now();
   // Every answer is observed once, on its way out.
-  respond = [this, inner = std::move(respond), method = req.method, started = std::chrono::steady_clock::now()](
-                Response r) {
+  respond = [this, inner = std::move(respond), method = req.method,
+             started = std::chrono::steady_clock::now()](Response r) {
     metrics_.observe(r, method, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     inner(std::move(r));
   };
@@ -265,7 +268,8 @@ void Api::submit_write(std::shared_ptr<Exchange> ex, bool may_wait) {
         ex->stored = false;
         if (ex->client_gone()) {
           // API.md §5: a waiter whose client hung up is never granted the lock.
-          ex->response = described(*ex, problem(Error(Code::kLocked, "The client went away while waiting; nothing was granted.")));
+          ex->response =
+              described(*ex, problem(Error(Code::kLocked, "The client went away while waiting; nothing was granted.")));
           return false;
         }
         if (ex->recheck && !recheck_token(tx, *ex)) return false;
@@ -275,12 +279,12 @@ void Api::submit_write(std::shared_ptr<Exchange> ex, bool may_wait) {
       [this, ex](Store::WriteOutcome outcome) {
         if (outcome != Store::WriteOutcome::kCommitted) {
           const std::string principal = ex->response.principal;
-          ex->response = problem(Error(
-              Code::kStoreUnavailable,
-              outcome == Store::WriteOutcome::kFailed
-                  ? "The write was not committed; it is safe to retry."
-                  : "The database became unreachable while committing, so whether the write was applied is "
-                    "not known: retry it with the same Idempotency-Key, or read before writing again."));
+          ex->response = problem(
+              Error(Code::kStoreUnavailable,
+                    outcome == Store::WriteOutcome::kFailed
+                        ? "The write was not committed; it is safe to retry."
+                        : "The database became unreachable while committing, so whether the write was applied is "
+                          "not known: retry it with the same Idempotency-Key, or read before writing again."));
           ex->response.principal = principal;
           describe_rate(*ex, ex->response);
         } else if (ex->response.park_until) {
@@ -308,7 +312,7 @@ bool Api::recheck_token(Tx& tx, Exchange& ex) {
 
 void Api::wake_after(const Exchange& ex) {
   const std::string& route = ex.match.pattern;
-  if (route.starts_with("/v1/products")) return;  // no task, no lock, no change of the feed
+  if (route.starts_with("/v1/products")) return;        // no task, no lock, no change of the feed
   if (route != "/v1/tasks/{id}/lock") feed_->notify();  // a task's change, or a token's end
   // Lock waiters: those of the task the route names (its lock released, the task deleted), or all
   // of them after a write that may touch any task or token (a batch, a revoked user).
@@ -353,7 +357,7 @@ void Api::follow(std::shared_ptr<Exchange> ex, std::int64_t after, Millis until,
 }
 
 void Api::look_for(std::shared_ptr<Exchange> ex, std::int64_t after, Millis until) {
-  const auto seen = feed_waits_.generation();  // before the look: see WaitList::generation
+  const auto seen = feed_waits_.generation();                 // before the look: see WaitList::generation
   const auto query = parse_feed_query(ex->req.query, false);  // the handler accepted it
   FeedEntries got;
   switch (feed_->look(*ex->follower, after, static_cast<std::size_t>(query ? query->limit : 1), got)) {
@@ -384,8 +388,9 @@ void Api::attach_stream(Response& r, const Request& req) {
   }
   std::optional<std::string> authorization;
   if (!options_.insecure_no_auth) authorization = req.header_string("authorization");
-  r.events = std::make_shared<ChangeStream>(store_, feed_waits_, *feed_, std::move(authorized), std::move(authorization),
-                                            options_.retention, *r.stream_after, options_.heartbeat);
+  r.events =
+      std::make_shared<ChangeStream>(store_, feed_waits_, *feed_, std::move(authorized), std::move(authorization),
+                                     options_.retention, *r.stream_after, options_.heartbeat);
 }
 
 void Api::add_operation_routes() {
@@ -393,7 +398,8 @@ void Api::add_operation_routes() {
     respond(json_response(200, json::object{{"status", "ok"}}));  // never touches the store
   });
   router_.add_operation("GET", "/readyz", [this](const Request&, Respond respond) { ready(std::move(respond)); });
-  router_.add_operation("GET", "/metrics", [this](const Request& req, Respond respond) { metrics(req, std::move(respond)); });
+  router_.add_operation("GET", "/metrics",
+                        [this](const Request& req, Respond respond) { metrics(req, std::move(respond)); });
   router_.add_operation("GET", "/openapi.json", [](const Request& req, const Respond& respond) {
     Response r;
     r.body = std::string(openapi_document());
@@ -501,11 +507,12 @@ Response Api::run_authenticated(Tx& tx, Exchange& ex, const Principal& who, bool
   auto key = req.header("idempotency-key");
   if (is_safe(req.method) || !key) return dispatch(tx, ex, who, may_wait);
   Response r;
-  auto run = idempotency_.run(tx, IdempotentRequest{who.name, std::string(*key), req.method, req.target, ex.body_hash},
-                              clock_.now(), ex.key_claim, [&] {
-                                r = dispatch(tx, ex, who, may_wait);
-                                return WriteAnswer{succeeded(r), storable(r) ? std::optional(stored_answer(r)) : std::nullopt};
-                              });
+  auto run =
+      idempotency_.run(tx, IdempotentRequest{who.name, std::string(*key), req.method, req.target, ex.body_hash},
+                       clock_.now(), ex.key_claim, [&] {
+                         r = dispatch(tx, ex, who, may_wait);
+                         return WriteAnswer{succeeded(r), storable(r) ? std::optional(stored_answer(r)) : std::nullopt};
+                       });
   if (!run) return problem(run.error());
   if (run->replay) return replayed(*run->replay);
   ex.stored = run->stored;
@@ -529,12 +536,20 @@ Response Api::dispatch(Tx& tx, Exchange& ex, const Principal& who, bool may_wait
                          req.method == "PATCH" ? "Send the body as application/json or application/merge-patch+json."
                                                : "Send the body as application/json."));
   }
-  WriteContext ctx{who, clock_.now(), options_.require_preconditions, prefers_merge(req), options_.retention,
+  WriteContext ctx{who,
+                   clock_.now(),
+                   options_.require_preconditions,
+                   prefers_merge(req),
+                   options_.retention,
                    req.header_string("lock-token")};
-  Call call{req, match.params, std::move(ctx),
+  Call call{req,
+            match.params,
+            std::move(ctx),
             ConditionalHeaders{req.header_string("if-match"), req.header_string("if-none-match"),
                                req.header_string("if-modified-since"), req.header_string("if-unmodified-since")},
-            req.method == "HEAD", may_wait, options_.max_batch};
+            req.method == "HEAD",
+            may_wait,
+            options_.max_batch};
   call.parsed = ex.body ? &*ex.body : &no_body();
   call.kept = &ex.kept;
   Response r = match.handler(tx, call);

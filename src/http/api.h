@@ -10,8 +10,8 @@
 #include <string>
 
 #include "core/time.h"
-#include "http/message.h"
 #include "http/known_tokens.h"
+#include "http/message.h"
 #include "http/metrics.h"
 #include "http/rate_limit.h"
 #include "http/router.h"

@@ -59,11 +59,15 @@ Result<FeedQuery> parse_feed_query(const QueryParams& params, bool stream) {
       if (!n || *n < 0) e.errors.push_back({key, "must be a revision (an integer of at least 0)"});
       q.since = n;
     } else if (key == "limit" && !stream) {
-      if (!n || *n < 1 || *n > kMaxLimit) e.errors.push_back({key, "must be an integer from 1 to 1000"});
-      else q.limit = static_cast<int>(*n);
+      if (!n || *n < 1 || *n > kMaxLimit)
+        e.errors.push_back({key, "must be an integer from 1 to 1000"});
+      else
+        q.limit = static_cast<int>(*n);
     } else if (key == "wait" && !stream) {
-      if (!n || *n < 0 || *n > kMaxWaitSeconds) e.errors.push_back({key, "must be seconds from 0 to 60"});
-      else q.wait = static_cast<int>(*n);
+      if (!n || *n < 0 || *n > kMaxWaitSeconds)
+        e.errors.push_back({key, "must be seconds from 0 to 60"});
+      else
+        q.wait = static_cast<int>(*n);
     } else {
       e.errors.push_back({key, "is not a parameter of the change feed"});
     }
@@ -201,8 +205,7 @@ ChangeFeed::Follower::~Follower() {
   if (it != feed_.tokens_.end() && --it->second.followers == 0) feed_.tokens_.erase(it);
 }
 
-ChangeFeed::Look ChangeFeed::look(const Follower& follower, std::int64_t after, std::size_t limit,
-                                  FeedEntries& out) {
+ChangeFeed::Look ChangeFeed::look(const Follower& follower, std::int64_t after, std::size_t limit, FeedEntries& out) {
   bool want_read = false;
   Look result = Look::kNothingYet;
   {
@@ -239,8 +242,13 @@ ChangeStream::~ChangeStream() { g_open_streams.fetch_sub(1); }
 ChangeStream::ChangeStream(Store& store, WaitList& waits, ChangeFeed& feed, std::function<bool(Tx&)> authorized,
                            std::optional<std::string> authorization, Retention retention, std::int64_t after,
                            std::chrono::seconds heartbeat)
-    : store_(store), waits_(waits), feed_(feed), authorized_(std::move(authorized)),
-      follower_(feed, std::move(authorization), after), retention_(retention), after_(after),
+    : store_(store),
+      waits_(waits),
+      feed_(feed),
+      authorized_(std::move(authorized)),
+      follower_(feed, std::move(authorization), after),
+      retention_(retention),
+      after_(after),
       heartbeat_(heartbeat) {
   g_open_streams.fetch_add(1);
 }

@@ -14,11 +14,11 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/mutex.h"
 #include "http/message.h"
 #include "http/waits.h"
 #include "service/task_service.h"
 #include "store/store.h"
-#include "core/mutex.h"
 
 namespace lockstep::http {
 
@@ -108,9 +108,9 @@ class ChangeFeed {
   const Retention retention_;
   const bool check_tokens_;
   mutable Mutex mu_;
-  bool ready_ LOCKSTEP_GUARDED_BY(mu_) = false;  // a read has been applied
-  std::int64_t base_ LOCKSTEP_GUARDED_BY(mu_) = 0;  // entries_ holds every change in (base_, known_]
-  std::int64_t known_ LOCKSTEP_GUARDED_BY(mu_) = 0;  // the latest revision of the last read
+  bool ready_ LOCKSTEP_GUARDED_BY(mu_) = false;       // a read has been applied
+  std::int64_t base_ LOCKSTEP_GUARDED_BY(mu_) = 0;    // entries_ holds every change in (base_, known_]
+  std::int64_t known_ LOCKSTEP_GUARDED_BY(mu_) = 0;   // the latest revision of the last read
   std::int64_t pruned_ LOCKSTEP_GUARDED_BY(mu_) = 0;  // the feed's pruned-through watermark at the last read
   std::deque<std::shared_ptr<const FeedEntry>> entries_ LOCKSTEP_GUARDED_BY(mu_);
   std::unordered_map<std::string, Token> tokens_ LOCKSTEP_GUARDED_BY(mu_);

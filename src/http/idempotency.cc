@@ -25,7 +25,9 @@ std::string stored_answer(const Response& r) {
     if (k == "RateLimit" || k == "RateLimit-Policy") continue;
     headers.push_back(json::array{json::value(k), json::value(v)});
   }
-  json::object o{{"status", r.status}, {"contentType", r.content_type}, {"headers", std::move(headers)},
+  json::object o{{"status", r.status},
+                 {"contentType", r.content_type},
+                 {"headers", std::move(headers)},
                  {"body", r.replay_body.value_or(r.body)}};
   return json::serialize(o);
 }

@@ -13,8 +13,8 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "domain/user.h"
 #include "core/mutex.h"
+#include "domain/user.h"
 
 namespace lockstep::http {
 

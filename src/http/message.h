@@ -27,10 +27,10 @@ class EventSource {
 };
 
 struct Request {
-  std::string method;  // upper case, as sent
-  std::string target;  // as sent: path and query, undecoded
-  std::string path;    // percent-decoded, without the query
-  QueryParams query;   // decoded, in order
+  std::string method;                                        // upper case, as sent
+  std::string target;                                        // as sent: path and query, undecoded
+  std::string path;                                          // percent-decoded, without the query
+  QueryParams query;                                         // decoded, in order
   std::vector<std::pair<std::string, std::string>> headers;  // names lower case
   std::string body;
   Millis received_at = 0;  // wall clock, when the request was read whole
@@ -52,7 +52,7 @@ struct Response {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string content_type = "application/json";
-  std::string body;       // empty for 204/304 and HEAD
+  std::string body;  // empty for 204/304 and HEAD
   // What a stored copy of this answer (an idempotent replay) carries instead of `body`, when
   // `body` holds a secret that must not be kept (API.md §2: a new user's token).
   std::optional<std::string> replay_body;

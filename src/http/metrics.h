@@ -13,8 +13,8 @@
 #include <tuple>
 
 #include "core/histogram.h"
-#include "http/message.h"
 #include "core/mutex.h"
+#include "http/message.h"
 
 namespace lockstep::http {
 
@@ -53,16 +53,18 @@ class Metrics {
 
  private:
   mutable Mutex mu_;
-  std::map<std::tuple<std::string, std::string, int>, std::uint64_t> requests_ LOCKSTEP_GUARDED_BY(mu_);  // route, method, status
-  std::map<std::string, std::unique_ptr<Histogram>> latency_ LOCKSTEP_GUARDED_BY(mu_);                     // by route
-  std::map<std::pair<std::string, std::string>, std::uint64_t> conflicts_ LOCKSTEP_GUARDED_BY(mu_);        // route, code (409/412)
-  std::map<std::string, std::uint64_t> locked_ LOCKSTEP_GUARDED_BY(mu_);                                   // 423 by route
+  std::map<std::tuple<std::string, std::string, int>, std::uint64_t> requests_
+      LOCKSTEP_GUARDED_BY(mu_);                                                         // route, method, status
+  std::map<std::string, std::unique_ptr<Histogram>> latency_ LOCKSTEP_GUARDED_BY(mu_);  // by route
+  std::map<std::pair<std::string, std::string>, std::uint64_t> conflicts_
+      LOCKSTEP_GUARDED_BY(mu_);                                           // route, code (409/412)
+  std::map<std::string, std::uint64_t> locked_ LOCKSTEP_GUARDED_BY(mu_);  // 423 by route
   std::uint64_t replays_ LOCKSTEP_GUARDED_BY(mu_) = 0;
   std::uint64_t rate_limited_ LOCKSTEP_GUARDED_BY(mu_) = 0;
   std::uint64_t shed_ LOCKSTEP_GUARDED_BY(mu_) = 0;
   std::uint64_t merges_ LOCKSTEP_GUARDED_BY(mu_) = 0;
   std::map<std::string, std::uint64_t> purchases_ LOCKSTEP_GUARDED_BY(mu_);  // by outcome: purchased, out_of_stock
-  std::map<std::string, std::uint64_t> batches_ LOCKSTEP_GUARDED_BY(mu_);    // by outcome: applied, aborted, independent
+  std::map<std::string, std::uint64_t> batches_ LOCKSTEP_GUARDED_BY(mu_);  // by outcome: applied, aborted, independent
   std::atomic<std::int64_t> followers_{0};
   Histogram lock_wait_{{0.001, 0.01, 0.1, 0.5, 1, 2.5, 5, 10, 20, 30}};
 };

@@ -11,31 +11,56 @@ namespace {
 
 const char* title_for(Code code) {
   switch (code) {
-    case Code::kMalformedJson: return "Malformed JSON";
-    case Code::kValidationFailed: return "Validation failed";
-    case Code::kUnauthenticated: return "Unauthenticated";
-    case Code::kForbidden: return "Forbidden";
-    case Code::kNotLockOwner: return "Not the lock owner";
-    case Code::kNotFound: return "Not found";
-    case Code::kMethodNotAllowed: return "Method not allowed";
-    case Code::kPayloadTooLarge: return "Payload too large";
-    case Code::kUnsupportedMediaType: return "Unsupported media type";
-    case Code::kPreconditionFailed: return "Precondition failed";
-    case Code::kPreconditionRequired: return "Precondition required";
-    case Code::kHeadersTooLarge: return "Request header fields too large";
-    case Code::kVersionConflict: return "Version conflict";
-    case Code::kMergeConflict: return "Merge conflict";
-    case Code::kCursorExpired: return "Cursor expired";
-    case Code::kConflict: return "Conflict";
-    case Code::kLocked: return "Locked";
-    case Code::kIdempotencyKeyReused: return "Idempotency key reused";
-    case Code::kIdempotencyInProgress: return "Idempotent request in progress";
-    case Code::kBatchAborted: return "Batch aborted";
-    case Code::kOutOfStock: return "Out of stock";
-    case Code::kRateLimited: return "Too many requests";
-    case Code::kOverloaded: return "Overloaded";
-    case Code::kStoreUnavailable: return "Store unavailable";
-    case Code::kInternal: return "Internal error";
+    case Code::kMalformedJson:
+      return "Malformed JSON";
+    case Code::kValidationFailed:
+      return "Validation failed";
+    case Code::kUnauthenticated:
+      return "Unauthenticated";
+    case Code::kForbidden:
+      return "Forbidden";
+    case Code::kNotLockOwner:
+      return "Not the lock owner";
+    case Code::kNotFound:
+      return "Not found";
+    case Code::kMethodNotAllowed:
+      return "Method not allowed";
+    case Code::kPayloadTooLarge:
+      return "Payload too large";
+    case Code::kUnsupportedMediaType:
+      return "Unsupported media type";
+    case Code::kPreconditionFailed:
+      return "Precondition failed";
+    case Code::kPreconditionRequired:
+      return "Precondition required";
+    case Code::kHeadersTooLarge:
+      return "Request header fields too large";
+    case Code::kVersionConflict:
+      return "Version conflict";
+    case Code::kMergeConflict:
+      return "Merge conflict";
+    case Code::kCursorExpired:
+      return "Cursor expired";
+    case Code::kConflict:
+      return "Conflict";
+    case Code::kLocked:
+      return "Locked";
+    case Code::kIdempotencyKeyReused:
+      return "Idempotency key reused";
+    case Code::kIdempotencyInProgress:
+      return "Idempotent request in progress";
+    case Code::kBatchAborted:
+      return "Batch aborted";
+    case Code::kOutOfStock:
+      return "Out of stock";
+    case Code::kRateLimited:
+      return "Too many requests";
+    case Code::kOverloaded:
+      return "Overloaded";
+    case Code::kStoreUnavailable:
+      return "Store unavailable";
+    case Code::kInternal:
+      return "Internal error";
   }
   return "Error";
 }
@@ -44,38 +69,63 @@ const char* title_for(Code code) {
 
 int status_for(Code code) {
   switch (code) {
-    case Code::kMalformedJson: return 400;
-    case Code::kValidationFailed: return 400;
-    case Code::kUnauthenticated: return 401;
-    case Code::kForbidden: return 403;
-    case Code::kNotLockOwner: return 403;
-    case Code::kNotFound: return 404;
-    case Code::kMethodNotAllowed: return 405;
-    case Code::kPayloadTooLarge: return 413;
-    case Code::kUnsupportedMediaType: return 415;
-    case Code::kPreconditionFailed: return 412;
-    case Code::kPreconditionRequired: return 428;
-    case Code::kHeadersTooLarge: return 431;
-    case Code::kVersionConflict: return 409;
-    case Code::kMergeConflict: return 409;
-    case Code::kCursorExpired: return 410;
-    case Code::kConflict: return 409;
-    case Code::kLocked: return 423;
-    case Code::kIdempotencyKeyReused: return 422;
-    case Code::kIdempotencyInProgress: return 409;
-    case Code::kBatchAborted: return 409;
-    case Code::kOutOfStock: return 409;
-    case Code::kRateLimited: return 429;
-    case Code::kOverloaded: return 503;
-    case Code::kStoreUnavailable: return 503;
-    case Code::kInternal: return 500;
+    case Code::kMalformedJson:
+      return 400;
+    case Code::kValidationFailed:
+      return 400;
+    case Code::kUnauthenticated:
+      return 401;
+    case Code::kForbidden:
+      return 403;
+    case Code::kNotLockOwner:
+      return 403;
+    case Code::kNotFound:
+      return 404;
+    case Code::kMethodNotAllowed:
+      return 405;
+    case Code::kPayloadTooLarge:
+      return 413;
+    case Code::kUnsupportedMediaType:
+      return 415;
+    case Code::kPreconditionFailed:
+      return 412;
+    case Code::kPreconditionRequired:
+      return 428;
+    case Code::kHeadersTooLarge:
+      return 431;
+    case Code::kVersionConflict:
+      return 409;
+    case Code::kMergeConflict:
+      return 409;
+    case Code::kCursorExpired:
+      return 410;
+    case Code::kConflict:
+      return 409;
+    case Code::kLocked:
+      return 423;
+    case Code::kIdempotencyKeyReused:
+      return 422;
+    case Code::kIdempotencyInProgress:
+      return 409;
+    case Code::kBatchAborted:
+      return 409;
+    case Code::kOutOfStock:
+      return 409;
+    case Code::kRateLimited:
+      return 429;
+    case Code::kOverloaded:
+      return 503;
+    case Code::kStoreUnavailable:
+      return 503;
+    case Code::kInternal:
+      return 500;
   }
   return 500;
 }
 
 bool is_retryable(Code code) {
-  return code == Code::kRateLimited || code == Code::kOverloaded ||
-         code == Code::kStoreUnavailable || code == Code::kLocked || code == Code::kIdempotencyInProgress;
+  return code == Code::kRateLimited || code == Code::kOverloaded || code == Code::kStoreUnavailable ||
+         code == Code::kLocked || code == Code::kIdempotencyInProgress;
 }
 
 Response problem(const Error& e) {

@@ -58,8 +58,8 @@ Response remove(Tx& tx, const Call& call) {
 Response stock(Tx& tx, const Call& call) {
   auto r = set_stock(tx, call.ctx, call.params[0], call.body());
   if (!r) return problem(r.error());
-  Response resp = json_response(200, json::object{{"message", "Product stock updated successfully."},
-                                                  {"product", product_to_json(*r)}});
+  Response resp = json_response(
+      200, json::object{{"message", "Product stock updated successfully."}, {"product", product_to_json(*r)}});
   resp.set("ETag", r->etag().to_string());
   return resp;
 }

@@ -5,9 +5,9 @@
 #include <string>
 #include <unordered_map>
 
+#include "core/mutex.h"
 #include "core/time.h"
 #include "http/message.h"
-#include "core/mutex.h"
 
 namespace lockstep::http {
 

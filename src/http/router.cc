@@ -19,8 +19,8 @@ std::vector<std::string> split(std::string_view path) {
 
 void Router::add(std::string_view method, std::string_view pattern, Handler handler, Access access,
                  BodyReader read_body) {
-  entries_.push_back({std::string(method), std::string(pattern), split(pattern), std::move(handler), nullptr, access,
-                      read_body});
+  entries_.push_back(
+      {std::string(method), std::string(pattern), split(pattern), std::move(handler), nullptr, access, read_body});
 }
 
 void Router::add_operation(std::string_view method, std::string_view pattern, Operation operation) {

@@ -24,9 +24,9 @@ struct Call {
   std::vector<std::string> params;  // the `{name}` segments, in order
   WriteContext ctx;                 // principal, now, options
   ConditionalHeaders cond;
-  bool head = false;                // a HEAD request served by the GET handler
-  bool may_wait = true;             // false once a parked request's wait is over
-  std::size_t max_batch = 100;      // most operations in one batch
+  bool head = false;            // a HEAD request served by the GET handler
+  bool may_wait = true;         // false once a parked request's wait is over
+  std::size_t max_batch = 100;  // most operations in one batch
   // The write's body, read before the job reached the writer by the route's BodyReader. A route
   // whose reader may refuse a body checks it; every other one reads body().
   const Result<Body>* parsed = nullptr;
@@ -73,14 +73,14 @@ class Router {
   void add_operation(std::string_view method, std::string_view pattern, Operation operation);
 
   struct Match {
-    Handler handler;                     // null: no route for this method
-    Operation operation;                 // or this, for an operations endpoint
-    bool operation_path = false;         // the path is an operations endpoint's
+    Handler handler;              // null: no route for this method
+    Operation operation;          // or this, for an operations endpoint
+    bool operation_path = false;  // the path is an operations endpoint's
     Access access = Access::kAnyUser;
     BodyReader read_body = nullptr;
     std::vector<std::string> params;
-    std::string pattern;                 // the route template, for logs and metrics
-    std::string allow;                   // when the path matched but the method did not
+    std::string pattern;  // the route template, for logs and metrics
+    std::string allow;    // when the path matched but the method did not
     bool path_matched = false;
   };
   // HEAD is served by the GET handler.

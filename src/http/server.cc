@@ -5,19 +5,19 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <openssl/err.h>
-#include <openssl/pem.h>
-#include <openssl/ssl.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -91,7 +91,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   // `stream_args`: the socket, and for TLS the context.
   template <class... StreamArgs>
   Session(Api& api, const ServerOptions& options, Tracker& tracker, StreamArgs&&... stream_args)
-      : stream_(std::forward<StreamArgs>(stream_args)...), api_(api), options_(options), tracker_(tracker),
+      : stream_(std::forward<StreamArgs>(stream_args)...),
+        api_(api),
+        options_(options),
+        tracker_(tracker),
         buffer_(std::max<std::size_t>(64 << 10, options.max_header * 2)) {
     tracker_.connections.fetch_add(1);
   }
@@ -155,17 +158,15 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     Error e(Code::kValidationFailed, "This port speaks HTTPS: use an https:// URL.");
     auto res = message(problem(e), make_ulid(SystemClock::instance().now()), "-", true);
     lowest().expires_after(options_.read_timeout);
-    bhttp::async_write(lowest(), *res, [self = shared_from_this(), res](beast::error_code, std::size_t) {
-      self->drain();
-    });
+    bhttp::async_write(lowest(), *res,
+                       [self = shared_from_this(), res](beast::error_code, std::size_t) { self->drain(); });
   }
 
   void read() {
     parser_.emplace();
     limit_parser(*parser_, options_.max_header, options_.max_body);
     lowest().expires_after(options_.read_timeout);
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      beast::bind_front_handler(&Session::on_read, shared_from_this()));
+    bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read, shared_from_this()));
   }
 
   void on_read(beast::error_code ec, std::size_t) {
@@ -176,18 +177,17 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       r.close = true;
       return send(std::move(r), make_ulid(SystemClock::instance().now()), "-", started);
     }
-    if (ec == bhttp::error::end_of_stream || ec == net::error::eof ||
-        ec == beast::error::timeout || ec == net::error::operation_aborted ||
-        ec == net::error::connection_reset || ec == ssl::error::stream_truncated ||
-        ec.category() == net::error::get_ssl_category()) {
+    if (ec == bhttp::error::end_of_stream || ec == net::error::eof || ec == beast::error::timeout ||
+        ec == net::error::operation_aborted || ec == net::error::connection_reset ||
+        ec == ssl::error::stream_truncated || ec.category() == net::error::get_ssl_category()) {
       return close();  // gone, or its TLS broke: nothing can be answered
     }
     if (ec) {
       // The request could not be read whole: answer why, then close (the rest is unread).
       Error e(Code::kValidationFailed, "The request is not valid HTTP/1.1: " + ec.message() + ".");
       if (ec == bhttp::error::body_limit) {
-        e = Error(Code::kPayloadTooLarge, "The body is larger than the limit of " +
-                                              std::to_string(options_.max_body) + " bytes.");
+        e = Error(Code::kPayloadTooLarge,
+                  "The body is larger than the limit of " + std::to_string(options_.max_body) + " bytes.");
       } else if (ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow) {
         e = Error(Code::kHeadersTooLarge, "The request headers are larger than the limit of " +
                                               std::to_string(options_.max_header) + " bytes.");
@@ -199,7 +199,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
     if (tracker_.draining || (over_limit_ && parser_->get().target() != "/healthz")) {
       Response r = problem(Error(Code::kOverloaded, tracker_.draining ? "The server is shutting down."
-                                                                       : "Too many connections; try again shortly."));
+                                                                      : "Too many connections; try again shortly."));
       r.close = true;
       return send(std::move(r), make_ulid(SystemClock::instance().now()), std::string(parser_->get().method_string()),
                   started);
@@ -228,14 +228,16 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         if (cancel && self->in_flight_ == cancel && self->watching_ != cancel) self->watch_hangup(cancel);
       });
     });
-    api_.handle(std::move(req), [self = shared_from_this(), request_id, method, started](Response r) {
-      net::post(self->stream_.get_executor(),
-                [self, r = std::move(r), request_id, method, started]() mutable {
-                  self->stop_watching();
-                  self->send(std::move(r), request_id, method, started);
-                  self->tracker_.end();
-                });
-    }, cancel);
+    api_.handle(
+        std::move(req),
+        [self = shared_from_this(), request_id, method, started](Response r) {
+          net::post(self->stream_.get_executor(), [self, r = std::move(r), request_id, method, started]() mutable {
+            self->stop_watching();
+            self->send(std::move(r), request_id, method, started);
+            self->tracker_.end();
+          });
+        },
+        cancel);
   }
 
   // While the Api has the request, tells it when the client hangs up (a parked lock waiter must
@@ -268,14 +270,13 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
             std::chrono::steady_clock::time_point started) {
     if (r.events) return start_stream(std::move(r), request_id, method, started);
     bool close = r.close || !keep_alive_ || tracker_.draining || over_limit_;
-    log_request(request_id, method, r, std::chrono::duration_cast<std::chrono::microseconds>(
-                                           std::chrono::steady_clock::now() - started));
+    log_request(request_id, method, r,
+                std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started));
     auto res = message(std::move(r), request_id, method, close);
     lowest().expires_after(options_.read_timeout);
-    bhttp::async_write(stream_, *res,
-                       [self = shared_from_this(), res, close](beast::error_code ec, std::size_t) {
-                         self->on_write(ec, close);
-                       });
+    bhttp::async_write(stream_, *res, [self = shared_from_this(), res, close](beast::error_code ec, std::size_t) {
+      self->on_write(ec, close);
+    });
   }
 
   // The HTTP message of `r`.
@@ -317,8 +318,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     for (auto& [k, v] : r.headers) res->insert(k, v);
     res->set("X-Request-Id", request_id);
     res->chunked(true);
-    log_request(request_id, method, r, std::chrono::duration_cast<std::chrono::microseconds>(
-                                           std::chrono::steady_clock::now() - started));
+    log_request(request_id, method, r,
+                std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started));
     events_ = std::move(r.events);
     // The kernel would otherwise take megabytes of events for a follower that does not read, and
     // copying them costs every other client of the server (docs/performance.md, "event streams
@@ -339,9 +340,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (tracker_.draining) return finish_stream();
     lowest().expires_never();  // waiting for news; the source sends a heartbeat when idle
     events_->next([self = shared_from_this()](std::string data, bool done) {
-      net::post(self->stream_.get_executor(), [self, data = std::move(data), done]() mutable {
-        self->write_piece(std::move(data), done);
-      });
+      net::post(self->stream_.get_executor(),
+                [self, data = std::move(data), done]() mutable { self->write_piece(std::move(data), done); });
     });
   }
 
@@ -411,7 +411,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::optional<RequestParser> parser_;
   bool keep_alive_ = true;
   bool drain_after_send_ = false;
-  bool over_limit_ = false;  // accepted past --max-connections
+  bool over_limit_ = false;                          // accepted past --max-connections
   net::steady_timer grace_{stream_.get_executor()};  // an over-limit connection's time to send
   bool grace_over_ = false;
   std::vector<char> drain_buffer_;
@@ -474,7 +474,9 @@ std::unique_ptr<ssl::context> load_tls(const std::string& cert, const std::strin
   // passphrase of an encrypted key: a service has no one to answer.
   std::unique_ptr<BIO, decltype(&BIO_free)> in(BIO_new_file(key.c_str(), "r"), &BIO_free);
   std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> pkey(
-      in ? PEM_read_bio_PrivateKey(in.get(), nullptr, [](char*, int, int, void*) { return 0; }, nullptr) : nullptr,
+      in ? PEM_read_bio_PrivateKey(
+               in.get(), nullptr, [](char*, int, int, void*) { return 0; }, nullptr)
+         : nullptr,
       &EVP_PKEY_free);
   if (!pkey) {
     throw std::runtime_error("the TLS key " + key + " is not an unencrypted PEM private key" + openssl_reason());
@@ -497,14 +499,18 @@ struct Server::Impl {
   Tracker tracker;
   net::io_context ioc;
   tcp::acceptor acceptor;
-  net::steady_timer accept_retry;             // on the acceptor's strand, as is accept_backoff
+  net::steady_timer accept_retry;               // on the acceptor's strand, as is accept_backoff
   std::chrono::milliseconds accept_backoff{0};  // 0: accepting works
   net::signal_set signals;
   std::thread shutdown_waiter;
 
   Impl(Api& a, ServerOptions o)
-      : api(a), options(std::move(o)), ioc(std::max(1, options.threads)),
-        acceptor(net::make_strand(ioc)), accept_retry(acceptor.get_executor()), signals(ioc, SIGINT, SIGTERM) {}
+      : api(a),
+        options(std::move(o)),
+        ioc(std::max(1, options.threads)),
+        acceptor(net::make_strand(ioc)),
+        accept_retry(acceptor.get_executor()),
+        signals(ioc, SIGINT, SIGTERM) {}
 
   void accept() {
     acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
@@ -588,8 +594,8 @@ Server::Server(Api& api, ServerOptions options) : impl_(std::make_unique<Impl>(a
   if (!ec) a.bind(endpoint, ec);
   if (!ec) a.listen(net::socket_base::max_listen_connections, ec);
   if (ec) {
-    throw std::runtime_error("cannot listen on " + impl_->options.host + ":" +
-                             std::to_string(impl_->options.port) + ": " + ec.message());
+    throw std::runtime_error("cannot listen on " + impl_->options.host + ":" + std::to_string(impl_->options.port) +
+                             ": " + ec.message());
   }
   fit_descriptor_limit(impl_->options.max_connections);
 }

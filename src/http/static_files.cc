@@ -63,7 +63,8 @@ std::optional<Response> StaticFiles::serve(const Request& req) const {
   r.set("Cache-Control", req.path.starts_with("/assets/") ? "public, max-age=31536000, immutable" : "no-cache");
   r.set("X-Content-Type-Options", "nosniff");
   if (it->first == "/index.html") {
-    r.set("Content-Security-Policy", "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'");
+    r.set("Content-Security-Policy",
+          "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'");
   }
   auto inm = req.header("if-none-match");
   if (inm && *inm == it->second.etag) {

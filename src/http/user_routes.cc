@@ -42,9 +42,9 @@ Response create(Tx& tx, const Call& call) {
     } else if (key == "role" && v.is_string() && parse_role(v.get_string())) {
       role = *parse_role(v.get_string());
     } else {
-      e.errors.push_back({std::string(key), key == "name" ? "must be a string"
-                                           : key == "role" ? "must be \"user\" or \"admin\""
-                                                           : "is not a field of a user"});
+      e.errors.push_back({std::string(key), key == "name"   ? "must be a string"
+                                            : key == "role" ? "must be \"user\" or \"admin\""
+                                                            : "is not a field of a user"});
     }
   }
   if (!body.json->get_object().contains("name")) e.errors.push_back({"name", "is required"});

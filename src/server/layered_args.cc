@@ -13,8 +13,7 @@ bool truthy(std::string v) {
 }
 
 // Appends `--name value` (or `--name` for a set flag).
-void append(std::vector<std::string>& out, const CLI::Option& opt, const std::string& name,
-            const std::string& value) {
+void append(std::vector<std::string>& out, const CLI::Option& opt, const std::string& name, const std::string& value) {
   if (opt.get_type_size() == 0) {
     if (truthy(value)) out.push_back("--" + name);
     return;
@@ -35,8 +34,7 @@ std::string config_path(int argc, char** argv, std::string_view env_prefix) {
 
 }  // namespace
 
-std::vector<std::string> layered_args(const CLI::App& app, int argc, char** argv,
-                                      std::string_view env_prefix) {
+std::vector<std::string> layered_args(const CLI::App& app, int argc, char** argv, std::string_view env_prefix) {
   std::vector<std::string> out{argv[0]};
 
   if (std::string path = config_path(argc, argv, env_prefix); !path.empty()) {
@@ -46,8 +44,7 @@ std::vector<std::string> layered_args(const CLI::App& app, int argc, char** argv
       if (item.name == "++" || item.name == "--") continue;
       const CLI::Option* opt = app.get_option_no_throw("--" + item.name);
       if (!opt || item.name == "config" || !item.parents.empty()) {
-        throw std::runtime_error("the config file '" + path + "' has an unknown key '" +
-                                 item.name + "'");
+        throw std::runtime_error("the config file '" + path + "' has an unknown key '" + item.name + "'");
       }
       append(out, *opt, item.name, item.inputs.empty() ? "" : item.inputs.back());
     }

@@ -14,7 +14,6 @@ namespace lockstep {
 // before the real arguments. With every option of `app` taking its last value, a flag then beats
 // the environment, which beats the file. Throws std::runtime_error on an unreadable file or a key
 // that is no flag of `app`.
-std::vector<std::string> layered_args(const CLI::App& app, int argc, char** argv,
-                                      std::string_view env_prefix);
+std::vector<std::string> layered_args(const CLI::App& app, int argc, char** argv, std::string_view env_prefix);
 
 }  // namespace lockstep

@@ -10,8 +10,8 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <filesystem>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <regex>
 #include <string_view>
@@ -56,8 +56,8 @@ std::string shown_db(const std::string& db) {
     const auto colon = shown.find(':', scheme + 3);
     if (at != std::string::npos && at > scheme && colon < at) shown.replace(colon + 1, at - colon - 1, "***");
   }
-  static const std::regex kPasswordParameter(R"(((?:^|[?&\s])[A-Za-z_]*password[A-Za-z_]*\s*=\s*)('(?:[^'\\]|\\.)*'|[^&\s]*))",
-                                             std::regex::icase);
+  static const std::regex kPasswordParameter(
+      R"(((?:^|[?&\s])[A-Za-z_]*password[A-Za-z_]*\s*=\s*)('(?:[^'\\]|\\.)*'|[^&\s]*))", std::regex::icase);
   return std::regex_replace(shown, kPasswordParameter, "$1***");
 }
 
@@ -137,7 +137,8 @@ int serve(const Config& c) {
   int readers = c.readers > 0 ? c.readers : std::max(2, c.threads);
   auto store = open(c, readers);
   auto rate = http::RateLimiter::parse(c.rate_limit);
-  if (!rate) die("--rate-limit must be RATE or RATE/BURST (requests a second; 0 turns it off), not '" + c.rate_limit + "'");
+  if (!rate)
+    die("--rate-limit must be RATE or RATE/BURST (requests a second; 0 turns it off), not '" + c.rate_limit + "'");
   Retention retention{c.retain_changes, c.retain_versions};
   http::ApiOptions api_options;
   api_options.require_preconditions = c.require_preconditions;
@@ -156,8 +157,9 @@ int serve(const Config& c) {
   http::Api api(*store, clock, api_options);
   std::unique_ptr<ClockControl> clock_control;
   if (c.test_only_movable_clock) {
-    http::log_event("warn", "--test-only-movable-clock: standard input moves this server's clock ahead; "
-                            "FOR TESTS ONLY, never in production (every lock would expire early)");
+    http::log_event("warn",
+                    "--test-only-movable-clock: standard input moves this server's clock ahead; "
+                    "FOR TESTS ONLY, never in production (every lock would expire early)");
     clock_control = std::make_unique<ClockControl>(STDIN_FILENO, movable, [&api] { api.clock_moved(); });
   }
   http::ServerOptions so;
@@ -235,8 +237,8 @@ int user_list(const Config& c) {
   store->stop();
   std::printf("%-24s %-6s %-8s %s\n", "NAME", "ROLE", "STATUS", "CREATED");
   for (const auto& u : users) {
-    std::printf("%-24s %-6s %-8s %s\n", u.name.c_str(), role_name(u.role),
-                u.revoked() ? "revoked" : "active", format_rfc3339(u.created_at).c_str());
+    std::printf("%-24s %-6s %-8s %s\n", u.name.c_str(), role_name(u.role), u.revoked() ? "revoked" : "active",
+                format_rfc3339(u.created_at).c_str());
   }
   return 0;
 }
@@ -300,20 +302,23 @@ int main(int argc, char** argv) {
   auto argv_rest = take_test_only_flag(argc, argv, c.test_only_movable_clock);
   argc = static_cast<int>(argv_rest.size()) - 1;
   argv = argv_rest.data();
-  CLI::App app{"lockstepd: the Lockstep task server, where concurrent edits never lose an update.\n"
-               "Every flag can also be set as LOCKSTEP_<FLAG> in the environment (e.g. LOCKSTEP_DB)\n"
-               "or as a key of the --config TOML file (e.g. listen = \"0.0.0.0:8080\");\n"
-               "a flag beats the environment, which beats the file.",
-               "lockstepd"};
+  CLI::App app{
+      "lockstepd: the Lockstep task server, where concurrent edits never lose an update.\n"
+      "Every flag can also be set as LOCKSTEP_<FLAG> in the environment (e.g. LOCKSTEP_DB)\n"
+      "or as a key of the --config TOML file (e.g. listen = \"0.0.0.0:8080\");\n"
+      "a flag beats the environment, which beats the file.",
+      "lockstepd"};
   app.set_version_flag("--version", "lockstepd 0.1.0");
-  app.add_option("--listen", c.listen, "HOST:PORT to serve on (port 0: any free port)")
-      ->capture_default_str();
-  app.add_option("--db", c.db, "SQLite database file, or postgresql://USER@HOST:PORT/DB for several nodes on one\n"
+  app.add_option("--listen", c.listen, "HOST:PORT to serve on (port 0: any free port)")->capture_default_str();
+  app.add_option("--db", c.db,
+                 "SQLite database file, or postgresql://USER@HOST:PORT/DB for several nodes on one\n"
                  "PostgreSQL (13 or later); the schema is created and migrated on start")
       ->capture_default_str();
   app.add_option("--threads", c.threads, "I/O threads (default: one per core)")
-      ->check(CLI::Range(1, 1024))->capture_default_str();
-  app.add_option("--readers", c.readers, "store reader threads, one connection each (default: as many as --threads, at least 2);\n"
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  app.add_option("--readers", c.readers,
+                 "store reader threads, one connection each (default: as many as --threads, at least 2);\n"
                  "on PostgreSQL also the connection pool: N readers and max(4, N) writers")
       ->check(CLI::Range(0, 256));
   app.add_flag("--require-preconditions", c.require_preconditions,
@@ -321,29 +326,36 @@ int main(int argc, char** argv) {
   app.add_flag("--insecure-no-auth", c.insecure_no_auth,
                "serve every request without authentication (for local experiments only)");
   app.add_option("--max-body", c.max_body, "largest request body in bytes; larger is 413")
-      ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 30))->capture_default_str();
+      ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 30))
+      ->capture_default_str();
   app.add_option("--read-timeout", c.read_timeout,
                  "seconds a client has to send a whole request (and an idle keep-alive connection lives)")
-      ->check(CLI::Range(1, 3600))->capture_default_str();
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
   app.add_option("--max-connections", c.max_connections, "open connections past which new ones get 503")
       ->capture_default_str();
   app.add_option("--max-pending-writes", c.max_pending_writes,
                  "writes accepted but not yet committed past which new writes get 503")
       ->capture_default_str();
   app.add_option("--retain-changes", c.retain_changes, "revisions the change feed keeps; older cursors get 410")
-      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40))->capture_default_str();
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40))
+      ->capture_default_str();
   app.add_option("--retain-versions", c.retain_versions, "versions kept per task (history, merge bases)")
-      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 30))->capture_default_str();
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 30))
+      ->capture_default_str();
   app.add_option("--rate-limit", c.rate_limit,
                  "requests a second per user, RATE or RATE/BURST (burst default 2x); 0 turns it off")
       ->capture_default_str();
   app.add_option("--idempotency-ttl", c.idempotency_ttl, "seconds an Idempotency-Key's answer is kept")
-      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 32))->capture_default_str();
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 32))
+      ->capture_default_str();
   app.add_option("--max-batch", c.max_batch, "most operations in one batch")
-      ->check(CLI::Range(std::size_t{1}, std::size_t{100000}))->capture_default_str();
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100000}))
+      ->capture_default_str();
   app.add_option("--web-root", c.web_root,
                  "folder of the web board's built files, served at / (default: the board built into lockstepd)");
-  app.add_option("--tls-cert", c.tls_cert, "PEM certificate (chain) to serve HTTPS with, TLS 1.2 or later;\n"
+  app.add_option("--tls-cert", c.tls_cert,
+                 "PEM certificate (chain) to serve HTTPS with, TLS 1.2 or later;\n"
                  "needs --tls-key; without both the server speaks plain HTTP");
   app.add_option("--tls-key", c.tls_key, "PEM private key (unencrypted) of --tls-cert");
   app.add_option("--config", c.config_file, "TOML file whose keys are the long flag names");
@@ -368,7 +380,8 @@ int main(int argc, char** argv) {
   auto* backup_cmd = app.add_subcommand("backup", "copy the SQLite database to FILE while the server runs");
   backup_cmd->add_option("FILE", file, "where to write the backup")->required();
   backup_cmd->fallthrough();
-  auto* restore_cmd = app.add_subcommand("restore", "replace the SQLite database with the backup FILE (server stopped)");
+  auto* restore_cmd =
+      app.add_subcommand("restore", "replace the SQLite database with the backup FILE (server stopped)");
   restore_cmd->add_option("FILE", file, "a backup made by lockstepd backup")->required();
   restore_cmd->fallthrough();
   app.require_subcommand(0, 1);

@@ -105,7 +105,7 @@ class OperationCounter {
   std::size_t depth_ = 0;             // containers open
   std::size_t operations_depth_ = 0;  // the depth inside the `operations` array being counted; 0: none
   std::size_t count_ = 0;
-  std::string key_;                   // the last key of the top-level object (its first 16 bytes)
+  std::string key_;  // the last key of the top-level object (its first 16 bytes)
   bool key_done_ = true;
   bool in_scalar_ = false;
   bool over_ = false;
@@ -140,20 +140,30 @@ Operation parse_operation(const json::value& v, std::size_t i, std::vector<Field
     const std::string field = at + "." + std::string(key);
     if (key == "op") continue;
     if (key == "task" && op.op == "create") {
-      if (member.is_object()) op.task = &member.get_object();
-      else errors.push_back({field, "must be a JSON object"});
+      if (member.is_object())
+        op.task = &member.get_object();
+      else
+        errors.push_back({field, "must be a JSON object"});
     } else if (key == "patch" && op.op == "update") {
-      if (member.is_object()) op.patch = &member.get_object();
-      else errors.push_back({field, "must be a JSON object"});
+      if (member.is_object())
+        op.patch = &member.get_object();
+      else
+        errors.push_back({field, "must be a JSON object"});
     } else if (key == "taskId" && op.op != "create") {
-      if (member.is_string() && !member.get_string().empty()) op.task_id = std::string(member.get_string());
-      else errors.push_back({field, "must be a task id"});
+      if (member.is_string() && !member.get_string().empty())
+        op.task_id = std::string(member.get_string());
+      else
+        errors.push_back({field, "must be a task id"});
     } else if (key == "ifMatch" && op.op != "create") {
-      if (member.is_string()) op.if_match = std::string(member.get_string());
-      else errors.push_back({field, "must be an ETag string"});
+      if (member.is_string())
+        op.if_match = std::string(member.get_string());
+      else
+        errors.push_back({field, "must be an ETag string"});
     } else if (key == "expectedVersion" && op.op != "create") {
-      if (member.is_int64() && member.get_int64() >= 1) op.expected_version = member.get_int64();
-      else errors.push_back({field, "must be an integer of at least 1"});
+      if (member.is_int64() && member.get_int64() >= 1)
+        op.expected_version = member.get_int64();
+      else
+        errors.push_back({field, "must be an integer of at least 1"});
     } else {
       errors.push_back({field, "is not a member of a " + op.op + " operation"});
     }
@@ -234,11 +244,15 @@ Result<BatchResult> run_batch(Tx& tx, const WriteContext& ctx, const Body& body,
   const json::array* operations = nullptr;
   for (const auto& [key, v] : body.json->get_object()) {
     if (key == "atomic") {
-      if (v.is_bool()) result.atomic = v.get_bool();
-      else errors.push_back({"atomic", "must be true or false"});
+      if (v.is_bool())
+        result.atomic = v.get_bool();
+      else
+        errors.push_back({"atomic", "must be true or false"});
     } else if (key == "operations") {
-      if (v.is_array()) operations = &v.get_array();
-      else errors.push_back({"operations", "must be an array"});
+      if (v.is_array())
+        operations = &v.get_array();
+      else
+        errors.push_back({"operations", "must be an array"});
     } else {
       errors.push_back({std::string(key), "is not a member of a batch"});
     }

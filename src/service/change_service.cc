@@ -24,9 +24,9 @@ Result<ChangePage> read_changes(Tx& tx, std::int64_t since, int limit, const Ret
   }
   const std::int64_t oldest = oldest_retained_revision(tx, retention);
   if (since < oldest - 1) {
-    Error e(Code::kCursorExpired,
-            "Changes after revision " + std::to_string(since) + " are no longer retained; list the tasks "
-            "again and follow from the list's revision.");
+    Error e(Code::kCursorExpired, "Changes after revision " + std::to_string(since) +
+                                      " are no longer retained; list the tasks "
+                                      "again and follow from the list's revision.");
     e.extra_json = json::serialize(json::object{{"oldestRevision", oldest}});
     return e;
   }

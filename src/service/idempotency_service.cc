@@ -39,10 +39,11 @@ Result<IdempotentRun> IdempotentWrites::run(Tx& tx, const IdempotentRequest& req
   // node may have answered this key meanwhile.
   auto record = tx.get_idempotency(request.principal, request.key);
   if (record && record->created_at > now - ttl_) {
-    if (record->method != request.method || record->target != request.target || record->body_hash != request.body_hash) {
-      return Error(Code::kIdempotencyKeyReused,
-                   "This Idempotency-Key was used for a different request (" + record->method + " " + record->target +
-                       "); use a new key for a new request.");
+    if (record->method != request.method || record->target != request.target ||
+        record->body_hash != request.body_hash) {
+      return Error(Code::kIdempotencyKeyReused, "This Idempotency-Key was used for a different request (" +
+                                                    record->method + " " + record->target +
+                                                    "); use a new key for a new request.");
     }
     return IdempotentRun{std::move(record->response_json), false};
   }

@@ -11,8 +11,8 @@
 #include <utility>
 
 #include "core/error.h"
-#include "store/store.h"
 #include "core/mutex.h"
+#include "store/store.h"
 
 namespace lockstep {
 
@@ -33,7 +33,7 @@ class KeysInFlight {
     void release();
 
    private:
-    KeysInFlight* keys_;  // null once released
+    KeysInFlight* keys_;                       // null once released
     std::pair<std::string, std::string> key_;  // principal, key
   };
 

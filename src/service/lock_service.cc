@@ -5,9 +5,7 @@
 namespace lockstep {
 namespace {
 
-Error no_task(std::string_view id) {
-  return Error(Code::kNotFound, "No task has the id '" + std::string(id) + "'.");
-}
+Error no_task(std::string_view id) { return Error(Code::kNotFound, "No task has the id '" + std::string(id) + "'."); }
 
 }  // namespace
 
@@ -45,8 +43,8 @@ std::size_t LockQueue::waiting() const {
   return n;
 }
 
-Result<AcquireResult> acquire_lock(Tx& tx, const WriteContext& ctx, std::string_view task_id,
-                                   const Body& body, LockWait& wait) {
+Result<AcquireResult> acquire_lock(Tx& tx, const WriteContext& ctx, std::string_view task_id, const Body& body,
+                                   LockWait& wait) {
   if (!tx.get_task(task_id)) return no_task(task_id);
   if (body.present && !body.json) return *body.error;
   auto req = parse_lock_request(body.json ? &*body.json : nullptr);
@@ -99,8 +97,8 @@ Status release_lock(Tx& tx, const WriteContext& ctx, std::string_view task_id, b
   if (!current || !current->live(ctx.now)) return Error(Code::kNotFound, "The task is not locked.");
   if (current->owner != ctx.principal.name) {
     if (!force) {
-      return Error(Code::kNotLockOwner, "The lock is held by " + current->owner +
-                                            "; only its owner releases it (an admin may force it).");
+      return Error(Code::kNotLockOwner,
+                   "The lock is held by " + current->owner + "; only its owner releases it (an admin may force it).");
     }
     if (ctx.principal.role != Role::kAdmin) {
       return Error(Code::kForbidden, "Only an admin may break someone else's lock.");

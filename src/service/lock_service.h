@@ -9,10 +9,10 @@
 #include <optional>
 #include <string>
 
+#include "core/mutex.h"
 #include "domain/lock.h"
 #include "service/task_service.h"
 #include "store/store.h"
-#include "core/mutex.h"
 
 namespace lockstep {
 
@@ -71,8 +71,8 @@ struct AcquireResult {
 };
 
 // POST /v1/tasks/{id}/lock.
-Result<AcquireResult> acquire_lock(Tx& tx, const WriteContext& ctx, std::string_view task_id,
-                                   const Body& body, LockWait& wait);
+Result<AcquireResult> acquire_lock(Tx& tx, const WriteContext& ctx, std::string_view task_id, const Body& body,
+                                   LockWait& wait);
 // GET /v1/tasks/{id}/lock: the live lock, or 404.
 Result<Lock> read_lock(Tx& tx, std::string_view task_id, Millis now);
 // DELETE /v1/tasks/{id}/lock: 404 without a live lock, 403 NOT_LOCK_OWNER for someone else's

@@ -17,7 +17,10 @@ Error not_found(std::string_view id) {
 // Products keep no history: only a first version is known to have no earlier change (product
 // ids are never reused), so a date naming the second of any later change is treated as older.
 VersionedState state_of(const Product& p) {
-  return VersionedState{"product", p.etag(), p.updated_at, p.version,
+  return VersionedState{"product",
+                        p.etag(),
+                        p.updated_at,
+                        p.version,
                         [&p] { return json::serialize(product_to_json(p)); },
                         [&p] { return p.version == 1 ? std::optional<Millis>(kNoEarlierChange) : std::nullopt; }};
 }
@@ -69,8 +72,10 @@ Result<ProductPage> list_products(Tx& tx, const QueryParams& params) {
     if (key == "limit") {
       bool digits = !value.empty() && value.size() <= 3 && value.find_first_not_of("0123456789") == std::string::npos;
       int n = digits ? std::stoi(value) : 0;
-      if (n < 1 || n > 500) e.errors.push_back({key, "must be an integer from 1 to 500"});
-      else limit = n;
+      if (n < 1 || n > 500)
+        e.errors.push_back({key, "must be an integer from 1 to 500"});
+      else
+        limit = n;
     } else if (key == "pageToken") {
       if (!is_valid_client_id(value)) e.errors.push_back({key, "is not a page token this server issued"});
       after = value;
@@ -88,8 +93,8 @@ Result<ProductPage> list_products(Tx& tx, const QueryParams& params) {
   return page;
 }
 
-Result<Product> patch_product(Tx& tx, const WriteContext& ctx, std::string_view id,
-                              const ConditionalHeaders& headers, const Body& body) {
+Result<Product> patch_product(Tx& tx, const WriteContext& ctx, std::string_view id, const ConditionalHeaders& headers,
+                              const Body& body) {
   auto p = tx.get_product(id);
   if (!p) return not_found(id);
   if (auto ok = require_precondition(ctx, headers, body); !ok) return ok.error();
@@ -174,8 +179,8 @@ Result<Purchase> purchase(Tx& tx, const WriteContext& ctx, std::string_view id, 
   auto after = tx.take_stock(id, *quantity, tx.next_revision(), ctx.now);
   if (!after) {
     auto now = tx.get_product(id);
-    Error short_stock(Code::kOutOfStock, "Only " + std::to_string(now->stock) + " left; you asked for " +
-                                             std::to_string(*quantity) + ".");
+    Error short_stock(Code::kOutOfStock,
+                      "Only " + std::to_string(now->stock) + " left; you asked for " + std::to_string(*quantity) + ".");
     short_stock.extra_json = json::serialize(json::object{{"available", now->stock}});
     return short_stock;
   }

@@ -28,8 +28,8 @@ struct ProductPage {
 Result<ProductPage> list_products(Tx& tx, const QueryParams& params);
 
 // PATCH /v1/products/{id}: name, stock, price with every precondition of API.md §4.
-Result<Product> patch_product(Tx& tx, const WriteContext& ctx, std::string_view id,
-                              const ConditionalHeaders& headers, const Body& body);
+Result<Product> patch_product(Tx& tx, const WriteContext& ctx, std::string_view id, const ConditionalHeaders& headers,
+                              const Body& body);
 Status delete_product(Tx& tx, const WriteContext& ctx, std::string_view id, const ConditionalHeaders& headers,
                       const Body& body);
 

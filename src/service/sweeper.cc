@@ -6,7 +6,11 @@ namespace lockstep {
 
 Sweeper::Sweeper(Store& store, const Clock& clock, Retention retention, Millis idempotency_ttl_ms,
                  std::chrono::seconds interval)
-    : store_(store), clock_(clock), retention_(retention), idempotency_ttl_ms_(idempotency_ttl_ms), interval_(interval),
+    : store_(store),
+      clock_(clock),
+      retention_(retention),
+      idempotency_ttl_ms_(idempotency_ttl_ms),
+      interval_(interval),
       thread_([this] { loop(); }) {}
 
 Sweeper::~Sweeper() {

@@ -6,9 +6,9 @@
 #include <condition_variable>
 #include <thread>
 
+#include "core/mutex.h"
 #include "service/task_service.h"
 #include "store/store.h"
-#include "core/mutex.h"
 
 namespace lockstep {
 

@@ -48,9 +48,7 @@ std::string page_token(const std::string& last_id, std::optional<Millis> now) {
   return now ? last_id + "." + std::to_string(*now) : last_id;
 }
 
-Error not_found(std::string_view id) {
-  return Error(Code::kNotFound, "No task has the id '" + std::string(id) + "'.");
-}
+Error not_found(std::string_view id) { return Error(Code::kNotFound, "No task has the id '" + std::string(id) + "'."); }
 
 VersionedState state_of(const Task& t) {
   return VersionedState{"task", t.etag(), t.updated_at, t.version, [&t] { return task_json(t); }};
@@ -109,8 +107,7 @@ void commit_version(Tx& tx, const WriteContext& ctx, Task& t, ChangeType type) {
   tx.append_change(c);
 }
 
-Result<TaskWriteResult> insert_new(Tx& tx, const WriteContext& ctx, std::string id,
-                                   const TaskWrite& w) {
+Result<TaskWriteResult> insert_new(Tx& tx, const WriteContext& ctx, std::string id, const TaskWrite& w) {
   Task t;
   t.id = std::move(id);
   t.fields = w.apply_to({});
@@ -124,8 +121,8 @@ Result<TaskWriteResult> insert_new(Tx& tx, const WriteContext& ctx, std::string 
 
 // What a stale write may be merged against (Prefer: conflict=merge): the base it names.
 struct MergeBase {
-  std::optional<EntityTag> etag;             // from If-Match
-  std::optional<std::int64_t> version;       // from the body
+  std::optional<EntityTag> etag;        // from If-Match
+  std::optional<std::int64_t> version;  // from the body
 };
 
 // The checks every write to an existing task makes, in API.md §1 order, up to and including the
@@ -153,11 +150,9 @@ TaskWriteResult write_over(Tx& tx, const WriteContext& ctx, Task current, const 
 }
 
 // The fields of the retained version `base` names, or nullopt when it is not retained.
-std::optional<TaskFields> find_base(Tx& tx, const Task& current, const MergeBase& base,
-                                    const Retention& retention) {
+std::optional<TaskFields> find_base(Tx& tx, const Task& current, const MergeBase& base, const Retention& retention) {
   for (const Change& c : tx.task_history(current.id, static_cast<int>(retention.versions))) {
-    bool named = base.etag ? strong_match(*base.etag, make_etag(c.version, c.revision))
-                           : c.version == base.version;
+    bool named = base.etag ? strong_match(*base.etag, make_etag(c.version, c.revision)) : c.version == base.version;
     if (!named) continue;
     auto w = parse_task_write(json::parse(c.task_json), WriteKind::kReplace, 0, current.id);
     if (w) return w->apply_to({});
@@ -191,9 +186,8 @@ Result<TaskWriteResult> merge_onto(Tx& tx, const WriteContext& ctx, Task current
       conflicts.push_back(conflict_json(c));
       names += (names.empty() ? "" : ", ") + c.field;
     }
-    Error e = with_current(Error(Code::kMergeConflict,
-                                 "Others changed the same fields since your version: " + names + "."),
-                           current);
+    Error e = with_current(
+        Error(Code::kMergeConflict, "Others changed the same fields since your version: " + names + "."), current);
     e.extra_json = json::serialize(json::object{{"conflicts", std::move(conflicts)}});
     return e;
   }
@@ -202,9 +196,8 @@ Result<TaskWriteResult> merge_onto(Tx& tx, const WriteContext& ctx, Task current
   return result;
 }
 
-Result<TaskWriteResult> update_existing(Tx& tx, const WriteContext& ctx, Task current,
-                                        WriteKind kind, const ConditionalHeaders& headers,
-                                        const Body& body) {
+Result<TaskWriteResult> update_existing(Tx& tx, const WriteContext& ctx, Task current, WriteKind kind,
+                                        const ConditionalHeaders& headers, const Body& body) {
   MergeBase base;
   if (auto ok = check_write_preconditions(tx, ctx, current, headers, body, base); !ok) return ok.error();
   auto w = parse_body(body, kind, ctx.now, current.id);
@@ -276,8 +269,8 @@ Result<TaskWriteResult> put_task(Tx& tx, const WriteContext& ctx, std::string_vi
   return insert_new(tx, ctx, std::string(id), *w);
 }
 
-Result<Ok> delete_task(Tx& tx, const WriteContext& ctx, std::string_view id,
-                       const ConditionalHeaders& headers, const Body& body) {
+Result<Ok> delete_task(Tx& tx, const WriteContext& ctx, std::string_view id, const ConditionalHeaders& headers,
+                       const Body& body) {
   auto current = tx.get_task(id);
   if (!current) return not_found(id);
   MergeBase no_merge;  // a delete never merges
@@ -378,8 +371,7 @@ Result<TaskPage> list_tasks(Tx& tx, const QueryParams& params, Millis now) {
       if (!q.warning) e.errors.push_back({key, "must be active or overdue"});
     } else if (key == "limit") {
       int n = 0;
-      bool digits = !value.empty() && value.size() <= 4 &&
-                    value.find_first_not_of("0123456789") == std::string::npos;
+      bool digits = !value.empty() && value.size() <= 4 && value.find_first_not_of("0123456789") == std::string::npos;
       if (digits) n = std::stoi(value);
       if (!digits || n < 1 || n > kMaxPageSize) {
         e.errors.push_back({key, "must be an integer from 1 to 500"});

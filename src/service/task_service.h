@@ -38,7 +38,7 @@ struct WriteContext {
 // A request body as received: parsed JSON, or why it cannot be read. Its error is reported only
 // once the checks that come before the body have passed.
 struct Body {
-  bool present = false;  // a non-empty body was sent
+  bool present = false;                    // a non-empty body was sent
   std::optional<boost::json::value> json;  // set when present and readable
   // Set when present but not readable (API.md §1): 400 MALFORMED_JSON when it is not JSON or an
   // object in it repeats a member name, 400 VALIDATION_FAILED naming each member whose text (or
@@ -62,8 +62,8 @@ Result<TaskWriteResult> patch_task(Tx& tx, const WriteContext& ctx, std::string_
 // Full replace; creates with the client's id when the task does not exist (201).
 Result<TaskWriteResult> put_task(Tx& tx, const WriteContext& ctx, std::string_view id,
                                  const ConditionalHeaders& headers, const Body& body);
-Result<Ok> delete_task(Tx& tx, const WriteContext& ctx, std::string_view id,
-                       const ConditionalHeaders& headers, const Body& body);
+Result<Ok> delete_task(Tx& tx, const WriteContext& ctx, std::string_view id, const ConditionalHeaders& headers,
+                       const Body& body);
 
 struct ReassignResult {
   std::vector<std::string> task_ids;

@@ -39,8 +39,8 @@ Representation representation_of(const VersionedState& current, const Conditions
 
 }  // namespace
 
-Status check_conditions(const WriteContext& ctx, const VersionedState& current,
-                        const ConditionalHeaders& headers, std::optional<EntityTag>* merge_base) {
+Status check_conditions(const WriteContext& ctx, const VersionedState& current, const ConditionalHeaders& headers,
+                        std::optional<EntityTag>* merge_base) {
   auto conditions = Conditions::parse(headers);
   if (!conditions) return conditions.error();
   const Representation rep = representation_of(current, *conditions, false);
@@ -61,18 +61,18 @@ Result<bool> check_read_conditions(const VersionedState& current, const Conditio
   const Representation rep = representation_of(current, *conditions, true);
   const Outcome outcome = evaluate(*conditions, &rep, true);
   if (outcome == Outcome::kPreconditionFailed) {
-    return with_current(Error(Code::kPreconditionFailed, std::string("The ") + current.kind + " does not match If-Match."),
-                        current);
+    return with_current(
+        Error(Code::kPreconditionFailed, std::string("The ") + current.kind + " does not match If-Match."), current);
   }
   return outcome == Outcome::kNotModified;
 }
 
 Status check_expected_version(std::optional<std::int64_t> expected, const VersionedState& current) {
   if (expected && *expected != current.version) {
-    return with_current(Error(Code::kVersionConflict,
-                              "You expected version " + std::to_string(*expected) + " but the " + current.kind +
-                                  " is at version " + std::to_string(current.version) + "."),
-                        current);
+    return with_current(
+        Error(Code::kVersionConflict, "You expected version " + std::to_string(*expected) + " but the " + current.kind +
+                                          " is at version " + std::to_string(current.version) + "."),
+        current);
   }
   return Ok{};
 }

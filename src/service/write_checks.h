@@ -39,8 +39,8 @@ Status require_precondition(const WriteContext& ctx, const ConditionalHeaders& h
 // The header preconditions against the current state: 400 when malformed, else 412 with current.
 // With `merge_base` given and a merge asked for, a stale single-ETag If-Match is not refused but
 // returned there as the merge base.
-Status check_conditions(const WriteContext& ctx, const VersionedState& current,
-                        const ConditionalHeaders& headers, std::optional<EntityTag>* merge_base = nullptr);
+Status check_conditions(const WriteContext& ctx, const VersionedState& current, const ConditionalHeaders& headers,
+                        std::optional<EntityTag>* merge_base = nullptr);
 
 // The conditions of a GET or HEAD: 400 when malformed, 412 with current when If-Match fails;
 // otherwise true when the answer is 304 Not Modified.

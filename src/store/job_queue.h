@@ -15,8 +15,8 @@
 #include <thread>
 #include <vector>
 
-#include "store/store.h"
 #include "core/mutex.h"
+#include "store/store.h"
 
 namespace lockstep {
 

@@ -7,9 +7,12 @@ namespace lockstep {
 
 const char* change_type_name(ChangeType t) {
   switch (t) {
-    case ChangeType::kCreated: return "created";
-    case ChangeType::kUpdated: return "updated";
-    case ChangeType::kDeleted: return "deleted";
+    case ChangeType::kCreated:
+      return "created";
+    case ChangeType::kUpdated:
+      return "updated";
+    case ChangeType::kDeleted:
+      return "deleted";
   }
   return "updated";
 }
@@ -23,8 +26,9 @@ bool Store::write_sync(const std::function<bool(Tx&)>& job) {
   };
   auto answer = std::make_shared<Answer>();
   auto result = answer->done.get_future();
-  write([&job, answer](Tx& tx) { return answer->kept = job(tx); },
-        [answer](WriteOutcome outcome) { answer->done.set_value(outcome == WriteOutcome::kCommitted && answer->kept); });
+  write(
+      [&job, answer](Tx& tx) { return answer->kept = job(tx); },
+      [answer](WriteOutcome outcome) { answer->done.set_value(outcome == WriteOutcome::kCommitted && answer->kept); });
   return result.get();
 }
 

@@ -56,7 +56,7 @@ struct TaskQuery {
   std::optional<TaskStatus> status;
   std::optional<Millis> due_before;
   std::optional<TaskWarning> warning;
-  Millis now = 0;  // the moment `warning` selects at
+  Millis now = 0;        // the moment `warning` selects at
   std::string after_id;  // exclusive; tasks come in id order
   int limit = 50;
 };
@@ -101,8 +101,7 @@ class Tx {
   // deletes those that are not among the newest `keep_versions` versions of their task (no answer
   // can return them any more), and records the feed as pruned through the last one examined.
   // Returns the last revision examined (0 when none was).
-  virtual std::int64_t prune_changes(std::int64_t after, std::int64_t up_to, std::int64_t keep_versions,
-                                     int batch) = 0;
+  virtual std::int64_t prune_changes(std::int64_t after, std::int64_t up_to, std::int64_t keep_versions, int batch) = 0;
 
   // The stored lock of a task, live or expired (callers decide with Lock::live).
   virtual std::optional<Lock> get_lock(std::string_view task_id) = 0;
@@ -213,9 +212,9 @@ class Store {
 };
 
 struct StoreOptions {
-  std::string url;        // a file path (SQLite) or postgresql://...
-  int readers = 4;        // reader connections / threads
-  int max_group = 512;    // most jobs committed in one transaction
+  std::string url;      // a file path (SQLite) or postgresql://...
+  int readers = 4;      // reader connections / threads
+  int max_group = 512;  // most jobs committed in one transaction
   // This node's own clock; the wall clock when null. Tests pass one they move. Must outlive the store.
   const Clock* clock = nullptr;
 };

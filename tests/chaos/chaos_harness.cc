@@ -24,8 +24,8 @@ std::string code_of(const ApiResponse& r) {
 void back_off(const ApiResponse& r) {
   const std::string after = r.header("Retry-After");
   const int seconds = after.empty() ? 1 : std::atoi(after.c_str());
-  std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(std::chrono::seconds(seconds),
-                                                                   std::chrono::milliseconds(50)));
+  std::this_thread::sleep_for(
+      std::min<std::chrono::milliseconds>(std::chrono::seconds(seconds), std::chrono::milliseconds(50)));
 }
 
 }  // namespace
@@ -166,7 +166,7 @@ Verdict verify(ApiClient& reader, const Recorder& recorder) {
     if (page.status != 200) return {};
     for (const auto& ch : page.json.at("changes").as_array()) {
       log[std::string(ch.at("taskId").as_string())].emplace_back(ch.at("version").as_int64(),
-                                                                   ch.at("task").at("warningOffset").as_int64());
+                                                                 ch.at("task").at("warningOffset").as_int64());
     }
     if (page.json.at("changes").as_array().empty()) break;
     since = page.num("lastRevision");

@@ -48,10 +48,10 @@ class Recorder {
   std::vector<Acked> acked() const;
 
   // Counted by the clients.
-  std::atomic<std::size_t> unavailable{0};      // 503 answers (reads and writes), retried
-  std::atomic<std::size_t> failovers{0};        // connections that failed, followed by another server
+  std::atomic<std::size_t> unavailable{0};        // 503 answers (reads and writes), retried
+  std::atomic<std::size_t> failovers{0};          // connections that failed, followed by another server
   std::atomic<std::size_t> replays_after_503{0};  // writes answered 503 "not committed", then replayed as done
-  std::atomic<std::size_t> unsettled{0};        // writes that had no final answer within their deadline
+  std::atomic<std::size_t> unsettled{0};          // writes that had no final answer within their deadline
 
  private:
   mutable std::mutex mu_;
@@ -89,9 +89,8 @@ class ClientThreads {
                 const std::function<std::unique_ptr<Route>(int id)>& route_for, std::function<void()> finish)
       : finish_(std::move(finish)) {
     for (int id = 1; id <= count; ++id) {
-      threads_.emplace_back([this, id, &hot, &recorder, route = route_for(id)] {
-        run_client(id, hot, *route, recorder, stop_);
-      });
+      threads_.emplace_back(
+          [this, id, &hot, &recorder, route = route_for(id)] { run_client(id, hot, *route, recorder, stop_); });
     }
   }
   ~ClientThreads() { stop(); }

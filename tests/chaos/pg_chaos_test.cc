@@ -148,8 +148,7 @@ TEST_F(PgChaos, kill_9_loops_on_one_of_three_nodes_and_a_postgresql_restart_lose
   for (int i = 0; i < kNodes; ++i) cluster.up(i, nodes_[static_cast<std::size_t>(i)]->port());
   chaos::Recorder recorder;
   chaos::ClientThreads clients(
-      kClients, hot, recorder,
-      [&](int id) { return std::make_unique<FailoverRoute>(cluster, id % kNodes, token_); },
+      kClients, hot, recorder, [&](int id) { return std::make_unique<FailoverRoute>(cluster, id % kNodes, token_); },
       [&] { cluster.finish(); });
 
   const int kills = chaos::env_count("LOCKSTEP_PG_CHAOS_KILLS", 3);

@@ -36,8 +36,10 @@ CliRunner::CliRunner() {
 }
 
 void CliRunner::set_env(const std::string& name, const std::string& value) {
-  if (value.empty()) env_.erase(name);
-  else env_[name] = value;
+  if (value.empty())
+    env_.erase(name);
+  else
+    env_[name] = value;
 }
 
 CliResult CliRunner::run(const std::vector<std::string>& args, const std::string& stdin_text) const {

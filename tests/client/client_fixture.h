@@ -47,7 +47,9 @@ class ClientTest : public ServerTest {
 
   // The sum of the server's lockstep_http_requests_total over the series whose labels contain
   // every one of `labels` (e.g. {"route=\"/v1/tasks/{id}\"", "method=\"GET\""}).
-  std::int64_t served(const std::vector<std::string>& labels) { return metric("lockstep_http_requests_total{", labels); }
+  std::int64_t served(const std::vector<std::string>& labels) {
+    return metric("lockstep_http_requests_total{", labels);
+  }
   // A plain counter of /metrics, e.g. "lockstep_rate_limited_total".
   std::int64_t counter(const std::string& name) { return metric(name + " ", {}); }
 

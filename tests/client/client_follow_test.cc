@@ -103,7 +103,7 @@ class Restart : public ClientTest {
     ASSERT_TRUE(feed.ok());
     std::vector<std::int64_t> expected;
     for (const auto& c : feed->changes) expected.push_back(c.revision);
-    EXPECT_EQ(seen, expected);  // none missed, none twice, in order
+    EXPECT_EQ(seen, expected);                                               // none missed, none twice, in order
     EXPECT_EQ(expected.size(), static_cast<std::size_t>(kBefore + kAfter));  // each write applied once
   }
 };

@@ -78,7 +78,8 @@ TEST_F(Locks, guard_renews_before_the_lease_runs_out) {
   // Wait for the renewal to show in the store (a third of the TTL), bounded.
   const auto deadline = Clock::now() + 10s;
   Lock seen = first;
-  while (seen.expires_at == first.expires_at && Clock::now() < deadline) seen = bob_client().get_lock(t.task_id).value();
+  while (seen.expires_at == first.expires_at && Clock::now() < deadline)
+    seen = bob_client().get_lock(t.task_id).value();
   EXPECT_GT(seen.expires_at, first.expires_at);
   EXPECT_EQ(seen.token, first.token);  // a renewal keeps the fencing token
   EXPECT_TRUE(guard->held());

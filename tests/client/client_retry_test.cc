@@ -50,8 +50,8 @@ TEST(Retry, a_write_retried_after_503_and_a_dropped_connection_keeps_its_idempot
 }
 
 TEST(Retry, each_call_gets_its_own_idempotency_key_and_reads_get_none) {
-  FakeServer server({{false, http_reply(201, kTaskBody)}, {false, http_reply(201, kTaskBody)},
-                     {false, http_reply(200, kTaskBody)}});
+  FakeServer server(
+      {{false, http_reply(201, kTaskBody)}, {false, http_reply(201, kTaskBody)}, {false, http_reply(200, kTaskBody)}});
   Client client = client_for(server);
   ASSERT_TRUE(client.create_task({}));
   ASSERT_TRUE(client.create_task({}));
@@ -72,7 +72,10 @@ TEST(Retry, max_attempts_bounds_the_tries) {
 
 TEST(Retry, refused_connections_end_in_connection_failed_within_the_budget) {
   unsigned short port;
-  { FakeServer closed({}); port = closed.port(); }  // a port nothing listens on any more
+  {
+    FakeServer closed({});
+    port = closed.port();
+  }  // a port nothing listens on any more
   ClientOptions o;
   o.url = "http://127.0.0.1:" + std::to_string(port);
   o.retry.budget = std::chrono::milliseconds(500);

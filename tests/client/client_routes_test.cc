@@ -17,15 +17,15 @@ TEST_F(Routes, atomic_batch_applies_all_or_reports_each_failure) {
   auto a = alice_client().create_task(sample_task()).value();
   TaskPatch p;
   p.warning_offset = 10;
-  auto ok = alice_client().batch({BatchOperation::create(sample_task("bob", "b")),
-                                  BatchOperation::update(a.task_id, p).with_if_match(a.etag)});
+  auto ok = alice_client().batch(
+      {BatchOperation::create(sample_task("bob", "b")), BatchOperation::update(a.task_id, p).with_if_match(a.etag)});
   ASSERT_TRUE(ok.ok()) << ok.error().to_string();
   ASSERT_EQ(ok->results.size(), 2u);
   EXPECT_EQ(ok->results[0].status, 201);
   EXPECT_EQ(ok->results[1].task->warning_offset, 10);
 
-  auto aborted = alice_client().batch({BatchOperation::create(sample_task("bob", "c")),
-                                       BatchOperation::update(a.task_id, p).with_if_match(a.etag)});
+  auto aborted = alice_client().batch(
+      {BatchOperation::create(sample_task("bob", "c")), BatchOperation::update(a.task_id, p).with_if_match(a.etag)});
   ASSERT_FALSE(aborted.ok());
   EXPECT_EQ(aborted.error().code, "BATCH_ABORTED");
   const auto& results = aborted.error().results;
@@ -71,13 +71,15 @@ TEST_F(Routes, batch_text_sends_the_callers_body_as_it_is) {
   auto a = alice_client().create_task(sample_task()).value();
   namespace json = boost::json;
   json::object del{{"op", "delete"}, {"taskId", a.task_id}, {"ifMatch", a.etag}};
-  auto r = alice_client().batch_text(json::serialize(json::object{{"atomic", false}, {"operations", json::array{del}}}));
+  auto r =
+      alice_client().batch_text(json::serialize(json::object{{"atomic", false}, {"operations", json::array{del}}}));
   ASSERT_TRUE(r.ok()) << r.error().to_string();
   EXPECT_EQ(r->successful, 1);
   EXPECT_EQ(r->all_succeeded, true);
   EXPECT_EQ(alice_client().get_task(a.task_id).error().status, 404);
 
-  auto bad = alice_client().batch_text(json::serialize(json::object{{"operations", json::array{json::object{{"op", "explode"}}}}}));
+  auto bad = alice_client().batch_text(
+      json::serialize(json::object{{"operations", json::array{json::object{{"op", "explode"}}}}}));
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().status, 400);
   EXPECT_EQ(bad.error().code, "VALIDATION_FAILED");
@@ -165,7 +167,8 @@ TEST_F(Routes, follow_from_an_expired_position_lists_again) {
     resumed_at = revision;
     return false;
   };
-  auto r = alice_client().follow(since, [](const Change&) { return true; }, o);
+  auto r = alice_client().follow(
+      since, [](const Change&) { return true; }, o);
   ASSERT_TRUE(r.ok()) << r.error().to_string();
   EXPECT_EQ(listed, 4u);
   EXPECT_EQ(resumed_at, 4);
@@ -194,10 +197,13 @@ TEST_F(Routes, stream_changes_pushes_each_change_and_stops_on_request) {
   auto count_once = [&] { std::call_once(counted, [&] { got_one.count_down(); }); };
   std::optional<Result<Done>> ended;
   std::jthread follower([&](std::stop_token stop) {
-    ended = alice_client().stream_changes(now, [&](const Change&) {
-      count_once();
-      return true;
-    }, stop);
+    ended = alice_client().stream_changes(
+        now,
+        [&](const Change&) {
+          count_once();
+          return true;
+        },
+        stop);
     count_once();
   });
   ASSERT_TRUE(bob_client().create_task(sample_task()));

@@ -28,7 +28,8 @@ class LockstepCli : public ClientTest {
     return cli_.run(args, in);
   }
   std::string create(const std::string& title = "Ship v1") {
-    auto r = as(alice_token_, {"task", "create", "--user-id", "alice", "--title", title, "--due", kFarFuture, "-o", "json"});
+    auto r =
+        as(alice_token_, {"task", "create", "--user-id", "alice", "--title", title, "--due", kFarFuture, "-o", "json"});
     EXPECT_EQ(r.status, 0) << r.err;
     return std::string(json::parse(r.out).at("taskId").as_string());
   }
@@ -138,7 +139,8 @@ TEST_F(LockstepCli, an_unreachable_server_exits_7_after_retrying_with_progress_u
     FakeServer gone({});  // takes a free port and gives it back: nothing listens there now
     port = gone.port();
   }
-  const std::vector<std::string> args{"--url", "http://127.0.0.1:" + std::to_string(port), "--retry-for", "0.5", "task", "list"};
+  const std::vector<std::string> args{"--url", "http://127.0.0.1:" + std::to_string(port), "--retry-for", "0.5", "task",
+                                      "list"};
   auto quiet = as(alice_token_, with_args({"-q"}, args));
   EXPECT_EQ(quiet.status, 7);
   expect_one_error_line(quiet);
@@ -190,7 +192,8 @@ TEST_F(LockstepCli, bad_input_exits_2_with_one_line_and_sends_nothing) {
 }
 
 TEST_F(LockstepCli, a_validation_error_exits_1_and_names_the_field) {
-  auto r = as(alice_token_, {"task", "create", "--user-id", "alice", "--title", "late", "--due", "2001-01-01T00:00:00Z"});
+  auto r =
+      as(alice_token_, {"task", "create", "--user-id", "alice", "--title", "late", "--due", "2001-01-01T00:00:00Z"});
   EXPECT_EQ(r.status, 1);
   expect_one_error_line(r);
   EXPECT_NE(r.err.find("dueDate"), std::string::npos) << r.err;
@@ -213,7 +216,8 @@ TEST_F(LockstepCli, a_rate_limited_command_waits_within_retry_for_and_exits_7_pa
   start({"--rate-limit", "1/1"});
   cli_.set_env("LOCKSTEP_URL", url());
   ASSERT_EQ(alice().get("/v1/tasks").status, 200);  // alice's only token
-  const std::vector<std::string> create_args{"task", "create", "--user-id", "alice", "--title", "t", "--due", kFarFuture};
+  const std::vector<std::string> create_args{"task",    "create", "--user-id", "alice",
+                                             "--title", "t",      "--due",     kFarFuture};
   auto waited = as(alice_token_, with_args({"--retry-for", "5"}, create_args));
   EXPECT_EQ(waited.status, 0) << waited.err;  // 429, Retry-After: 1, then 201
   EXPECT_EQ(waited.err, "lockstep: rate limited, retrying (1)...\n");
@@ -236,7 +240,7 @@ TEST_F(LockstepCli, login_writes_a_private_config_and_flags_beat_env_beat_file) 
 
   EXPECT_EQ(cli_.run({"task", "list"}).status, 0);  // url and token from the file
   cli_.set_env("LOCKSTEP_TOKEN", "lst_wrong");
-  EXPECT_EQ(cli_.run({"task", "list"}).status, 6);  // the environment beats the file
+  EXPECT_EQ(cli_.run({"task", "list"}).status, 6);                         // the environment beats the file
   EXPECT_EQ(cli_.run({"task", "list", "--token", bob_token_}).status, 0);  // a flag beats both
   cli_.set_env("LOCKSTEP_TOKEN", "");
   cli_.set_env("LOCKSTEP_URL", "http://127.0.0.1:1");
@@ -365,10 +369,28 @@ TEST_F(LockstepCli, a_typo_gets_a_suggestion_and_version_is_printed) {
 
 // Every command's --help ends with examples; a subcommand's also lists the global options.
 TEST_F(LockstepCli, every_help_has_examples_and_the_global_options) {
-  for (const std::string command : {"", "login", "completion", "task", "task list", "task get", "task create",
-                                    "task update", "task edit", "task delete", "task history", "lock",
-                                    "lock acquire", "lock release", "lock show", "batch", "watch", "product",
-                                    "product list", "product get", "product create", "product purchase"}) {
+  for (const std::string command : {"",
+                                    "login",
+                                    "completion",
+                                    "task",
+                                    "task list",
+                                    "task get",
+                                    "task create",
+                                    "task update",
+                                    "task edit",
+                                    "task delete",
+                                    "task history",
+                                    "lock",
+                                    "lock acquire",
+                                    "lock release",
+                                    "lock show",
+                                    "batch",
+                                    "watch",
+                                    "product",
+                                    "product list",
+                                    "product get",
+                                    "product create",
+                                    "product purchase"}) {
     std::vector<std::string> args;
     std::istringstream words(command);
     for (std::string w; words >> w;) args.push_back(w);
@@ -425,8 +447,8 @@ TEST_F(LockstepCli, a_non_atomic_batch_exits_with_the_status_of_its_first_failed
     return R"({"op":"update","taskId":")" + task + R"(","expectedVersion":)" + std::to_string(version) +
            R"(,"patch":{"warningOffset":10}})";
   };
-  const std::string body = R"({"atomic":false,"operations":[)" + op(id, 1) + "," + op("no-such-task", 1) + "," +
-                           op(id, 1) + "]}";
+  const std::string body =
+      R"({"atomic":false,"operations":[)" + op(id, 1) + "," + op("no-such-task", 1) + "," + op(id, 1) + "]}";
   auto r = as(alice_token_, {"batch", "-", "-o", "json"}, body);
   EXPECT_EQ(r.status, 4) << r.err;  // the 404 of operation 1, not the 409 of operation 2
   expect_one_error_line(r);
@@ -500,8 +522,8 @@ TEST_F(LockstepCli, batch_from_stdin_and_watch) {
 // one before sending.
 TEST_F(LockstepCli, a_batch_file_repeating_a_member_name_is_refused_not_collapsed) {
   const std::string id = create();
-  const std::string body = R"({"operations":[{"op":"update","taskId":")" + id +
-                           R"(","patch":{"warningOffset":10,"warningOffset":20}}]})";
+  const std::string body =
+      R"({"operations":[{"op":"update","taskId":")" + id + R"(","patch":{"warningOffset":10,"warningOffset":20}}]})";
   auto batch = as(alice_token_, {"batch", "-"}, body);
   EXPECT_EQ(batch.status, 1) << batch.out;
   EXPECT_NE(batch.err.find("more than once"), std::string::npos) << batch.err;
@@ -511,7 +533,8 @@ TEST_F(LockstepCli, a_batch_file_repeating_a_member_name_is_refused_not_collapse
 }
 
 TEST_F(LockstepCli, products_and_history) {
-  auto made = as(alice_token_, {"product", "create", "--name", "Last ticket", "--stock", "1", "--price", "25", "-o", "json"});
+  auto made =
+      as(alice_token_, {"product", "create", "--name", "Last ticket", "--stock", "1", "--price", "25", "-o", "json"});
   ASSERT_EQ(made.status, 0) << made.err;
   const std::string pid(json::parse(made.out).at("productId").as_string());
   EXPECT_EQ(as(bob_token_, {"product", "purchase", pid}).status, 0);
@@ -542,7 +565,8 @@ TEST_F(LockstepCli, edit_shows_a_conflict_field_by_field_and_exits_3_without_a_t
   const std::string id = create("Edit me");
   const std::string editor = cli_.home().file("editor.sh");
   // While "alice" edits, bob changes the title.
-  std::ofstream(editor) << "#!/bin/sh\n" << LOCKSTEP_CLI_PATH << " --token " << bob_token_ << " task update " << id
+  std::ofstream(editor) << "#!/bin/sh\n"
+                        << LOCKSTEP_CLI_PATH << " --token " << bob_token_ << " task update " << id
                         << " --title Bobs >/dev/null\nsed -i 's/\"Edit me\"/\"Alices\"/' \"$1\"\n";
   ::chmod(editor.c_str(), 0700);
   cli_.set_env("EDITOR", editor);

@@ -89,7 +89,8 @@ TEST_F(Tls, the_library_refuses_an_untrusted_or_misnamed_certificate_and_says_wh
 
   // A certificate from the trusted CA, but for another name.
   ca_.issue("DNS:elsewhere.example", dir_.file("other.pem"), dir_.file("other.key"));
-  ServerProcess elsewhere(dir_.file("other.db"), {"--tls-cert", dir_.file("other.pem"), "--tls-key", dir_.file("other.key")});
+  ServerProcess elsewhere(dir_.file("other.db"),
+                          {"--tls-cert", dir_.file("other.pem"), "--tls-key", dir_.file("other.key")});
   expect_tls_refusal(options(elsewhere), "not for this host");
   expect_tls_refusal(options(elsewhere, "localhost"), "not for this host");
 
@@ -201,21 +202,27 @@ CommandResult serve_with(const TempDir& dir, std::vector<std::string> tls) {
 }
 
 TEST_F(Tls, a_missing_unreadable_or_mismatched_certificate_or_key_stops_the_start_with_one_line) {
-  const std::string missing = dir_.file("missing.pem"), not_pem = dir_.file("not.pem"), foreign_key = dir_.file("ca.key");
+  const std::string missing = dir_.file("missing.pem"), not_pem = dir_.file("not.pem"),
+                    foreign_key = dir_.file("ca.key");
   std::ofstream(not_pem) << "not a certificate\n";
   untrusted_.write_key(foreign_key);
-  EXPECT_NE(serve_with(dir_, {"--tls-cert", cert_}).err.find("--tls-cert and --tls-key go together"), std::string::npos);
+  EXPECT_NE(serve_with(dir_, {"--tls-cert", cert_}).err.find("--tls-cert and --tls-key go together"),
+            std::string::npos);
   EXPECT_NE(serve_with(dir_, {"--tls-key", key_}).err.find("--tls-cert and --tls-key go together"), std::string::npos);
-  EXPECT_NE(serve_with(dir_, {"--tls-cert", missing, "--tls-key", key_}).err.find("cannot read the TLS certificate " + missing),
+  EXPECT_NE(serve_with(dir_, {"--tls-cert", missing, "--tls-key", key_})
+                .err.find("cannot read the TLS certificate " + missing),
             std::string::npos);
-  EXPECT_NE(serve_with(dir_, {"--tls-cert", cert_, "--tls-key", missing}).err.find("cannot read the TLS key " + missing),
-            std::string::npos);
+  EXPECT_NE(
+      serve_with(dir_, {"--tls-cert", cert_, "--tls-key", missing}).err.find("cannot read the TLS key " + missing),
+      std::string::npos);
   EXPECT_NE(serve_with(dir_, {"--tls-cert", not_pem, "--tls-key", key_}).err.find("is not a PEM certificate"),
             std::string::npos);
-  EXPECT_NE(serve_with(dir_, {"--tls-cert", cert_, "--tls-key", not_pem}).err.find("is not an unencrypted PEM private key"),
-            std::string::npos);
-  EXPECT_NE(serve_with(dir_, {"--tls-cert", cert_, "--tls-key", foreign_key}).err.find("is not the key of the certificate"),
-            std::string::npos);
+  EXPECT_NE(
+      serve_with(dir_, {"--tls-cert", cert_, "--tls-key", not_pem}).err.find("is not an unencrypted PEM private key"),
+      std::string::npos);
+  EXPECT_NE(
+      serve_with(dir_, {"--tls-cert", cert_, "--tls-key", foreign_key}).err.find("is not the key of the certificate"),
+      std::string::npos);
   // None of the failed starts used up the first start's admin token.
   ServerProcess fresh(dir_.file("fresh.db"), {"--tls-cert", cert_, "--tls-key", key_});
   EXPECT_TRUE(fresh.bootstrap_token().starts_with("lst_"));

@@ -66,8 +66,14 @@ void parse_step_line(const std::string& line, int n, const std::string& path, Pa
       part = Part::kRequestHeaders;
       return;
     case Part::kRequestHeaders:
-      if (trim(line) == "<<<") { part = Part::kStatus; return; }
-      if (trim(line).empty()) { part = Part::kRequestBody; return; }
+      if (trim(line) == "<<<") {
+        part = Part::kStatus;
+        return;
+      }
+      if (trim(line).empty()) {
+        part = Part::kRequestBody;
+        return;
+      }
       step.headers.push_back(split_header(line, path, n));
       return;
     case Part::kRequestBody:
@@ -84,13 +90,20 @@ void parse_step_line(const std::string& line, int n, const std::string& path, Pa
       std::istringstream words(line);
       std::string first;
       words >> first;
-      if (starts_with(first, "HTTP/")) words >> step.status; else step.status = std::atoi(first.c_str());
-      if (step.status < 100 || step.status > 599) syntax_error(path, n, "expected `HTTP/1.1 STATUS`, got `" + line + "`");
+      if (starts_with(first, "HTTP/"))
+        words >> step.status;
+      else
+        step.status = std::atoi(first.c_str());
+      if (step.status < 100 || step.status > 599)
+        syntax_error(path, n, "expected `HTTP/1.1 STATUS`, got `" + line + "`");
       part = Part::kResponseHeaders;
       return;
     }
     case Part::kResponseHeaders:
-      if (trim(line).empty()) { part = Part::kResponseBody; return; }
+      if (trim(line).empty()) {
+        part = Part::kResponseBody;
+        return;
+      }
       if (starts_with(line, "!")) {
         step.expected_headers.push_back({trim(line.substr(1)), "", true});
       } else {
@@ -163,14 +176,19 @@ std::string to_json_pattern(const std::string& text) {
     const char c = text[i];
     if (in_string) {
       out += c;
-      if (c == '\\' && i + 1 < text.size()) out += text[++i];
-      else if (c == '"') in_string = false;
+      if (c == '\\' && i + 1 < text.size())
+        out += text[++i];
+      else if (c == '"')
+        in_string = false;
       continue;
     }
     if (c == '"') in_string = true;
     if (c == '{' || c == '[') open.push_back(c);
     if ((c == '}' || c == ']') && !open.empty()) open.pop_back();
-    if (c == '*') { out += "\"\\u0001*\""; continue; }
+    if (c == '*') {
+      out += "\"\\u0001*\"";
+      continue;
+    }
     if (text.compare(i, 2, "{{") == 0) {
       const auto close = text.find("}}", i);
       if (close == std::string::npos) throw std::runtime_error("unclosed {{ in expected body");
@@ -229,7 +247,8 @@ struct JsonMatcher {
       if (!match_pattern(pattern, bound_text(got), bindings)) fail(path, describe_bound(pattern), got);
       return;
     }
-    if (!got.is_string()) return fail(path, "a string " + (want == "*" ? std::string("(any)") : show(json::value(want))), got);
+    if (!got.is_string())
+      return fail(path, "a string " + (want == "*" ? std::string("(any)") : show(json::value(want))), got);
     if (!match_pattern(want, std::string(got.get_string()), bindings)) fail(path, describe_bound(want), got);
   }
 
@@ -250,7 +269,10 @@ struct JsonMatcher {
     const auto& have = got.get_object();
     bool open = false;
     for (const auto& [key, value] : want) {
-      if (key == kEllipsis) { open = true; continue; }
+      if (key == kEllipsis) {
+        open = true;
+        continue;
+      }
       const std::string member = path + "." + std::string(key);
       if (const auto* found = have.if_contains(key)) {
         match(value, *found, member);
@@ -260,7 +282,8 @@ struct JsonMatcher {
     }
     if (open) return;
     for (const auto& [key, value] : have) {
-      if (!want.contains(key)) errors.push_back("body " + path + "." + std::string(key) + ": unexpected member " + show(value));
+      if (!want.contains(key))
+        errors.push_back("body " + path + "." + std::string(key) + ": unexpected member " + show(value));
     }
   }
 
@@ -378,11 +401,14 @@ std::string describe_response(const HttpResponse& got) {
   std::string out = "HTTP/1.1 " + std::to_string(got.status) + "\n";
   for (const auto& [name, value] : got.headers) {
     const auto n = lower(name);
-    if (n == "date" || n == "x-request-id" || n == "ratelimit" || n == "ratelimit-policy" || n == "content-length") continue;
+    if (n == "date" || n == "x-request-id" || n == "ratelimit" || n == "ratelimit-policy" || n == "content-length")
+      continue;
     out += name + ": " + value + "\n";
   }
   constexpr std::size_t kShown = 4000;  // a /metrics page would bury the message
-  if (got.body.size() > kShown) return out + "\n" + got.body.substr(0, kShown) + "\n[... " + std::to_string(got.body.size() - kShown) + " more bytes]\n";
+  if (got.body.size() > kShown)
+    return out + "\n" + got.body.substr(0, kShown) + "\n[... " + std::to_string(got.body.size() - kShown) +
+           " more bytes]\n";
   if (!got.body.empty()) out += "\n" + got.body + "\n";
   return out;
 }

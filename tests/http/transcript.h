@@ -18,13 +18,13 @@ using Bindings = std::map<std::string, std::string>;
 
 struct ExpectedHeader {
   std::string name;
-  std::string value;     // a pattern (placeholders, or `*` alone for any value)
-  bool absent = false;   // `!Name`: the answer must not carry it
+  std::string value;    // a pattern (placeholders, or `*` alone for any value)
+  bool absent = false;  // `!Name`: the answer must not carry it
 };
 
 struct Step {
-  std::string title;  // the text after `###`
-  int line = 0;       // of the `###`, for messages
+  std::string title;             // the text after `###`
+  int line = 0;                  // of the `###`, for messages
   std::string known_difference;  // `# @known-difference WHY`: the step is expected to fail
   std::string method, target;
   HttpHeaders headers;  // with placeholders, substituted when sent
@@ -35,7 +35,7 @@ struct Step {
 };
 
 struct Transcript {
-  std::string name;                  // the file's stem
+  std::string name;  // the file's stem
   std::string path;
   std::vector<std::string> server_flags;  // `# @server FLAGS`: what lockstepd must be started with
   std::vector<Step> steps;

@@ -68,8 +68,9 @@ bool is_json_body(const HttpHeaders& headers) {
 std::string failure(const Transcript& t, std::size_t i, const Step& step, const std::string& sent,
                     const std::string& what, const HttpResponse* got) {
   std::ostringstream out;
-  out << t.path << ":" << step.line << ": step " << (i + 1) << " of " << t.steps.size() << " `" << step.title
-      << "`\n  " << sent << "\n" << what;
+  out << t.path << ":" << step.line << ": step " << (i + 1) << " of " << t.steps.size() << " `" << step.title << "`\n  "
+      << sent << "\n"
+      << what;
   if (got) out << "--- got\n" << describe_response(*got);
   return out.str();
 }
@@ -112,9 +113,11 @@ class TranscriptTest : public ::testing::Test {
     const auto wrong = check_response(step, got, bindings);
     if (!step.known_difference.empty()) {
       // Asserts API.md where the server does not (yet): reported, not failed, until it does.
-      if (!wrong) ADD_FAILURE() << failure(t, i, step, sent, "  passes now: remove its @known-difference\n", nullptr);
-      else std::cout << "[ KNOWN    ] " << t.name << " step " << (i + 1) << ": " << step.known_difference << "\n"
-                     << *wrong;
+      if (!wrong)
+        ADD_FAILURE() << failure(t, i, step, sent, "  passes now: remove its @known-difference\n", nullptr);
+      else
+        std::cout << "[ KNOWN    ] " << t.name << " step " << (i + 1) << ": " << step.known_difference << "\n"
+                  << *wrong;
       return true;  // the steps after it go on (a placeholder it should have captured stays unbound)
     }
     if (wrong) ADD_FAILURE() << failure(t, i, step, sent, *wrong, &got);

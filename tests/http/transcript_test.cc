@@ -29,7 +29,9 @@ DELETE /v1/tasks/{{id}}
 204
 )";
 
-HttpResponse answer(int status, HttpHeaders headers, std::string body) { return {status, std::move(headers), std::move(body)}; }
+HttpResponse answer(int status, HttpHeaders headers, std::string body) {
+  return {status, std::move(headers), std::move(body)};
+}
 
 TEST(TranscriptMatcher, parses_steps_headers_bodies_and_directives) {
   const Transcript t = parse_transcript(kText, "x/demo.http");
@@ -64,9 +66,9 @@ TEST(TranscriptMatcher, a_step_without_its_status_line_is_a_syntax_error_naming_
 TEST(TranscriptMatcher, captures_placeholders_ignores_member_order_and_allows_what_dots_allow) {
   const Step s = parse_transcript(kText, "demo.http").steps[0];
   Bindings b;
-  const auto wrong = check_response(s, answer(201, {{"ETag", "\"1-7\""}},
-                                              R"({"version": 1, "extra": true, "tags": ["a", "b"], "taskId": "01K"})"),
-                                    b);
+  const auto wrong = check_response(
+      s, answer(201, {{"ETag", "\"1-7\""}}, R"({"version": 1, "extra": true, "tags": ["a", "b"], "taskId": "01K"})"),
+      b);
   EXPECT_FALSE(wrong) << *wrong;
   EXPECT_EQ(b["etag"], "\"1-7\"");
   EXPECT_EQ(b["id"], "01K");
@@ -76,12 +78,14 @@ TEST(TranscriptMatcher, captures_placeholders_ignores_member_order_and_allows_wh
 TEST(TranscriptMatcher, reports_each_mismatch_with_where_it_is) {
   const Step s = parse_transcript(kText, "demo.http").steps[0];
   Bindings b{{"id", "01K"}};
-  const auto wrong = check_response(
-      s, answer(201, {{"ETag", "\"1-7\""}, {"Preference-Applied", "conflict=merge"}}, R"({"taskId": "01J", "version": "1", "tags": []})"),
-      b);
+  const auto wrong = check_response(s,
+                                    answer(201, {{"ETag", "\"1-7\""}, {"Preference-Applied", "conflict=merge"}},
+                                           R"({"taskId": "01J", "version": "1", "tags": []})"),
+                                    b);
   ASSERT_TRUE(wrong);
   EXPECT_EQ(*wrong, "  header Preference-Applied: expected none, got `conflict=merge`\n");
-  const auto body = check_response(s, answer(201, {{"ETag", "\"1-7\""}}, R"({"taskId": "01J", "version": "1", "tags": []})"), b);
+  const auto body =
+      check_response(s, answer(201, {{"ETag", "\"1-7\""}}, R"({"taskId": "01J", "version": "1", "tags": []})"), b);
   ASSERT_TRUE(body);
   EXPECT_EQ(*body,
             "  body $.taskId: expected `{{id}}` = 01K, got \"01J\"\n"
@@ -94,7 +98,8 @@ TEST(TranscriptMatcher, without_dots_an_object_is_exact_and_a_status_is_exact) {
   s.status = 200;
   s.expected_body = R"({"a": 1, "b": *})";
   Bindings b;
-  EXPECT_EQ(*check_response(s, answer(200, {}, R"({"a": 1, "b": null, "c": 2})"), b), "  body $.c: unexpected member 2\n");
+  EXPECT_EQ(*check_response(s, answer(200, {}, R"({"a": 1, "b": null, "c": 2})"), b),
+            "  body $.c: unexpected member 2\n");
   EXPECT_EQ(*check_response(s, answer(200, {}, R"({"a": 2})"), b),
             "  body $.a: expected 1, got 2\n  body $.b: missing (expected *)\n");
   EXPECT_EQ(*check_response(s, answer(404, {}, "{}"), b), "  status: expected 200, got 404\n");

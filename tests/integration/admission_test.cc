@@ -90,9 +90,10 @@ TEST_P(Admission, a_revoked_token_is_refused_on_the_very_next_write) {
     }
     EXPECT_EQ(c.patch(path, {{"taskTitle", name + " again"}}).status, 401) << name;
     EXPECT_EQ(c.post("/v1/tasks", new_task()).status, 401) << name;
-    EXPECT_EQ(c.post("/v1/tasks:batch", {{"operations", json::array{{{"op", "delete"}, {"taskId", task.str("taskId")}}}}})
-                  .status,
-              401)
+    EXPECT_EQ(
+        c.post("/v1/tasks:batch", {{"operations", json::array{{{"op", "delete"}, {"taskId", task.str("taskId")}}}}})
+            .status,
+        401)
         << name;
     EXPECT_EQ(c.post(path + "/lock", {{"ttlSeconds", 60}}).status, 401) << name;
     EXPECT_EQ(c.del(path).status, 401) << name;

@@ -1,8 +1,8 @@
 // Atomic batches, bulk reassignment, idempotent retries, rate limits and overload (API.md §6-7).
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/write.hpp>
 #include <atomic>
 #include <barrier>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <mutex>
 #include <thread>
 
@@ -61,10 +61,13 @@ TEST_F(Batches, atomic_batch_with_one_stale_if_match_changes_nothing_one_412_and
 TEST_F(Batches, atomic_batch_applies_creates_updates_and_deletes_together) {
   auto c = alice();
   auto tasks = create_tasks(c, 2);
-  json::array ops{json::object{{"op", "create"}, {"task", new_task("made in a batch")}},
-                  json::object{{"op", "update"}, {"taskId", tasks[0].str("taskId")}, {"expectedVersion", 1},
-                               {"patch", {{"taskStatus", "COMPLETED"}}}},
-                  json::object{{"op", "delete"}, {"taskId", tasks[1].str("taskId")}, {"ifMatch", tasks[1].header("ETag")}}};
+  json::array ops{
+      json::object{{"op", "create"}, {"task", new_task("made in a batch")}},
+      json::object{{"op", "update"},
+                   {"taskId", tasks[0].str("taskId")},
+                   {"expectedVersion", 1},
+                   {"patch", {{"taskStatus", "COMPLETED"}}}},
+      json::object{{"op", "delete"}, {"taskId", tasks[1].str("taskId")}, {"ifMatch", tasks[1].header("ETag")}}};
   auto r = c.post("/v1/tasks:batch", {{"operations", ops}});  // atomic by default
   ASSERT_EQ(r.status, 200) << r.raw.body;
   auto& results = r.json.at("results").as_array();
@@ -142,8 +145,8 @@ TEST_F(Batches, a_batch_over_the_operation_limit_is_refused_on_its_count_before_
   // Only the top-level `operations` counts, and every kind of element in it does.
   std::string many = "1";
   for (int i = 1; i < 200; ++i) many += ",1";
-  auto nested = c.request("POST", "/v1/tasks:batch",
-                          R"({"operations":[{"op":"create","task":{"operations":[)" + many + "]}}]}");
+  auto nested =
+      c.request("POST", "/v1/tasks:batch", R"({"operations":[{"op":"create","task":{"operations":[)" + many + "]}}]}");
   EXPECT_EQ(nested.status, 409) << nested.raw.body;  // a valid batch whose one create fails
   std::string scalars = R"({"operations":[)";
   for (int i = 0; i < 101; ++i) scalars += i % 4 == 0 ? "1," : i % 4 == 1 ? "\"s\"," : i % 4 == 2 ? "null," : "[],";
@@ -188,14 +191,20 @@ TEST_F(Batches, concurrent_atomic_batches_keep_an_invariant_and_are_never_seen_h
         // Movers alternate direction and the order of the two operations.
         bool forward = (m + i) % 2 == 0;
         std::int64_t d = forward ? 3 : -3;
-        json::object opa{{"op", "update"}, {"taskId", ida}, {"ifMatch", ta.header("ETag")},
+        json::object opa{{"op", "update"},
+                         {"taskId", ida},
+                         {"ifMatch", ta.header("ETag")},
                          {"patch", {{"warningOffset", ta.num("warningOffset") - d}}}};
-        json::object opb{{"op", "update"}, {"taskId", idb}, {"ifMatch", tb.header("ETag")},
+        json::object opb{{"op", "update"},
+                         {"taskId", idb},
+                         {"ifMatch", tb.header("ETag")},
                          {"patch", {{"warningOffset", tb.num("warningOffset") + d}}}};
         json::array ops = forward ? json::array{opa, opb} : json::array{opb, opa};
         auto r = c.post("/v1/tasks:batch", {{"operations", ops}});
-        if (r.status == 200) ++i;
-        else ASSERT_EQ(r.status, 409) << r.raw.body;
+        if (r.status == 200)
+          ++i;
+        else
+          ASSERT_EQ(r.status, 409) << r.raw.body;
       }
     });
   }
@@ -203,7 +212,8 @@ TEST_F(Batches, concurrent_atomic_batches_keep_an_invariant_and_are_never_seen_h
   done = true;
   reader.join();
   EXPECT_EQ(torn.load(), 0) << "of " << reads.load() << " reads";
-  EXPECT_EQ(setup.get("/v1/tasks/" + ida).num("warningOffset") + setup.get("/v1/tasks/" + idb).num("warningOffset"), 2000);
+  EXPECT_EQ(setup.get("/v1/tasks/" + ida).num("warningOffset") + setup.get("/v1/tasks/" + idb).num("warningOffset"),
+            2000);
 }
 
 TEST_F(Batches, reassign_moves_every_task_or_none_when_one_is_locked_by_someone_else) {
@@ -323,7 +333,7 @@ TEST_F(Batches, rate_limit_answers_429_with_retry_after_and_headers_then_lets_th
   EXPECT_EQ(limited.header("Retry-After"), "1");
   EXPECT_EQ(limited.header("RateLimit").substr(0, 14), "\"default\";r=0;");
   EXPECT_EQ(bob().get("/v1/tasks").status, 200);  // one bucket per principal
-  EXPECT_EQ(c.get("/healthz").status, 200);        // outside /v1: not limited
+  EXPECT_EQ(c.get("/healthz").status, 200);       // outside /v1: not limited
   // Retry-After seconds later, on the server's clock, the bucket has a token again.
   server_->advance_clock(std::chrono::seconds(std::stoi(limited.header("Retry-After"))));
   EXPECT_EQ(c.get("/v1/tasks").status, 200);
@@ -339,8 +349,8 @@ TEST_F(Batches, every_authenticated_answer_under_v1_carries_the_rate_limit_heade
       {"400", c.request("POST", "/v1/tasks", "{")},
       {"403", bob().get("/v1/users")},
   };
-  const json::value task = {{"userId", "alice"}, {"taskTitle", "t"}, {"dueDate", "2099-12-01T17:00:00.000Z"},
-                            {"warningOffset", 0}};
+  const json::value task = {
+      {"userId", "alice"}, {"taskTitle", "t"}, {"dueDate", "2099-12-01T17:00:00.000Z"}, {"warningOffset", 0}};
   answers.emplace_back("201", c.post("/v1/tasks", task, {{"Idempotency-Key", "rl-1"}}));
   answers.emplace_back("replay", c.post("/v1/tasks", task, {{"Idempotency-Key", "rl-1"}}));
   for (const auto& [what, r] : answers) {

@@ -96,8 +96,8 @@ TEST_F(Changes, a_long_poll_with_nothing_new_ends_at_its_wait_with_no_changes) {
 // revision exactly once, in order, and the feed's final state equals a full list.
 // `writers` clients at once, each renaming the tasks of `ids` in turn `each` times: every PATCH is
 // a change (no two titles are the same).
-void write_concurrently(unsigned short port, const std::string& token, const std::vector<std::string>& ids,
-                        int writers, int each) {
+void write_concurrently(unsigned short port, const std::string& token, const std::vector<std::string>& ids, int writers,
+                        int each) {
   std::barrier go(writers);
   std::vector<std::thread> threads;
   for (int w = 0; w < writers; ++w) {
@@ -244,8 +244,8 @@ TEST_P(Feed, many_followers_get_every_change_once_in_order_from_one_store_read_p
   const std::int64_t start = a.get("/v1/changes?since=0").num("lastRevision");
   std::vector<std::unique_ptr<SseReader>> streams;
   for (int i = 0; i < kStreams; ++i) {
-    streams.push_back(std::make_unique<SseReader>(server_->port(), "/v1/changes/stream?since=" + std::to_string(start),
-                                                  bob_token_));
+    streams.push_back(
+        std::make_unique<SseReader>(server_->port(), "/v1/changes/stream?since=" + std::to_string(start), bob_token_));
   }
   const std::int64_t feed_reads = counter(a, "lockstep_feed_reads_total");
   const std::int64_t stream_reads = counter(a, "lockstep_stream_store_reads_total");

@@ -1,7 +1,7 @@
 // No lost update under real concurrency: real threads, real connections, started together by a
 // barrier.
-#include <barrier>
 #include <atomic>
+#include <barrier>
 #include <thread>
 
 #include "fixture.h"

@@ -39,7 +39,8 @@ TEST_P(DatePreconditions, a_change_within_the_second_a_reader_saw_fails_its_if_u
     ASSERT_EQ(changed.status, 200) << changed.raw.body;
     if (changed.header("Last-Modified") != seen.header("Last-Modified")) continue;  // a second boundary fell between
 
-    auto stale = a.patch(path, {{"taskTitle", "alice's title"}}, {{"If-Unmodified-Since", seen.header("Last-Modified")}});
+    auto stale =
+        a.patch(path, {{"taskTitle", "alice's title"}}, {{"If-Unmodified-Since", seen.header("Last-Modified")}});
     EXPECT_EQ(stale.status, 412) << stale.raw.body;
     EXPECT_EQ(stale.header("ETag"), changed.header("ETag"));
     auto now = a.get(path);

@@ -176,7 +176,7 @@ TEST_F(Hostile, invented_methods_and_paths_do_not_grow_metrics) {
     conn.request("GET", "/nothing/" + n);                // an unknown path outside it
     conn.request("Z" + n, "/healthz/" + n + "?x=" + n);  // both
   };
-  invent(0);  // the series every kind of request makes, once
+  invent(0);             // the series every kind of request makes, once
   root.get("/metrics");  // and those of a scrape
   const auto before = root.get("/metrics").raw.body;
   for (int i = 1; i <= 300; ++i) invent(i);
@@ -187,10 +187,13 @@ TEST_F(Hostile, invented_methods_and_paths_do_not_grow_metrics) {
   EXPECT_EQ(after.find("X1"), std::string::npos);
   EXPECT_EQ(after.find("/nothing/"), std::string::npos);
   // The request log names no invented method either.
-  EXPECT_TRUE(server_->wait_for_line([](const std::string& l) { return l.find("\"method\":\"other\"") != std::string::npos; },
-                                     std::chrono::seconds(5)));
+  EXPECT_TRUE(
+      server_->wait_for_line([](const std::string& l) { return l.find("\"method\":\"other\"") != std::string::npos; },
+                             std::chrono::seconds(5)));
   const auto lines = server_->log_lines();
-  EXPECT_EQ(std::count_if(lines.begin(), lines.end(), [](const std::string& l) { return l.find("\"X1") != std::string::npos; }), 0);
+  EXPECT_EQ(std::count_if(lines.begin(), lines.end(),
+                          [](const std::string& l) { return l.find("\"X1") != std::string::npos; }),
+            0);
 }
 
 // `n` connections that send nothing, connected in order.
@@ -235,7 +238,8 @@ TEST_F(Hostile, connections_over_the_limit_are_answered_503_with_retry_after_and
 
 std::size_t open_descriptors(pid_t pid) {
   std::size_t n = 0;
-  for ([[maybe_unused]] const auto& fd : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd")) ++n;
+  for ([[maybe_unused]] const auto& fd : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd"))
+    ++n;
   return n;
 }
 
@@ -271,8 +275,9 @@ TEST_F(Hostile, out_of_descriptors_the_server_does_not_spin_and_serves_again_onc
   const tcp::endpoint server(net::ip::make_address("127.0.0.1"), server_->port());
   auto idle = idle_connections(ioc, server, 40);  // more than the descriptors left: the rest wait in the listen queue
   // Readiness probe: every descriptor is taken, and the server has said it cannot accept.
-  EXPECT_TRUE(server_->wait_for_line([](const std::string& l) { return l.find("cannot accept connections") != std::string::npos; },
-                                     std::chrono::seconds(10)));
+  EXPECT_TRUE(server_->wait_for_line(
+      [](const std::string& l) { return l.find("cannot accept connections") != std::string::npos; },
+      std::chrono::seconds(10)));
   ASSERT_GE(open_descriptors(pid), limit);
 
   // While exhausted, the server waits between tries instead of spinning at a full core. The

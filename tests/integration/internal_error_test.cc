@@ -20,8 +20,8 @@ class InternalErrors : public StoreServerTest {
  protected:
   // Replaces the stored JSON of version `version` of task `id` with text that is not JSON.
   void damage_version(const std::string& id, int version) {
-    const std::string sql = "UPDATE changes SET task = 'not json' WHERE task_id = '" + id +
-                            "' AND version = " + std::to_string(version);
+    const std::string sql =
+        "UPDATE changes SET task = 'not json' WHERE task_id = '" + id + "' AND version = " + std::to_string(version);
     if (GetParam() == "postgres") return PgServer::shared().exec(db_.substr(db_.rfind('/') + 1), sql);
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(db_.c_str(), &db), SQLITE_OK);
@@ -83,7 +83,8 @@ TEST_P(InternalErrors, a_throw_is_500_not_retryable_never_stored_and_the_server_
   EXPECT_EQ(current.num("version"), 2);
   EXPECT_EQ(current.num("warningOffset"), 0);
   // Nothing was stored under the key: another request may use it (a stored answer would make it 422).
-  auto other = b.patch(path, {{"warningOffset", 45}}, {{"If-Match", current.header("ETag")}, {"Idempotency-Key", "merge-1"}});
+  auto other =
+      b.patch(path, {{"warningOffset", 45}}, {{"If-Match", current.header("ETag")}, {"Idempotency-Key", "merge-1"}});
   EXPECT_EQ(other.status, 200) << other.raw.body;
   EXPECT_EQ(other.num("version"), 3);
 

@@ -50,12 +50,12 @@ class ListWarning : public StoreServerTest {
 LOCKSTEP_ON_BOTH_STORES(ListWarning);
 
 TEST_P(ListWarning, selects_by_the_servers_clock_and_combines_with_the_other_filters) {
-  const auto early = create("alice", 120min, 90);          // warns from +30 min, due +2 h
-  const auto on_time = create("alice", 120min, 0);         // warns only when due
-  create("alice", 120min, 90, "COMPLETED");                // never warns: closed
+  const auto early = create("alice", 120min, 90);   // warns from +30 min, due +2 h
+  const auto on_time = create("alice", 120min, 0);  // warns only when due
+  create("alice", 120min, 90, "COMPLETED");         // never warns: closed
   const auto bobs = create("bob", 120min, 90);
-  const auto later = create("alice", 240min, 120);         // warns from +2 h, due +4 h
-  create("alice", 240min, 120, "CANCELLED");               // never warns: closed
+  const auto later = create("alice", 240min, 120);  // warns from +2 h, due +4 h
+  create("alice", 240min, 120, "CANCELLED");        // never warns: closed
   EXPECT_EQ(listed("warning=active"), std::set<std::string>{});
   EXPECT_EQ(listed("warning=overdue"), std::set<std::string>{});
 
@@ -112,9 +112,9 @@ TEST_P(ListWarning, pages_keep_the_first_pages_moment_and_the_etag_follows_the_c
   EXPECT_EQ(seen, all);  // the rest of the list as it was at the first page
   EXPECT_TRUE(second.json.at("nextPageToken").is_null());
   // The same page again, the store unchanged: the same moment, so the same answer and a 304.
-  EXPECT_EQ(b.get("/v1/tasks?warning=active&limit=2&pageToken=" + token, {{"If-None-Match", second.header("ETag")}})
-                .status,
-            304);
+  EXPECT_EQ(
+      b.get("/v1/tasks?warning=active&limit=2&pageToken=" + token, {{"If-None-Match", second.header("ETag")}}).status,
+      304);
 
   // The store has not changed since the first overdue list, but the clock has: not 304, the tasks.
   auto now_overdue = b.get("/v1/tasks?warning=overdue", {{"If-None-Match", none_overdue.header("ETag")}});

@@ -267,8 +267,8 @@ json::object wait_body() { return {{"ttlSeconds", 30}, {"waitSeconds", 20}}; }
 
 TEST_P(Locks, a_waiter_leaves_the_queue_when_its_task_is_deleted) {
   auto a = alice();
-  json::object body{{"userId", "alice"}, {"taskTitle", "Doomed"}, {"dueDate", "2099-01-01T00:00:00Z"},
-                    {"warningOffset", 10}};
+  json::object body{
+      {"userId", "alice"}, {"taskTitle", "Doomed"}, {"dueDate", "2099-01-01T00:00:00Z"}, {"warningOffset", 10}};
   ASSERT_EQ(a.put("/v1/tasks/doomed", body, {{"If-None-Match", "*"}}).status, 201);
   ASSERT_EQ(a.post("/v1/tasks/doomed/lock", {{"ttlSeconds", 300}}).status, 200);
   ApiResponse waited;
@@ -292,7 +292,8 @@ TEST_P(Locks, a_waiter_whose_token_is_revoked_leaves_the_queue) {
   auto task = a.create_task();
   ASSERT_EQ(a.post(lock_path(task), {{"ttlSeconds", 300}}).status, 200);
   ApiResponse waited;
-  std::thread waiter([&] { waited = ApiClient(server_->port(), made.str("token")).post(lock_path(task), wait_body()); });
+  std::thread waiter(
+      [&] { waited = ApiClient(server_->port(), made.str("token")).post(lock_path(task), wait_body()); });
   wait_for_gauge(a, "lockstep_lock_waiters", 1);
   EXPECT_EQ(root.del("/v1/users/dora").status, 204);
   waiter.join();
@@ -313,9 +314,9 @@ TEST_P(Locks, a_waiter_whose_client_hangs_up_is_not_granted_and_the_next_waiter_
   tcp::socket gone(ioc);
   gone.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), server_->port()));
   const std::string body = json::serialize(wait_body());
-  const std::string request = "POST " + lock_path(task) + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
-                              bob_token_ + "\r\nContent-Type: application/json\r\nContent-Length: " +
-                              std::to_string(body.size()) + "\r\n\r\n" + body;
+  const std::string request =
+      "POST " + lock_path(task) + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + bob_token_ +
+      "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
   net::write(gone, net::buffer(request));
   wait_for_gauge(a, "lockstep_lock_waiters", 1);
   ApiResponse next;
@@ -346,8 +347,15 @@ TEST_P(Locks, a_waiter_answered_from_its_idempotency_key_leaves_the_queue) {
   std::thread waiter([&] { waited = bob().post(lock_path(task), wait_body(), key); });
   wait_for_gauge(a, "lockstep_lock_waiters", 1);
   // The other node's commit wakes the waiter here, which finds the key answered.
-  EXPECT_EQ(ApiClient(other.port(), bob_token_).post("/v1/tasks", json::object{{"userId", "bob"},
-      {"taskTitle", "Same key"}, {"dueDate", "2099-01-01T00:00:00Z"}, {"warningOffset", 10}}, key).status, 201);
+  EXPECT_EQ(ApiClient(other.port(), bob_token_)
+                .post("/v1/tasks",
+                      json::object{{"userId", "bob"},
+                                   {"taskTitle", "Same key"},
+                                   {"dueDate", "2099-01-01T00:00:00Z"},
+                                   {"warningOffset", 10}},
+                      key)
+                .status,
+            201);
   waiter.join();
   EXPECT_EQ(waited.status, 422) << waited.raw.body;
   EXPECT_EQ(waited.str("code"), "IDEMPOTENCY_KEY_REUSED");

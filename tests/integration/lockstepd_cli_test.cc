@@ -60,9 +60,10 @@ TEST(LockstepdCli, user_add_prints_only_the_token_list_shows_and_revoke_stops_it
 TEST(LockstepdCli, administration_commands_on_a_missing_database_exit_1_and_create_nothing) {
   TempDir dir;
   const std::string db = dir.file("missing.db");
-  const std::vector<std::vector<std::string>> commands = {
-      {"user", "add", "carol", "--db", db}, {"user", "list", "--db", db},
-      {"user", "revoke", "carol", "--db", db}, {"backup", dir.file("copy.db"), "--db", db}};
+  const std::vector<std::vector<std::string>> commands = {{"user", "add", "carol", "--db", db},
+                                                          {"user", "list", "--db", db},
+                                                          {"user", "revoke", "carol", "--db", db},
+                                                          {"backup", dir.file("copy.db"), "--db", db}};
   for (const auto& args : commands) {
     auto r = run_lockstepd(args);
     EXPECT_EQ(r.status, 1) << args[0] << " " << args[1];
@@ -104,7 +105,8 @@ TEST(LockstepdCli, bad_flag_and_port_in_use_exit_non_zero_with_one_line) {
 
   TempDir dir;
   ServerProcess first(dir.file("p.db"));
-  auto busy = run_lockstepd({"serve", "--listen", "127.0.0.1:" + std::to_string(first.port()), "--db", dir.file("q.db")});
+  auto busy =
+      run_lockstepd({"serve", "--listen", "127.0.0.1:" + std::to_string(first.port()), "--db", dir.file("q.db")});
   EXPECT_EQ(busy.status, 1);
   EXPECT_NE(busy.err.find("cannot listen"), std::string::npos) << busy.err;
 
@@ -116,8 +118,8 @@ TEST(LockstepdCli, bad_flag_and_port_in_use_exit_non_zero_with_one_line) {
 TEST(LockstepdCli, help_documents_every_flag) {
   auto help = run_lockstepd({"--help"});
   EXPECT_EQ(help.status, 0);
-  for (const char* flag : {"--listen", "--db", "--threads", "--require-preconditions", "--insecure-no-auth",
-                           "--config", "--max-body", "--max-connections", "--max-pending-writes", "LOCKSTEP_"}) {
+  for (const char* flag : {"--listen", "--db", "--threads", "--require-preconditions", "--insecure-no-auth", "--config",
+                           "--max-body", "--max-connections", "--max-pending-writes", "LOCKSTEP_"}) {
     EXPECT_NE(help.out.find(flag), std::string::npos) << flag;
   }
 }
@@ -161,7 +163,8 @@ TEST(LockstepdCli, the_test_only_movable_clock_is_only_a_flag_of_serve_and_warns
   EXPECT_EQ(run_lockstepd({"--help"}).out.find("test-only"), std::string::npos);
   auto warned = [](const ServerProcess& s) {
     for (const auto& l : s.log_lines()) {
-      if (l.find("\"level\":\"warn\"") != std::string::npos && l.find("FOR TESTS ONLY") != std::string::npos) return true;
+      if (l.find("\"level\":\"warn\"") != std::string::npos && l.find("FOR TESTS ONLY") != std::string::npos)
+        return true;
     }
     return false;
   };

@@ -29,11 +29,12 @@ json::value openapi(ApiClient& c) {
 // Checks a real answer against the schema documented for it.
 void expect_matches(const json::value& doc, const std::string& schema, const ApiResponse& r) {
   auto problems = schema_problems(doc, component(doc, schema), r.json);
-  EXPECT_TRUE(problems.empty()) << schema << ":\n" << [&] {
-    std::string all;
-    for (const auto& p : problems) all += p + "\n";
-    return all + r.raw.body;
-  }();
+  EXPECT_TRUE(problems.empty()) << schema << ":\n"
+                                << [&] {
+                                     std::string all;
+                                     for (const auto& p : problems) all += p + "\n";
+                                     return all + r.raw.body;
+                                   }();
 }
 
 TEST_F(Operations, openapi_is_served_and_equals_the_document_in_the_repository) {
@@ -49,7 +50,8 @@ TEST_F(Operations, openapi_is_served_and_equals_the_document_in_the_repository) 
 
 // Checks a real answer against the operation METHOD PATH of the document: a documented status,
 // Content-Type and schema.
-void expect_documented(const json::value& doc, const std::string& method, const std::string& path, const ApiResponse& r) {
+void expect_documented(const json::value& doc, const std::string& method, const std::string& path,
+                       const ApiResponse& r) {
   auto problems = answer_problems(doc, method, path, r.status, r.header("Content-Type"), r.json);
   EXPECT_TRUE(problems.empty()) << [&] {
     std::string all;
@@ -71,12 +73,12 @@ TEST_F(Operations, task_lock_batch_and_feed_answers_match_their_documented_schem
   expect_documented(doc, "PATCH", item, a.patch(path, {{"warningOffset", 1}}, {{"If-Match", "\"0-0\""}}));
   expect_documented(doc, "POST", "/v1/tasks", a.post("/v1/tasks", {{"taskTitle", 5}}));
   expect_documented(doc, "GET", item, a.get("/v1/tasks/nope"));
-  expect_documented(doc, "GET", item + "/lock", a.get(path + "/lock"));                        // 404: not locked
+  expect_documented(doc, "GET", item + "/lock", a.get(path + "/lock"));                           // 404: not locked
   expect_documented(doc, "POST", item + "/lock", a.post("/v1/tasks/nope/lock", json::object{}));  // 404: no task
   auto lock = a.post(path + "/lock", json::object{});
   expect_documented(doc, "POST", item + "/lock", lock);
   expect_documented(doc, "GET", item + "/lock", a.get(path + "/lock"));
-  expect_documented(doc, "GET", item, a.get(path));  // with its lock
+  expect_documented(doc, "GET", item, a.get(path));                                  // with its lock
   expect_documented(doc, "PATCH", item, bob().patch(path, {{"warningOffset", 1}}));  // 423
   expect_documented(doc, "DELETE", item + "/lock", a.del(path + "/lock"));
   expect_documented(doc, "PATCH", item, a.patch(path, {{"taskStatus", "BLOCKED"}}));
@@ -171,12 +173,13 @@ TEST_F(Operations, metrics_have_prometheus_names_and_counters_move) {
   auto m = a.get("/metrics");
   ASSERT_EQ(m.status, 200);
   EXPECT_TRUE(m.header("Content-Type").starts_with("text/plain"));
-  for (const char* name : {"# TYPE lockstep_http_requests_total counter", "# TYPE lockstep_http_request_duration_seconds histogram",
-                           "# TYPE lockstep_commit_duration_seconds histogram", "# TYPE lockstep_commit_group_size histogram",
-                           "# TYPE lockstep_locks_held gauge", "# TYPE lockstep_idempotent_replays_total counter",
-                           "# TYPE lockstep_purchases_total counter", "# TYPE lockstep_batches_total counter",
-                           "# TYPE lockstep_change_followers gauge", "# TYPE lockstep_event_streams gauge",
-                           "# TYPE lockstep_lock_wait_seconds histogram"}) {
+  for (const char* name :
+       {"# TYPE lockstep_http_requests_total counter", "# TYPE lockstep_http_request_duration_seconds histogram",
+        "# TYPE lockstep_commit_duration_seconds histogram", "# TYPE lockstep_commit_group_size histogram",
+        "# TYPE lockstep_locks_held gauge", "# TYPE lockstep_idempotent_replays_total counter",
+        "# TYPE lockstep_purchases_total counter", "# TYPE lockstep_batches_total counter",
+        "# TYPE lockstep_change_followers gauge", "# TYPE lockstep_event_streams gauge",
+        "# TYPE lockstep_lock_wait_seconds histogram"}) {
     EXPECT_NE(m.raw.body.find(name), std::string::npos) << name;
   }
   EXPECT_EQ(anonymous().get("/metrics").status, 401);
@@ -206,13 +209,16 @@ TEST_F(Operations, metrics_count_purchases_batches_merges_and_lock_waits_once_ea
   const std::string sold_out = "lockstep_purchases_total{outcome=\"out_of_stock\"}";
   auto product = a.post("/v1/products", {{"name", "P"}, {"stock", 1}, {"price", 2}});
   const std::string buy = "/v1/products/" + product.str("productId") + "/purchase";
-  for (int i = 0; i < 2; ++i) EXPECT_EQ(a.request("POST", buy, R"({"quantity":1})", {{"Idempotency-Key", "buy-1"}}).status, 200);
+  for (int i = 0; i < 2; ++i)
+    EXPECT_EQ(a.request("POST", buy, R"({"quantity":1})", {{"Idempotency-Key", "buy-1"}}).status, 200);
   EXPECT_EQ(metric(a, bought), 1);  // the replay is not a second purchase
   EXPECT_EQ(a.post(buy, {{"quantity", 1}}).status, 409);
   EXPECT_EQ(metric(a, sold_out), 1);
 
-  const json::value create = json::object{{"op", "create"}, {"task", {{"userId", "alice"}, {"taskTitle", "B"},
-                                                                       {"dueDate", "2099-01-01T00:00:00.000Z"}, {"warningOffset", 0}}}};
+  const json::value create = json::object{
+      {"op", "create"},
+      {"task",
+       {{"userId", "alice"}, {"taskTitle", "B"}, {"dueDate", "2099-01-01T00:00:00.000Z"}, {"warningOffset", 0}}}};
   const json::value missing = json::object{{"op", "delete"}, {"taskId", "nope"}};
   auto applied = a.post("/v1/tasks:batch", {{"operations", json::array{create}}});
   EXPECT_EQ(applied.status, 200) << applied.raw.body;
@@ -268,7 +274,7 @@ TEST_F(Operations, metrics_count_rate_limited_and_shed_requests) {
   for (int i = 0; i < 3; ++i) refused += a.get("/v1/tasks").status == 429;
   EXPECT_GE(refused, 1);
   EXPECT_EQ(metric(a, "lockstep_rate_limited_total"), refused);  // /metrics takes no token
-  start({"--max-pending-writes", "0", "--rate-limit", "0"});  // every write is shed
+  start({"--max-pending-writes", "0", "--rate-limit", "0"});     // every write is shed
   auto b = alice();
   EXPECT_EQ(b.create_task().status, 503);
   EXPECT_EQ(metric(b, "lockstep_shed_total"), 1);
@@ -288,7 +294,8 @@ TEST_F(Operations, health_readiness_and_a_graceful_stop) {
   EXPECT_EQ(ready.json.at("status").as_string(), "ready");
   EXPECT_EQ(server_->terminate(), 0);
   bool stopped = false;
-  for (const auto& line : server_->log_lines()) stopped = stopped || line.find("\"msg\":\"stopped\"") != std::string::npos;
+  for (const auto& line : server_->log_lines())
+    stopped = stopped || line.find("\"msg\":\"stopped\"") != std::string::npos;
   EXPECT_TRUE(stopped);
 }
 
@@ -376,13 +383,15 @@ TEST_P(Secrets, a_new_token_is_in_its_answer_only_not_in_the_store_a_backup_or_a
     const std::string backup = dir_.file("backup.db");
     auto backed_up = run_lockstepd({"backup", backup, "--db", db_});
     ASSERT_EQ(backed_up.status, 0) << backed_up.err;
-    for (const auto& file : {db_, db_ + "-wal", backup}) EXPECT_EQ(file_bytes(file).find(token), std::string::npos) << file;
+    for (const auto& file : {db_, db_ + "-wal", backup})
+      EXPECT_EQ(file_bytes(file).find(token), std::string::npos) << file;
   } else {
     // The stored answer is there, without the token (exec throws on the exception raised).
     EXPECT_NO_THROW(PgServer::shared().exec(db_.substr(db_.rfind('/') + 1), R"sql(
       DO $$ BEGIN
         IF NOT EXISTS (SELECT 1 FROM idempotency WHERE key = 'make-dora') THEN RAISE 'no stored answer'; END IF;
-        IF EXISTS (SELECT 1 FROM idempotency WHERE strpos(response, ')sql" + token + R"sql(') > 0) THEN
+        IF EXISTS (SELECT 1 FROM idempotency WHERE strpos(response, ')sql" + token +
+                                                                                R"sql(') > 0) THEN
           RAISE 'the token is kept';
         END IF;
       END $$)sql"));
@@ -393,9 +402,10 @@ TEST_P(Secrets, a_new_token_is_in_its_answer_only_not_in_the_store_a_backup_or_a
 TEST_P(Secrets, a_database_password_in_any_form_never_reaches_the_log_or_a_message) {
   // A URL with a password in both places libpq reads one; a key=value connection string (which
   // lockstepd takes for a SQLite file name, and shows all the same).
-  const std::string db = GetParam() == "postgres"
-                             ? "postgresql://lockstep:hunter1@" + db_.substr(db_.find('@') + 1) + "?password=hunter2&sslpassword=hunter3"
-                             : dir_.file("host=localhost password='hunter 4' sslpassword=hunter5 dbname=x");
+  const std::string db =
+      GetParam() == "postgres"
+          ? "postgresql://lockstep:hunter1@" + db_.substr(db_.find('@') + 1) + "?password=hunter2&sslpassword=hunter3"
+          : dir_.file("host=localhost password='hunter 4' sslpassword=hunter5 dbname=x");
   auto added = run_lockstepd({"user", "add", "erin", "--create", "--db", db});
   EXPECT_EQ(added.status, 0) << added.err;
   EXPECT_EQ((added.out + added.err).find("hunter"), std::string::npos) << added.out << added.err;

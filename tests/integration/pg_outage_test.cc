@@ -37,8 +37,8 @@ class PgRestarter {
   explicit PgRestarter(const PgServer& pg) : conninfo_(pg.url("postgres")) {
     data_ = query("SHOW data_directory");
     bin_ = query("SELECT setting FROM pg_config WHERE name = 'BINDIR'");
-    std::string settings = query(
-        "SELECT string_agg(name || '=' || setting, E'\\n') FROM pg_settings WHERE source = 'command line'");
+    std::string settings =
+        query("SELECT string_agg(name || '=' || setting, E'\\n') FROM pg_settings WHERE source = 'command line'");
     for (std::size_t pos = 0; pos < settings.size();) {
       std::size_t nl = std::min(settings.find('\n', pos), settings.size());
       settings_.push_back(settings.substr(pos, nl - pos));
@@ -62,7 +62,8 @@ class PgRestarter {
       waitpid(child_, nullptr, 0);
       child_ = -1;
     }
-    for (int i = 0; i < 1500 && std::filesystem::exists(data_ + "/postmaster.pid"); ++i) std::this_thread::sleep_for(20ms);
+    for (int i = 0; i < 1500 && std::filesystem::exists(data_ + "/postmaster.pid"); ++i)
+      std::this_thread::sleep_for(20ms);
     ASSERT_FALSE(std::filesystem::exists(data_ + "/postmaster.pid")) << "PostgreSQL did not stop";
     ASSERT_EQ(PQping(conninfo_.c_str()), PQPING_NO_RESPONSE);
   }
@@ -82,7 +83,8 @@ class PgRestarter {
     if (child_ == 0) {
       dup2(log, 1);
       dup2(log, 2);
-      if (switch_user && (setgroups(0, nullptr) != 0 || setgid(owner.st_gid) != 0 || setuid(owner.st_uid) != 0)) _exit(126);
+      if (switch_user && (setgroups(0, nullptr) != 0 || setgid(owner.st_gid) != 0 || setuid(owner.st_uid) != 0))
+        _exit(126);
       if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) _exit(126);
       execv(argv[0], argv.data());
       _exit(127);
@@ -232,7 +234,8 @@ TEST_F(PostgresOutage, nodes_answer_503_while_the_database_is_away_and_recover_b
     all_ready = all_ready && status == 200;
   }
   ASSERT_TRUE(all_ready) << "a node did not serve again after PostgreSQL came back";
-  const auto ready_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - restarted_at);
+  const auto ready_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - restarted_at);
   RecordProperty("ready_again_ms", static_cast<int>(ready_ms.count()));
   recovered = true;
   done_after.wait();

@@ -1,8 +1,8 @@
 // Products and the no-oversell guarantee (API.md §9), on both stores (SQLite and PostgreSQL).
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/write.hpp>
 #include <atomic>
 #include <barrier>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <random>
 #include <thread>
 

@@ -67,11 +67,10 @@ TEST_P(NulText, text_holding_u0000_is_refused_naming_the_field_and_nothing_is_st
        R"({"operations":[{"op":"update","taskId":")" + task.str("taskId") + R"(\u0000x","patch":{"taskTitle":"b"}}]})",
        "operations[0].taskId"},
       {"POST", "/v1/tasks:batch",
-       R"({"operations":[{"op":"update","taskId":")" + task.str("taskId") +
-           R"(","patch":{"taskTitle":"b\u0000"}}]})",
+       R"({"operations":[{"op":"update","taskId":")" + task.str("taskId") + R"(","patch":{"taskTitle":"b\u0000"}}]})",
        "operations[0].patch.taskTitle"},
-      {"POST", "/v1/tasks:batch", R"({"operations":[{"op":"create","task":{"userId":"alice","taskTitle":"\u0000",)" +
-                                     kDue + "}}]}",
+      {"POST", "/v1/tasks:batch",
+       R"({"operations":[{"op":"create","task":{"userId":"alice","taskTitle":"\u0000",)" + kDue + "}}]}",
        "operations[0].task.taskTitle"},
       {"POST", "/v1/tasks:reassign", R"({"fromUserId":"alice\u0000","toUserId":"bob"})", "fromUserId"},
       {"POST", "/v1/products", R"({"name":"W\u0000","stock":1,"price":1})", "name"},
@@ -82,8 +81,9 @@ TEST_P(NulText, text_holding_u0000_is_refused_naming_the_field_and_nothing_is_st
     expect_refused(c.request(k.method, k.target, k.body, {{"Content-Type", "application/json"}}), k.field,
                    std::string(k.method) + " " + k.target + " " + k.body);
   }
-  expect_refused(admin().request("POST", "/v1/users", R"({"name":"eve\u0000"})", {{"Content-Type", "application/json"}}),
-                 "name", "POST /v1/users");
+  expect_refused(
+      admin().request("POST", "/v1/users", R"({"name":"eve\u0000"})", {{"Content-Type", "application/json"}}), "name",
+      "POST /v1/users");
   // Every store kept what it had acknowledged, and nothing else.
   auto now = c.get(path);
   EXPECT_EQ(now.num("version"), 1);
@@ -183,8 +183,9 @@ TEST_F(RepeatedMembers, a_repeated_member_name_is_malformed_in_every_body_at_any
       {"POST", "/v1/tasks:batch",
        R"({"operations":[{"op":"update","taskId":")" + id + R"(","patch":{"taskTitle":"a","taskTitle":"b"}}]})"},
       {"POST", "/v1/tasks:batch", R"({"operations":[{"op":"delete","taskId":")" + id + R"(","taskId":"other"}]})"},
-      {"POST", "/v1/tasks:batch", R"({"atomic":false,"atomic":true,"operations":[{"op":"update","taskId":")" + id +
-                                      R"(","patch":{"taskTitle":"a"}}]})"},
+      {"POST", "/v1/tasks:batch",
+       R"({"atomic":false,"atomic":true,"operations":[{"op":"update","taskId":")" + id +
+           R"(","patch":{"taskTitle":"a"}}]})"},
       {"POST", "/v1/tasks:reassign", R"({"fromUserId":"alice","toUserId":"bob","toUserId":"root"})"},
       {"POST", "/v1/products", R"({"name":"a","stock":1,"price":1,"stock":2})"},
       {"PATCH", product_path, R"({"stock":1,"stock":2})"},
@@ -218,8 +219,10 @@ TEST_F(HostileBytes, every_problem_is_valid_json_whatever_the_request_held) {
   auto task = alice().create_task();
   ASSERT_EQ(task.status, 201);
   const std::string requests[] = {
-      "PATCH /v1/tasks/" + task.str("taskId") + " HTTP/1.1\r\nLock-Token: 1\xFF\xFE\r\n"
-      "Content-Type: application/json\r\nContent-Length: 2\r\n" + auth,
+      "PATCH /v1/tasks/" + task.str("taskId") +
+          " HTTP/1.1\r\nLock-Token: 1\xFF\xFE\r\n"
+          "Content-Type: application/json\r\nContent-Length: 2\r\n" +
+          auth,
       "GET /v1/tasks/%FF%FE HTTP/1.1\r\n" + auth,
       "GET /v1/tasks/\xFF\xFE HTTP/1.1\r\n" + auth,
       "GET /v1/tasks/%C3 HTTP/1.1\r\n" + auth,
@@ -239,7 +242,8 @@ TEST_F(HostileBytes, every_problem_is_valid_json_whatever_the_request_held) {
       "GET /v1/tasks HTTP/1.1\r\nAuthorization: Bearer \xFF\xFE\r\n",
       "GET /v1/tasks/x HTTP/1.1\r\nIf-Match: \"\xFF\r\n" + auth,
       "PATCH /v1/tasks/x HTTP/1.1\r\nIdempotency-Key: \xFF\xFE\r\nContent-Type: application/json\r\n"
-      "Content-Length: 2\r\n" + auth,
+      "Content-Length: 2\r\n" +
+          auth,
       "PATCH /v1/tasks/x HTTP/1.1\r\nContent-Type: \xFF\r\nContent-Length: 2\r\n" + auth,
       "GET /v1/tasks/%FF HTTP/1.1\r\nX-Request-Id: \xFF\xFE\r\n" + auth,
       "POST /v1/tasks HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 4\r\n" + auth,

@@ -25,6 +25,6 @@ class StoreServerTest : public ServerTest, public ::testing::WithParamInterface<
 }  // namespace lockstep::testing
 
 // Runs every TEST_P of `suite` on both stores: Stores/Locks.name/sqlite, Stores/Locks.name/postgres.
-#define LOCKSTEP_ON_BOTH_STORES(suite)                                                        \
-  INSTANTIATE_TEST_SUITE_P(Stores, suite, ::testing::Values("sqlite", "postgres"),            \
+#define LOCKSTEP_ON_BOTH_STORES(suite)                                             \
+  INSTANTIATE_TEST_SUITE_P(Stores, suite, ::testing::Values("sqlite", "postgres"), \
                            [](const ::testing::TestParamInfo<std::string>& info) { return info.param; })

@@ -103,8 +103,7 @@ TEST_F(TasksApi, stale_if_match_returns_412_with_current_and_changes_nothing) {
   EXPECT_EQ(c.get(task_path(created)).str("taskStatus"), "BLOCKED");
 
   // A list that holds the current ETag matches; * matches any existing task.
-  auto listed = c.patch(task_path(created), {{"warningOffset", 1}},
-                        {{"If-Match", "\"nope\", " + p.header("ETag")}});
+  auto listed = c.patch(task_path(created), {{"warningOffset", 1}}, {{"If-Match", "\"nope\", " + p.header("ETag")}});
   EXPECT_EQ(listed.status, 200);
   EXPECT_EQ(c.patch(task_path(created), {{"warningOffset", 2}}, {{"If-Match", "*"}}).status, 200);
   EXPECT_EQ(c.patch(task_path(created), {{"warningOffset", 3}}, {{"If-Match", "nonsense"}}).status, 400);
@@ -151,8 +150,8 @@ TEST_F(TasksApi, noop_patch_keeps_version_and_etag) {
 
 TEST_F(TasksApi, put_replaces_creates_with_if_none_match_star_and_respects_preconditions) {
   auto c = alice();
-  json::object body{{"userId", "bob"}, {"taskTitle", "Chosen id"}, {"dueDate", "2099-01-01T00:00:00Z"},
-                    {"warningOffset", 10}};
+  json::object body{
+      {"userId", "bob"}, {"taskTitle", "Chosen id"}, {"dueDate", "2099-01-01T00:00:00Z"}, {"warningOffset", 10}};
   auto made = c.put("/v1/tasks/my-task_1", body, {{"If-None-Match", "*"}});
   ASSERT_EQ(made.status, 201) << made.raw.body;
   EXPECT_EQ(made.str("taskId"), "my-task_1");
@@ -175,8 +174,8 @@ TEST_F(TasksApi, put_replaces_creates_with_if_none_match_star_and_respects_preco
 
 TEST_F(TasksApi, delete_is_204_then_404_and_etags_never_repeat_after_recreate) {
   auto c = alice();
-  json::object body{{"userId", "bob"}, {"taskTitle", "Again"}, {"dueDate", "2099-01-01T00:00:00Z"},
-                    {"warningOffset", 1}};
+  json::object body{
+      {"userId", "bob"}, {"taskTitle", "Again"}, {"dueDate", "2099-01-01T00:00:00Z"}, {"warningOffset", 1}};
   auto first = c.put("/v1/tasks/again", body, {{"If-None-Match", "*"}});
   ASSERT_EQ(first.status, 201);
   EXPECT_EQ(c.del("/v1/tasks/again", {{"If-Match", "\"0-0\""}}).status, 412);
@@ -214,10 +213,14 @@ TEST_F(TasksApi, get_and_head_answer_304_for_a_matching_if_none_match) {
 TEST_F(TasksApi, if_unmodified_since_guards_writes_without_if_match) {
   auto c = alice();
   auto created = c.create_task();
-  EXPECT_EQ(c.patch(task_path(created), {{"warningOffset", 1}},
-                    {{"If-Unmodified-Since", "Sat, 01 Jan 2000 00:00:00 GMT"}}).status, 412);
-  EXPECT_EQ(c.patch(task_path(created), {{"warningOffset", 1}},
-                    {{"If-Unmodified-Since", "Fri, 01 Jan 2100 00:00:00 GMT"}}).status, 200);
+  EXPECT_EQ(
+      c.patch(task_path(created), {{"warningOffset", 1}}, {{"If-Unmodified-Since", "Sat, 01 Jan 2000 00:00:00 GMT"}})
+          .status,
+      412);
+  EXPECT_EQ(
+      c.patch(task_path(created), {{"warningOffset", 1}}, {{"If-Unmodified-Since", "Fri, 01 Jan 2100 00:00:00 GMT"}})
+          .status,
+      200);
 }
 
 TEST_F(TasksApi, a_write_whose_if_none_match_names_the_current_etag_is_412) {
@@ -241,7 +244,8 @@ TEST_F(TasksApi, if_unmodified_since_on_a_missing_task_is_404_for_patch_and_dele
 TEST_F(TasksApi, list_filters_paginates_and_reports_the_revision) {
   auto a = alice();
   std::vector<std::string> ids;
-  for (int i = 0; i < 7; ++i) ids.push_back(a.create_task(i % 2 ? "bob" : "alice", "t" + std::to_string(i)).str("taskId"));
+  for (int i = 0; i < 7; ++i)
+    ids.push_back(a.create_task(i % 2 ? "bob" : "alice", "t" + std::to_string(i)).str("taskId"));
   auto p1 = a.get("/v1/tasks?limit=3");
   ASSERT_EQ(p1.status, 200) << p1.raw.body;
   EXPECT_EQ(p1.json.at("tasks").as_array().size(), 3u);

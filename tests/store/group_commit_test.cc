@@ -83,8 +83,7 @@ TEST(GroupCommit, a_failed_commit_rolls_the_group_back_and_fails_every_job) {
   std::vector<Outcome> outcomes;
   auto group = writes({kKeeps, kKeeps}, outcomes);
   const GroupOutcome outcome = commit_group(session, group, stats);
-  EXPECT_EQ(session.calls,
-            (Calls{"begin", "savepoint", "release", "savepoint", "release", "commit", "rollback"}));
+  EXPECT_EQ(session.calls, (Calls{"begin", "savepoint", "release", "savepoint", "release", "commit", "rollback"}));
   EXPECT_FALSE(outcome.committed);
   outcome.answer(group);
   EXPECT_EQ(outcomes, std::vector<Outcome>(2, Outcome::kFailed));

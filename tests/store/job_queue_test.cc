@@ -59,8 +59,8 @@ TEST(JobQueue, stop_finishes_every_accepted_write_in_groups_and_refuses_later_on
   release.set_value();
   stopper.join();
   EXPECT_EQ(groups, (std::vector<std::size_t>{1, 2})) << "the two queued writes were one group";
-  EXPECT_EQ(outcomes, (std::vector<Outcome>{Outcome::kCommitted, Outcome::kCommitted, Outcome::kCommitted,
-                                            Outcome::kFailed}));
+  EXPECT_EQ(outcomes,
+            (std::vector<Outcome>{Outcome::kCommitted, Outcome::kCommitted, Outcome::kCommitted, Outcome::kFailed}));
   EXPECT_EQ(queue.pending_writes(), 0u);
   queue.stop();  // idempotent
 }

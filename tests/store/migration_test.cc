@@ -59,7 +59,8 @@ std::vector<std::string> sqlite_column(const std::string& path, const std::strin
   sqlite3* db = nullptr;
   sqlite3_stmt* stmt = nullptr;
   std::vector<std::string> out;
-  if (sqlite3_open(path.c_str(), &db) == SQLITE_OK && sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK) {
+  if (sqlite3_open(path.c_str(), &db) == SQLITE_OK &&
+      sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK) {
     while (sqlite3_step(stmt) == SQLITE_ROW) {
       const auto* text = sqlite3_column_text(stmt, sqlite3_column_count(stmt) - 1);
       out.emplace_back(text ? reinterpret_cast<const char*>(text) : "");
@@ -166,8 +167,10 @@ class Migration : public ::testing::TestWithParam<Backend> {
 
   // The indexes of the tasks table, comma-separated.
   std::string task_indexes() {
-    if (sqlite()) return joined(sqlite_column(url_, "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'tasks'"));
-    return pg_value(url_, "SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes WHERE tablename = 'tasks'");
+    if (sqlite())
+      return joined(sqlite_column(url_, "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'tasks'"));
+    return pg_value(url_,
+                    "SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes WHERE tablename = 'tasks'");
   }
   static std::string joined(const std::vector<std::string>& names) {
     std::string out;
@@ -241,7 +244,9 @@ TEST_P(Migration, a_database_newer_than_lockstepd_is_refused_with_the_reason_in_
 
 // A stored answer as lockstepd keeps it in the idempotency table, SQL-quoted.
 std::string stored_answer(int status, const json::object& body) {
-  json::object o{{"status", status}, {"contentType", "application/json"}, {"headers", json::array{}},
+  json::object o{{"status", status},
+                 {"contentType", "application/json"},
+                 {"headers", json::array{}},
                  {"body", json::serialize(body)}};
   return "'" + json::serialize(o) + "'";
 }
@@ -252,12 +257,17 @@ TEST_P(Migration, tokens_in_answers_stored_before_version_3_are_removed_and_the_
   const std::string token = "lst_KeptInPlainText0123456789abcdefghijklmnopqrstuv";
   const std::string request = R"({"name":"dora"})";
   const auto now = std::to_string(SystemClock::instance().now());
-  const json::object dora{{"name", "dora"}, {"role", "user"}, {"status", "active"},
-                          {"createdAt", "2025-11-24T16:00:05.000Z"}, {"token", token}};
+  const json::object dora{{"name", "dora"},
+                          {"role", "user"},
+                          {"status", "active"},
+                          {"createdAt", "2025-11-24T16:00:05.000Z"},
+                          {"token", token}};
   const json::object lock{{"taskId", "v1-task-a"}, {"owner", "alice"}, {"token", 7}};
-  exec("INSERT INTO users VALUES ('dora', 'user', '" + sha256_hex(token) + "', 1764000005000);"
-       "INSERT INTO idempotency VALUES ('alice', 'make-dora', 'POST', '/v1/users', '" + sha256_hex(request) + "', " +
-       stored_answer(201, dora) + ", " + now + ");"
+  exec("INSERT INTO users VALUES ('dora', 'user', '" + sha256_hex(token) +
+       "', 1764000005000);"
+       "INSERT INTO idempotency VALUES ('alice', 'make-dora', 'POST', '/v1/users', '" +
+       sha256_hex(request) + "', " + stored_answer(201, dora) + ", " + now +
+       ");"
        "INSERT INTO idempotency VALUES ('alice', 'lock-a', 'POST', '/v1/tasks/v1-task-a/lock', 'x', " +
        stored_answer(200, lock) + ", " + now + ");");
   const std::string lock_answer = value("SELECT response FROM idempotency WHERE key = 'lock-a'");
@@ -270,7 +280,8 @@ TEST_P(Migration, tokens_in_answers_stored_before_version_3_are_removed_and_the_
   EXPECT_EQ(value("SELECT response FROM idempotency WHERE key = 'lock-a'"), lock_answer);  // a fencing token stays
   EXPECT_EQ(schema_version(), std::to_string(kCurrentVersion));
 
-  auto replayed = ApiClient(server.port(), kAliceToken).request("POST", "/v1/users", request, {{"Idempotency-Key", "make-dora"}});
+  auto replayed =
+      ApiClient(server.port(), kAliceToken).request("POST", "/v1/users", request, {{"Idempotency-Key", "make-dora"}});
   EXPECT_EQ(replayed.status, 201) << replayed.raw.body;
   EXPECT_EQ(replayed.header("Idempotent-Replayed"), "true");
   ASSERT_TRUE(replayed.json.is_object()) << replayed.raw.body;
@@ -284,7 +295,8 @@ INSTANTIATE_TEST_SUITE_P(Stores, Migration, ::testing::Values(Backend::kSqlite, 
 // The plan SQLite makes for each combination of task-list filters, on a database lockstepd made.
 std::string plan(const std::string& path, unsigned shape) {
   std::string all;
-  for (const auto& step : sqlite_column(path, "EXPLAIN QUERY PLAN " + task_list_sql("task_id", '?', shape))) all += step + ";";
+  for (const auto& step : sqlite_column(path, "EXPLAIN QUERY PLAN " + task_list_sql("task_id", '?', shape)))
+    all += step + ";";
   return all;
 }
 
@@ -300,7 +312,8 @@ TEST(TaskListPlan, every_filter_combination_reads_an_index_range_on_sqlite) {
   const unsigned both = kListByUser | kListByStatus;
   EXPECT_NE(plan(path, both).find("tasks_by_user_status (user_id=? AND status=? AND task_id>?)"), std::string::npos)
       << plan(path, both);
-  EXPECT_NE(plan(path, both | kListByDue).find("tasks_by_user_status"), std::string::npos) << plan(path, both | kListByDue);
+  EXPECT_NE(plan(path, both | kListByDue).find("tasks_by_user_status"), std::string::npos)
+      << plan(path, both | kListByDue);
   // warning=active|overdue (docs/api.md): alone, the tasks in id order, filtered (no index holds
   // a warning time); with userId or taskStatus, that filter's index.
   for (unsigned warning : {kListActive, kListOverdue}) {

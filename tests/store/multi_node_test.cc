@@ -273,7 +273,8 @@ TEST_F(MultiNode, a_long_poll_and_a_lock_waiter_on_one_node_wake_for_a_commit_on
     return pos == std::string::npos ? -1L : std::stol(body.substr(pos + name.size() + 2));
   };
   ApiClient m1 = alice(1), m2 = alice(2);
-  for (int i = 0; i < 5000 && (gauge(m1, "lockstep_parked_requests") < 1 || gauge(m2, "lockstep_lock_waiters") < 1); ++i) {
+  for (int i = 0; i < 5000 && (gauge(m1, "lockstep_parked_requests") < 1 || gauge(m2, "lockstep_lock_waiters") < 1);
+       ++i) {
   }
   // Else the commit below could come first and nothing would be woken (EXPECT: the threads run on).
   EXPECT_GE(gauge(m1, "lockstep_parked_requests"), 1) << "the long poll never parked";
@@ -372,10 +373,10 @@ TEST_F(MultiNode, one_idempotency_key_sent_to_two_nodes_at_once_creates_one_task
         ApiClient c = alice(i);
         c.get("/healthz");
         start.arrive_and_wait();
-        answers[i] = c.post("/v1/tasks",
-                            {{"userId", "alice"}, {"taskTitle", "Once"}, {"dueDate", "2099-12-01T17:00:00.000Z"},
-                             {"warningOffset", 0}},
-                            {{"Idempotency-Key", key}});
+        answers[i] = c.post(
+            "/v1/tasks",
+            {{"userId", "alice"}, {"taskTitle", "Once"}, {"dueDate", "2099-12-01T17:00:00.000Z"}, {"warningOffset", 0}},
+            {{"Idempotency-Key", key}});
       });
     }
     for (auto& t : threads) t.join();

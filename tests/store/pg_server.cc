@@ -68,7 +68,7 @@ std::string tail_of(const std::string& path) {
 
 struct ChildSpec {
   std::vector<std::string> args;
-  std::string log;          // stdout and stderr go here
+  std::string log;  // stdout and stderr go here
   bool switch_user = false;
   uid_t uid = 0;
   gid_t gid = 0;
@@ -110,8 +110,9 @@ int wait_status(pid_t pid) {
 PgServer::PgServer() {
   bin_ = find_bin_dir();
   if (bin_.empty()) {
-    error_ = "no PostgreSQL server binaries under /usr/lib/postgresql or $LOCKSTEP_PG_BIN (install Debian's "
-             "postgresql package: scripts/setup.sh does)";
+    error_ =
+        "no PostgreSQL server binaries under /usr/lib/postgresql or $LOCKSTEP_PG_BIN (install Debian's "
+        "postgresql package: scripts/setup.sh does)";
     return;
   }
   dir_ = std::make_unique<TempDir>();
@@ -174,7 +175,11 @@ bool PgServer::init_cluster(const std::string& bin) {
     }
     ChildSpec spec{{bin + "/initdb", "-D", fresh.file("data"), "-U", "lockstep", "--auth=trust", "-E", "UTF8",
                     "--locale=C", "--no-sync"},
-                   dir_->file("initdb.log"), switch_user_, uid_, gid_, false};
+                   dir_->file("initdb.log"),
+                   switch_user_,
+                   uid_,
+                   gid_,
+                   false};
     if (wait_status(spawn(spec)) != 0) {
       error_ = "initdb failed: " + tail_of(spec.log);
       return false;
@@ -199,10 +204,14 @@ bool PgServer::init_cluster(const std::string& bin) {
 }
 
 bool PgServer::start_postmaster() {
-  ChildSpec spec{{bin_ + "/postgres", "-D", dir_->file("data"), "-p", std::to_string(port_), "-k",
-                  dir_->path().string(), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c",
-                  "max_connections=300", "-c", "deadlock_timeout=100ms"},
-                 dir_->file("postgres.log"), switch_user_, uid_, gid_, true};
+  ChildSpec spec{
+      {bin_ + "/postgres", "-D", dir_->file("data"), "-p", std::to_string(port_), "-k", dir_->path().string(), "-c",
+       "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=300", "-c", "deadlock_timeout=100ms"},
+      dir_->file("postgres.log"),
+      switch_user_,
+      uid_,
+      gid_,
+      true};
   pid_ = spawn(spec);
   return pid_ > 0;
 }

@@ -73,11 +73,11 @@ void announce_postgres_skip(const std::string& reason);
 }  // namespace lockstep::testing
 
 // In a test or SetUp: skips it, loudly, when no PostgreSQL server could be started.
-#define LOCKSTEP_REQUIRE_POSTGRES()                                                \
-  do {                                                                             \
-    auto& pg_server_ = ::lockstep::testing::PgServer::shared();                    \
-    if (!pg_server_.running()) {                                                   \
-      ::lockstep::testing::announce_postgres_skip(pg_server_.error());             \
-      GTEST_SKIP() << "PostgreSQL could not be started: " << pg_server_.error();   \
-    }                                                                              \
+#define LOCKSTEP_REQUIRE_POSTGRES()                                              \
+  do {                                                                           \
+    auto& pg_server_ = ::lockstep::testing::PgServer::shared();                  \
+    if (!pg_server_.running()) {                                                 \
+      ::lockstep::testing::announce_postgres_skip(pg_server_.error());           \
+      GTEST_SKIP() << "PostgreSQL could not be started: " << pg_server_.error(); \
+    }                                                                            \
   } while (0)

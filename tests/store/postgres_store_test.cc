@@ -27,8 +27,9 @@ class PostgresStore : public ::testing::Test {
   void admin(const std::string& sql) { PgServer::shared().exec(database_, sql); }
   // Ends every connection lockstepd has open to this test's database.
   void terminate_store_connections() {
-    admin("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'lockstepd' "
-          "AND datname = current_database()");
+    admin(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'lockstepd' "
+        "AND datname = current_database()");
   }
 
   // A readiness probe: true once a session of this database waits for a lock (at most 10 s).
@@ -37,8 +38,9 @@ class PostgresStore : public ::testing::Test {
     bool seen = false;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (!seen && PQstatus(conn) == CONNECTION_OK && std::chrono::steady_clock::now() < deadline) {
-      PGresult* r = PQexec(conn, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                                 "AND wait_event_type = 'Lock'");
+      PGresult* r = PQexec(conn,
+                           "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                           "AND wait_event_type = 'Lock'");
       seen = PQresultStatus(r) == PGRES_TUPLES_OK && std::string(PQgetvalue(r, 0, 0)) != "0";
       PQclear(r);
       if (!seen) std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -146,8 +148,7 @@ TEST_F(PostgresStore, idle_connections_lost_to_a_server_restart_are_replaced_wit
     return true;
   }));
   std::promise<bool> read_ok;
-  store->read([&](Tx& tx) { read_ok.set_value(tx.get_task("after").has_value()); },
-              [&] { read_ok.set_value(false); });
+  store->read([&](Tx& tx) { read_ok.set_value(tx.get_task("after").has_value()); }, [&] { read_ok.set_value(false); });
   EXPECT_TRUE(read_ok.get_future().get());
   EXPECT_TRUE(store->healthy());
 }
@@ -251,9 +252,9 @@ TEST(CommitNotice, names_the_tasks_or_anything_and_reads_back_what_it_wrote) {
   EXPECT_FALSE(two.anything);
   EXPECT_EQ(two.task_ids, (std::vector<std::string>{"a", "01J", "b"}));
   EXPECT_TRUE(read({"v2 7 a", "v2 8 *"}).anything);
-  EXPECT_TRUE(read({"v2 7 a", "8"}).anything);                 // an older node's
-  EXPECT_TRUE(read({""}).anything);                            // an older node's, no revision
-  EXPECT_TRUE(read({"v2 7 a b/c"}).anything);                  // not a task id
+  EXPECT_TRUE(read({"v2 7 a", "8"}).anything);               // an older node's
+  EXPECT_TRUE(read({""}).anything);                          // an older node's, no revision
+  EXPECT_TRUE(read({"v2 7 a b/c"}).anything);                // not a task id
   EXPECT_TRUE(read({"v2 8 *", "v2 9 b"}).task_ids.empty());  // anything stays anything
 }
 
@@ -279,8 +280,7 @@ TEST_F(PostgresStore, the_store_clock_is_the_database_s_whatever_the_node_s_own_
   MovableClock fast(SystemClock::instance().now() + 3'600'000);
   auto store = open_store(StoreOptions{url_, 2, 512, &fast});
   pg::Connection plain(url_);
-  const Millis database =
-      plain.exec("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint").int64(0, 0);
+  const Millis database = plain.exec("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint").int64(0, 0);
   EXPECT_LT(std::abs(store->clock().now() - database), 5'000) << "the node's own clock was read";
   fast.advance(60'000);
   EXPECT_LT(std::abs(store->clock().now() - (database + 60'000)), 5'000);

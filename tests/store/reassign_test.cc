@@ -56,8 +56,8 @@ class RowHolder {
     EXPECT_EQ(PQstatus(conn_), CONNECTION_OK) << PQerrorMessage(conn_);
     PQclear(PQexec(conn_, "BEGIN"));
     const char* values[] = {task_id.c_str()};
-    PGresult* r = PQexecParams(conn_, "SELECT 1 FROM tasks WHERE task_id = $1 FOR UPDATE", 1, nullptr, values,
-                               nullptr, nullptr, 0);
+    PGresult* r = PQexecParams(conn_, "SELECT 1 FROM tasks WHERE task_id = $1 FOR UPDATE", 1, nullptr, values, nullptr,
+                               nullptr, 0);
     EXPECT_EQ(PQntuples(r), 1) << PQerrorMessage(conn_);
     PQclear(r);
   }
@@ -107,7 +107,7 @@ TEST_P(Reassign, moves_every_task_of_the_user_while_others_are_created_and_chang
     return alice().post("/v1/tasks:reassign", {{"fromUserId", "alice"}, {"toUserId", "bob"}});
   });
   std::future<ApiResponse> changed;  // waits, on PostgreSQL, for the rows the reassignment holds
-  struct Release {  // the requests end however the test does, before their futures are awaited
+  struct Release {                   // the requests end however the test does, before their futures are awaited
     RowHolder& holder;
     ~Release() { holder.release(); }
   } release{holder};

@@ -17,10 +17,8 @@ ApiResponse ApiClient::request(std::string_view method, std::string_view target,
 }
 
 ApiResponse ApiClient::create_task(std::string_view user, std::string_view title) {
-  return post("/v1/tasks", {{"userId", user},
-                            {"taskTitle", title},
-                            {"dueDate", "2099-12-01T17:00:00.000Z"},
-                            {"warningOffset", 0}});
+  return post("/v1/tasks",
+              {{"userId", user}, {"taskTitle", title}, {"dueDate", "2099-12-01T17:00:00.000Z"}, {"warningOffset", 0}});
 }
 
 }  // namespace lockstep::testing

@@ -75,9 +75,8 @@ bool check_key(const std::vector<Operation>& ops, State initial, std::size_t& st
     events.push_back({ops[i].returned, false, i});
   }
   // Calls before returns at the same instant: they overlap.
-  std::sort(events.begin(), events.end(), [](const Event& a, const Event& b) {
-    return a.time != b.time ? a.time < b.time : a.call > b.call;
-  });
+  std::sort(events.begin(), events.end(),
+            [](const Event& a, const Event& b) { return a.time != b.time ? a.time < b.time : a.call > b.call; });
   std::vector<Entry> entries(events.size() + 1);
   Entry* head = &entries.back();  // a sentinel before the first event
   std::vector<Entry*> call_of(ops.size()), return_of(ops.size());
@@ -181,7 +180,10 @@ bool check_key(const std::vector<Operation>& ops, State initial, std::size_t& st
 std::string describe(const Operation& op) {
   std::ostringstream out;
   out << op.key << " [" << op.invoked << ", ";
-  if (op.returned == std::numeric_limits<std::int64_t>::max()) out << "?"; else out << op.returned;
+  if (op.returned == std::numeric_limits<std::int64_t>::max())
+    out << "?";
+  else
+    out << op.returned;
   out << "] ";
   if (op.kind == Operation::Kind::kRead) {
     out << "read -> v" << op.version << "=" << op.value;

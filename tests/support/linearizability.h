@@ -31,9 +31,9 @@ struct Operation {
 
 struct CheckResult {
   bool linearizable = true;
-  std::string key;                      // the key whose history is not
-  std::vector<Operation> window;        // the operations around the point the search could not pass
-  std::size_t operations = 0;           // how many were checked
+  std::string key;                // the key whose history is not
+  std::vector<Operation> window;  // the operations around the point the search could not pass
+  std::size_t operations = 0;     // how many were checked
 };
 
 // Checks every key's history on its own (linearizability is compositional). `initial` is the

@@ -41,11 +41,14 @@ std::size_t code_points(std::string_view s) {
 // The string keywords: pattern (ECMAScript, unanchored as JSON Schema says), minLength,
 // maxLength, and format date-time (RFC 3339).
 void check_string(const json::object& o, std::string_view v, const std::string& at, std::vector<std::string>& out) {
-  if (auto* p = o.if_contains("pattern"); p && !std::regex_search(std::string(v), std::regex(std::string(p->as_string())))) {
+  if (auto* p = o.if_contains("pattern");
+      p && !std::regex_search(std::string(v), std::regex(std::string(p->as_string())))) {
     out.push_back(at + ": does not match " + std::string(p->as_string()));
   }
-  if (auto* m = o.if_contains("minLength"); m && code_points(v) < m->to_number<std::size_t>()) out.push_back(at + ": too short");
-  if (auto* m = o.if_contains("maxLength"); m && code_points(v) > m->to_number<std::size_t>()) out.push_back(at + ": too long");
+  if (auto* m = o.if_contains("minLength"); m && code_points(v) < m->to_number<std::size_t>())
+    out.push_back(at + ": too short");
+  if (auto* m = o.if_contains("maxLength"); m && code_points(v) > m->to_number<std::size_t>())
+    out.push_back(at + ": too long");
   static const std::regex date_time(R"(^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$)");
   if (auto* f = o.if_contains("format"); f && *f == "date-time" && !std::regex_match(std::string(v), date_time)) {
     out.push_back(at + ": not an RFC 3339 date-time");
@@ -73,8 +76,10 @@ std::vector<std::string> schema_problems(const json::value& doc, const json::val
   auto add = [&](const std::vector<std::string>& more) { out.insert(out.end(), more.begin(), more.end()); };
   if (auto* t = o.if_contains("type")) {
     bool ok = false;
-    if (t->is_string()) ok = has_type(v, t->as_string());
-    else for (const auto& one : t->as_array()) ok = ok || has_type(v, one.as_string());
+    if (t->is_string())
+      ok = has_type(v, t->as_string());
+    else
+      for (const auto& one : t->as_array()) ok = ok || has_type(v, one.as_string());
     if (!ok) return {at + ": wrong type (" + json::serialize(*t) + "): " + json::serialize(v)};
   }
   if (auto* e = o.if_contains("enum")) {

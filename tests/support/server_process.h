@@ -71,15 +71,14 @@ class ServerProcess {
   // Everything the server wrote to stderr so far.
   std::vector<std::string> log_lines() const;
   // Waits until a stderr line satisfies `pred`; false on timeout.
-  bool wait_for_line(const std::function<bool(const std::string&)>& pred,
-                     std::chrono::milliseconds timeout) const;
+  bool wait_for_line(const std::function<bool(const std::string&)>& pred, std::chrono::milliseconds timeout) const;
 
  private:
   int wait_exit(std::chrono::milliseconds timeout);
 
   pid_t pid_ = -1;
   int stderr_fd_ = -1;
-  int stdin_fd_ = -1;               // the server's standard input: its test-only clock control
+  int stdin_fd_ = -1;                          // the server's standard input: its test-only clock control
   std::chrono::milliseconds clock_offset_{0};  // how far advance_clock moved it
   unsigned short port_ = 0;
   std::thread reader_;

@@ -20,8 +20,8 @@ TEST(EntityTagList, parses_star_lists_weak_tags_and_empty_elements) {
 }
 
 TEST(EntityTagList, rejects_what_is_not_an_entity_tag) {
-  for (const char* bad : {"", "abc", "\"unterminated", "W/abc", "\"a\" \"b\"", "\"a\";x", "w/\"a\"",
-                          "\"a\"b", "\"sp ace\"", "*, \"a\""}) {
+  for (const char* bad : {"", "abc", "\"unterminated", "W/abc", "\"a\" \"b\"", "\"a\";x", "w/\"a\"", "\"a\"b",
+                          "\"sp ace\"", "*, \"a\""}) {
     EXPECT_FALSE(parse_entity_tag_list(bad)) << bad;
   }
 }

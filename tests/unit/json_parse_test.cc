@@ -70,10 +70,10 @@ TEST(JsonParse, a_number_no_double_holds_is_malformed_not_infinity_or_nan) {
 }
 
 TEST(JsonParse, paths_holding_nul_name_each_member_and_element) {
-  auto v = parse_json_strict(
-      R"({"taskTitle":"\u0000hidden","ok":"fine","operations":[{"taskId":"x"},{"taskId":"ID\u0000x",)"
-      R"("patch":{"taskDescription":"a\u0000"}}],"tags":["a","\u0000"],"k\u0000":1})",
-      kDepth);
+  auto v =
+      parse_json_strict(R"({"taskTitle":"\u0000hidden","ok":"fine","operations":[{"taskId":"x"},{"taskId":"ID\u0000x",)"
+                        R"("patch":{"taskDescription":"a\u0000"}}],"tags":["a","\u0000"],"k\u0000":1})",
+                        kDepth);
   ASSERT_TRUE(v);
   const std::vector<std::string> expected{"taskTitle", "operations[1].taskId", "operations[1].patch.taskDescription",
                                           "tags[1]", std::string("k\0", 2)};

@@ -37,7 +37,8 @@ TEST(JsonText, an_object_is_its_members_in_order) {
   JsonObjectWriter o(out);
   o.string("a", kHard[3]).integer("n", -9'223'372'036'854'775'807 - 1).integer("z", 0).null("x").raw("r", "[1,{}]");
   o.close();
-  json::object expected{{"a", kHard[3]}, {"n", INT64_MIN}, {"z", 0}, {"x", nullptr}, {"r", json::array{1, json::object{}}}};
+  json::object expected{
+      {"a", kHard[3]}, {"n", INT64_MIN}, {"z", 0}, {"x", nullptr}, {"r", json::array{1, json::object{}}}};
   EXPECT_EQ(out, json::serialize(expected));
 }
 

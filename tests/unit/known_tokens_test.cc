@@ -27,7 +27,7 @@ TEST(KnownTokens, never_holds_more_than_its_capacity) {
     known.remember("Bearer lst_" + std::to_string(i), Principal{"u" + std::to_string(i), Role::kUser});
     EXPECT_LE(known.size(), 3u);
   }
-  EXPECT_TRUE(known.find("Bearer lst_9"));  // the newest is always kept
+  EXPECT_TRUE(known.find("Bearer lst_9"));                       // the newest is always kept
   known.remember("Bearer lst_9", Principal{"u9", Role::kUser});  // known already: nothing goes
   EXPECT_TRUE(known.find("Bearer lst_9"));
 }

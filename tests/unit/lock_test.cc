@@ -14,7 +14,7 @@ TEST(LockRules, acquire_grants_free_or_expired_renews_own_refuses_others) {
   EXPECT_EQ(decide_acquire(kHeld, "bob", 1500), AcquireDecision::kLocked);
   EXPECT_EQ(decide_acquire(kHeld, "alice", 1500), AcquireDecision::kRenew);
   EXPECT_EQ(decide_acquire(kHeld, "bob", 1999), AcquireDecision::kLocked);
-  EXPECT_EQ(decide_acquire(kHeld, "bob", 2000), AcquireDecision::kGrant);  // expired at that instant
+  EXPECT_EQ(decide_acquire(kHeld, "bob", 2000), AcquireDecision::kGrant);    // expired at that instant
   EXPECT_EQ(decide_acquire(kHeld, "alice", 2000), AcquireDecision::kGrant);  // a new grant, new token
 }
 
@@ -26,8 +26,8 @@ TEST(LockRules, writes_by_others_are_locked_owner_passes_tokens_must_name_the_li
   EXPECT_EQ(other.error().retry_after_seconds, 1);
   EXPECT_TRUE(check_write_lock(kHeld, "alice", std::nullopt, 1500));
   EXPECT_TRUE(check_write_lock(kHeld, "alice", std::string("7"), 1500));
-  EXPECT_FALSE(check_write_lock(kHeld, "alice", std::string("6"), 1500));      // an older grant
-  EXPECT_FALSE(check_write_lock(kHeld, "alice", std::string("7"), 2000));      // expired
+  EXPECT_FALSE(check_write_lock(kHeld, "alice", std::string("6"), 1500));         // an older grant
+  EXPECT_FALSE(check_write_lock(kHeld, "alice", std::string("7"), 2000));         // expired
   EXPECT_FALSE(check_write_lock(std::nullopt, "alice", std::string("7"), 1500));  // released
   EXPECT_FALSE(check_write_lock(kHeld, "alice", std::string("7x"), 1500));
   EXPECT_TRUE(check_write_lock(kHeld, "bob", std::nullopt, 2000));  // no effect once expired

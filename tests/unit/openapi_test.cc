@@ -34,13 +34,16 @@ TEST(OpenApi, documents_exactly_the_routes_the_router_serves) {
       if (method != "parameters") documented.insert({std::string(method), std::string(path)});
     }
   }
-  for (const auto& route : served) EXPECT_TRUE(documented.count(route)) << "undocumented: " << route.first << " " << route.second;
-  for (const auto& route : documented) EXPECT_TRUE(served.count(route)) << "not served: " << route.first << " " << route.second;
+  for (const auto& route : served)
+    EXPECT_TRUE(documented.count(route)) << "undocumented: " << route.first << " " << route.second;
+  for (const auto& route : documented)
+    EXPECT_TRUE(served.count(route)) << "not served: " << route.first << " " << route.second;
 }
 
 TEST(OpenApi, every_problem_code_is_listed) {
   json::value doc = json::parse(openapi_document());
-  const auto& codes = doc.at("components").at("schemas").at("Problem").at("properties").at("code").at("enum").as_array();
+  const auto& codes =
+      doc.at("components").at("schemas").at("Problem").at("properties").at("code").at("enum").as_array();
   for (int c = 0; c <= static_cast<int>(Code::kInternal); ++c) {
     json::value name(code_name(static_cast<Code>(c)));
     EXPECT_NE(std::find(codes.begin(), codes.end(), name), codes.end()) << name;

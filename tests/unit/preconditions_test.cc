@@ -72,31 +72,44 @@ struct DateCase {
   Outcome expected;
 };
 
-constexpr Millis kEarlierSameSecond = 1'700'000'000'100;      // 22:13:20.100
+constexpr Millis kEarlierSameSecond = 1'700'000'000'100;          // 22:13:20.100
 constexpr Millis kEarlierPreviousSecond = 1'700'000'000'000 - 1;  // 22:13:19.999
 
 const DateCase kDateCases[] = {
     {"ius before, first version", {{}, {}, {}, kBefore}, kNoEarlierChange, false, Outcome::kPreconditionFailed},
     {"ius same second, first version", {{}, {}, {}, kSameSecond}, kNoEarlierChange, false, Outcome::kProceed},
-    {"ius same second, earlier change the second before", {{}, {}, {}, kSameSecond}, kEarlierPreviousSecond, false,
+    {"ius same second, earlier change the second before",
+     {{}, {}, {}, kSameSecond},
+     kEarlierPreviousSecond,
+     false,
      Outcome::kProceed},
-    {"ius same second, two changes in it", {{}, {}, {}, kSameSecond}, kEarlierSameSecond, false,
+    {"ius same second, two changes in it",
+     {{}, {}, {}, kSameSecond},
+     kEarlierSameSecond,
+     false,
      Outcome::kPreconditionFailed},
-    {"ius same second, earlier change unknown", {{}, {}, {}, kSameSecond}, std::nullopt, false,
+    {"ius same second, earlier change unknown",
+     {{}, {}, {}, kSameSecond},
+     std::nullopt,
+     false,
      Outcome::kPreconditionFailed},
-    {"ius after, two changes in the second before", {{}, {}, {}, kAfter}, kEarlierSameSecond, false,
-     Outcome::kProceed},
+    {"ius after, two changes in the second before", {{}, {}, {}, kAfter}, kEarlierSameSecond, false, Outcome::kProceed},
     {"ius after, earlier change unknown", {{}, {}, {}, kAfter}, std::nullopt, false, Outcome::kProceed},
-    {"ius same second, two changes, but if-match decides", {"\"1-1\"", {}, {}, kSameSecond}, kEarlierSameSecond,
-     false, Outcome::kProceed},
+    {"ius same second, two changes, but if-match decides",
+     {"\"1-1\"", {}, {}, kSameSecond},
+     kEarlierSameSecond,
+     false,
+     Outcome::kProceed},
     {"ims same second, first version", {{}, {}, kSameSecond}, kNoEarlierChange, true, Outcome::kNotModified},
-    {"ims same second, earlier change the second before", {{}, {}, kSameSecond}, kEarlierPreviousSecond, true,
+    {"ims same second, earlier change the second before",
+     {{}, {}, kSameSecond},
+     kEarlierPreviousSecond,
+     true,
      Outcome::kNotModified},
     {"ims same second, two changes in it", {{}, {}, kSameSecond}, kEarlierSameSecond, true, Outcome::kProceed},
     {"ims same second, earlier change unknown", {{}, {}, kSameSecond}, std::nullopt, true, Outcome::kProceed},
     {"ims before", {{}, {}, kBefore}, kNoEarlierChange, true, Outcome::kProceed},
-    {"ims after, two changes in the second before", {{}, {}, kAfter}, kEarlierSameSecond, true,
-     Outcome::kNotModified},
+    {"ims after, two changes in the second before", {{}, {}, kAfter}, kEarlierSameSecond, true, Outcome::kNotModified},
     {"ims same second ignored on writes", {{}, {}, kSameSecond}, kEarlierSameSecond, false, Outcome::kProceed},
 };
 

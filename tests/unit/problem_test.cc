@@ -12,8 +12,8 @@ namespace {
 // API.md §1: every problem body is valid JSON, even when it quotes bytes of the request that are
 // not valid UTF-8 (a path id, a query key, a header).
 TEST(Problem, body_is_valid_json_whatever_bytes_it_quotes) {
-  const std::string hostile[] = {"\xFF\xFE", "ok\xC3", std::string("a\0b", 3), "\"}\\", "\xED\xA0\x80",
-                                 "\x01\x1F\x7F", "caf\xC3\xA9"};
+  const std::string hostile[] = {"\xFF\xFE",     "ok\xC3",       std::string("a\0b", 3), "\"}\\",
+                                 "\xED\xA0\x80", "\x01\x1F\x7F", "caf\xC3\xA9"};
   for (const auto& bytes : hostile) {
     Error e(Code::kNotFound, "No task has the id '" + bytes + "'.");
     e.errors.push_back({bytes, "is not a parameter of this list: " + bytes});

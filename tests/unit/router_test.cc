@@ -71,11 +71,11 @@ TEST(Router, access_and_body_reader_come_with_the_match) {
 
 TEST(Router, paths_that_name_no_route_match_nothing) {
   const std::string with_nul("/v1/tasks/a\0b", 13);
-  for (const std::string& path : {std::string("/v1/tasks/"),  // an empty id
-                                  with_nul,                    // U+0000 names nothing (API.md §1)
-                                  std::string("/v1/tasks/a/b"), std::string("/v1/tasks/a/lock/"),
-                                  std::string("/v1/Tasks/a"), std::string("v1/tasks/a"), std::string(""),
-                                  std::string("/")}) {
+  for (const std::string& path :
+       {std::string("/v1/tasks/"),  // an empty id
+        with_nul,                   // U+0000 names nothing (API.md §1)
+        std::string("/v1/tasks/a/b"), std::string("/v1/tasks/a/lock/"), std::string("/v1/Tasks/a"),
+        std::string("v1/tasks/a"), std::string(""), std::string("/")}) {
     auto m = tasks().match("GET", path);
     EXPECT_FALSE(m.handler) << path;
     EXPECT_FALSE(m.path_matched) << path;

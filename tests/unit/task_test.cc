@@ -12,8 +12,8 @@ namespace {
 constexpr Millis kNow = 1'800'000'000'000;  // 2027-01-15
 
 json::object valid_task() {
-  return {{"userId", "alice"}, {"taskTitle", "Ship v1"}, {"dueDate", "2099-12-01T17:00:00.000Z"},
-          {"warningOffset", 30}};
+  return {
+      {"userId", "alice"}, {"taskTitle", "Ship v1"}, {"dueDate", "2099-12-01T17:00:00.000Z"}, {"warningOffset", 30}};
 }
 
 // The field errors of a body, or an empty list when it is valid.
@@ -64,7 +64,8 @@ TEST(TaskValidation, warning_offset_is_a_json_integer_0_to_64000) {
   EXPECT_EQ(fields_failing(with("warningOffset", 1.5)), Fields{"warningOffset"});
   EXPECT_EQ(fields_failing(with("warningOffset", 30.0)), Fields{"warningOffset"});
   EXPECT_EQ(fields_failing(with("warningOffset", "5")), Fields{"warningOffset"});
-  EXPECT_EQ(fields_failing(json::parse(R"({"userId":"a","taskTitle":"t","dueDate":"2099-01-01T00:00:00Z","warningOffset":3e1})")),
+  EXPECT_EQ(fields_failing(
+                json::parse(R"({"userId":"a","taskTitle":"t","dueDate":"2099-01-01T00:00:00Z","warningOffset":3e1})")),
             Fields{"warningOffset"});
 }
 
@@ -118,14 +119,11 @@ TEST(TaskValidation, body_version_is_a_precondition_and_must_agree) {
   EXPECT_EQ(r->expected_version, 3);
   EXPECT_EQ(fields_failing(json::parse(R"({"version":3,"expectedVersion":4})"), WriteKind::kPatch, "x"),
             Fields{"expectedVersion"});
-  EXPECT_EQ(fields_failing(json::parse(R"({"expectedVersion":0})"), WriteKind::kPatch, "x"),
-            Fields{"expectedVersion"});
+  EXPECT_EQ(fields_failing(json::parse(R"({"expectedVersion":0})"), WriteKind::kPatch, "x"), Fields{"expectedVersion"});
   EXPECT_EQ(fields_failing(with("expectedVersion", 1)), Fields{"expectedVersion"});  // POST create
 }
 
-TEST(TaskValidation, body_must_be_an_object) {
-  EXPECT_EQ(fields_failing(json::array{1, 2}), Fields{""});
-}
+TEST(TaskValidation, body_must_be_an_object) { EXPECT_EQ(fields_failing(json::array{1, 2}), Fields{""}); }
 
 TEST(TaskJson, representation_has_every_member_of_the_contract) {
   Task t;
@@ -136,8 +134,8 @@ TEST(TaskJson, representation_has_every_member_of_the_contract) {
   t.version = 3;
   t.revision = 7;
   auto o = json::parse(task_json(t)).as_object();
-  for (const char* k : {"taskId", "userId", "taskTitle", "taskDescription", "dueDate", "warningOffset",
-                        "taskStatus", "version", "eTag", "createdAt", "updatedAt", "updatedBy", "lock"}) {
+  for (const char* k : {"taskId", "userId", "taskTitle", "taskDescription", "dueDate", "warningOffset", "taskStatus",
+                        "version", "eTag", "createdAt", "updatedAt", "updatedBy", "lock"}) {
     EXPECT_TRUE(o.contains(k)) << k;
   }
   EXPECT_EQ(o["eTag"].as_string(), t.etag().to_string());

@@ -16,12 +16,10 @@ TEST(Rfc3339, parses_utc_offsets_and_fractions) {
 }
 
 TEST(Rfc3339, rejects_invalid_dates_and_forms) {
-  for (const char* bad :
-       {"", "2026-12-01", "2026-12-01T17:00:00", "2026-13-01T00:00:00Z", "2026-02-29T00:00:00Z",
-        "2026-04-31T00:00:00Z", "2026-12-01T24:00:00Z", "2026-12-01T23:60:00Z",
-        "2026-12-01T23:59:60Z", "2026-12-01 17:00:00Z", "2026-12-01T17:00:00.Z",
-        "2026-12-01T17:00:00+2:00", "2026-12-01T17:00:00Zjunk", "20261201T170000Z",
-        "tomorrow"}) {
+  for (const char* bad : {"", "2026-12-01", "2026-12-01T17:00:00", "2026-13-01T00:00:00Z", "2026-02-29T00:00:00Z",
+                          "2026-04-31T00:00:00Z", "2026-12-01T24:00:00Z", "2026-12-01T23:60:00Z",
+                          "2026-12-01T23:59:60Z", "2026-12-01 17:00:00Z", "2026-12-01T17:00:00.Z",
+                          "2026-12-01T17:00:00+2:00", "2026-12-01T17:00:00Zjunk", "20261201T170000Z", "tomorrow"}) {
     EXPECT_FALSE(parse_rfc3339(bad)) << bad;
   }
 }
@@ -29,8 +27,8 @@ TEST(Rfc3339, rejects_invalid_dates_and_forms) {
 TEST(Rfc3339, formats_utc_with_milliseconds_and_round_trips) {
   EXPECT_EQ(format_rfc3339(0), "1970-01-01T00:00:00.000Z");
   EXPECT_EQ(format_rfc3339(1'796'144'400'007), "2026-12-01T17:00:00.007Z");
-  EXPECT_EQ(format_rfc3339(951'782'400'000), "2000-02-29T00:00:00.000Z");    // a leap day
-  EXPECT_EQ(format_rfc3339(-1), "1969-12-31T23:59:59.999Z");                  // before the epoch
+  EXPECT_EQ(format_rfc3339(951'782'400'000), "2000-02-29T00:00:00.000Z");      // a leap day
+  EXPECT_EQ(format_rfc3339(-1), "1969-12-31T23:59:59.999Z");                   // before the epoch
   EXPECT_EQ(format_rfc3339(253'402'300'799'999), "9999-12-31T23:59:59.999Z");  // the last 4-digit year
   for (Millis t : {Millis{0}, Millis{951'782'400'000}, Millis{4'102'444'799'999}, Millis{-62'135'596'800'000}}) {
     EXPECT_EQ(parse_rfc3339(format_rfc3339(t)), t);

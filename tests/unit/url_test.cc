@@ -31,7 +31,7 @@ TEST(PercentDecode, malformed_escapes_are_refused) {
 
 TEST(PercentDecode, invalid_utf8_and_nul_come_through_as_bytes) {
   EXPECT_EQ(percent_decode("%FF%FE"), "\xFF\xFE");
-  EXPECT_EQ(percent_decode("%C3"), "\xC3");              // a truncated sequence
+  EXPECT_EQ(percent_decode("%C3"), "\xC3");                // a truncated sequence
   EXPECT_EQ(percent_decode("%ED%A0%80"), "\xED\xA0\x80");  // a UTF-16 surrogate
   EXPECT_EQ(percent_decode("a%00b"), std::string("a\0b", 3));
 }

@@ -12,9 +12,9 @@ namespace {
 TEST(Utf8, counts_code_points_not_bytes) {
   EXPECT_EQ(utf8_length(""), 0u);
   EXPECT_EQ(utf8_length("abc"), 3u);
-  EXPECT_EQ(utf8_length("h\xC3\xA9llo"), 5u);         // é
-  EXPECT_EQ(utf8_length("\xE2\x82\xAC"), 1u);         // €
-  EXPECT_EQ(utf8_length("\xF0\x9F\x98\x80"), 1u);     // 😀
+  EXPECT_EQ(utf8_length("h\xC3\xA9llo"), 5u);      // é
+  EXPECT_EQ(utf8_length("\xE2\x82\xAC"), 1u);      // €
+  EXPECT_EQ(utf8_length("\xF0\x9F\x98\x80"), 1u);  // 😀
 }
 
 TEST(Utf8, rejects_invalid_sequences) {
@@ -33,8 +33,8 @@ TEST(Utf8, to_valid_utf8_keeps_valid_text_and_replaces_each_invalid_byte) {
       {"h\xC3\xA9llo \xF0\x9F\x98\x80", "h\xC3\xA9llo \xF0\x9F\x98\x80"},
       {std::string("a\0b", 3), std::string("a\0b", 3)},  // valid UTF-8; JSON escapes it
       {"\xFF\xFE", "\xEF\xBF\xBD\xEF\xBF\xBD"},
-      {"id\xC3", "id\xEF\xBF\xBD"},                       // cut short at the end
-      {"\xC0\xAFx", "\xEF\xBF\xBD\xEF\xBF\xBDx"},       // overlong
+      {"id\xC3", "id\xEF\xBF\xBD"},                              // cut short at the end
+      {"\xC0\xAFx", "\xEF\xBF\xBD\xEF\xBF\xBDx"},                // overlong
       {"\xED\xA0\x80", "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"},  // a surrogate
   };
   for (const auto& c : cases) {

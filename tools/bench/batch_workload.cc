@@ -31,12 +31,11 @@ void remember(OpContext& ctx, std::size_t index, const TaskView& task) {
 }
 
 // GETs every picked task that is not cached; false (with `result` set) when one fails.
-asio::awaitable<bool> fill_cache(OpContext& ctx, Connection& conn,
-                                 const std::vector<std::size_t>& picked, OpResult& result) {
+asio::awaitable<bool> fill_cache(OpContext& ctx, Connection& conn, const std::vector<std::size_t>& picked,
+                                 OpResult& result) {
   for (std::size_t index : picked) {
     if (!ctx.cache[index].etag.empty()) continue;
-    Outcome read =
-        co_await conn.call(Call::get(ctx.plan->hot_targets[index]), ctx.plan->hard_deadline);
+    Outcome read = co_await conn.call(Call::get(ctx.plan->hot_targets[index]), ctx.plan->hard_deadline);
     result = read.answered() ? OpResult::kFailed : failed(read, *ctx.stats);
     if (!read.answered() || read.status != 200) co_return false;
     auto task = parse_task(read.body);
@@ -58,11 +57,10 @@ std::string batch_body(const OpContext& ctx, const std::vector<std::size_t>& pic
   for (std::size_t index : picked) {
     const CachedTask& c = ctx.cache[index];
     wanted.push_back(c.warning_offset + 1);
-    operations.push_back(json::object{
-        {"op", "update"},
-        {"taskId", task_id_of(ctx.plan->hot_targets[index])},
-        {"ifMatch", c.etag},
-        {"patch", json::object{{"warningOffset", wanted.back()}}}});
+    operations.push_back(json::object{{"op", "update"},
+                                      {"taskId", task_id_of(ctx.plan->hot_targets[index])},
+                                      {"ifMatch", c.etag},
+                                      {"patch", json::object{{"warningOffset", wanted.back()}}}});
   }
   return json::serialize(json::object{{"atomic", true}, {"operations", std::move(operations)}});
 }
@@ -74,8 +72,8 @@ const json::array* results_of(const json::value& answer) {
 }
 
 // A 200: every operation applied; counts them and refreshes the cache from their tasks.
-void applied(OpContext& ctx, const std::vector<std::size_t>& picked,
-             const std::vector<std::int64_t>& wanted, const json::array* results) {
+void applied(OpContext& ctx, const std::vector<std::size_t>& picked, const std::vector<std::int64_t>& wanted,
+             const json::array* results) {
   for (std::size_t k = 0; k < picked.size(); ++k) {
     const std::size_t index = picked[k];
     ++ctx.ledger->acked[index];
@@ -118,22 +116,19 @@ bool aborted(OpContext& ctx, const std::vector<std::size_t>& picked, const json:
 
 asio::awaitable<OpResult> batch_op(OpContext& ctx, Connection& conn) {
   if (ctx.cache.size() != ctx.plan->hot_targets.size()) ctx.cache.resize(ctx.plan->hot_targets.size());
-  std::vector<std::size_t> picked =
-      distinct_indices(ctx, static_cast<std::size_t>(ctx.plan->options->batch_size));
+  std::vector<std::size_t> picked = distinct_indices(ctx, static_cast<std::size_t>(ctx.plan->options->batch_size));
   for (;;) {
     OpResult result = OpResult::kFailed;
     if (!co_await fill_cache(ctx, conn, picked, result)) co_return result;
-    const auto capped = std::remove_if(picked.begin(), picked.end(), [&](std::size_t i) {
-      return ctx.cache[i].warning_offset >= kMaxWarningOffset;
-    });
+    const auto capped = std::remove_if(picked.begin(), picked.end(),
+                                       [&](std::size_t i) { return ctx.cache[i].warning_offset >= kMaxWarningOffset; });
     ctx.stats->capped += static_cast<std::uint64_t>(picked.end() - capped);
     picked.erase(capped, picked.end());
     if (picked.empty()) co_return OpResult::kDone;
     std::vector<std::int64_t> wanted;
     const std::string body = batch_body(ctx, picked, wanted);
     ++ctx.stats->writes;
-    Outcome outcome = co_await conn.call(Call::post("/v1/tasks:batch", body),
-                                         ctx.plan->hard_deadline);
+    Outcome outcome = co_await conn.call(Call::post("/v1/tasks:batch", body), ctx.plan->hard_deadline);
     if (!outcome.answered()) {
       for (std::size_t index : picked) {
         if (outcome.maybe_delivered) ++ctx.ledger->in_doubt[index];

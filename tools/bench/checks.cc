@@ -1,8 +1,8 @@
 #include "checks.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <boost/json.hpp>
+#include <cstdio>
 #include <unordered_map>
 
 #include "histogram.h"
@@ -27,15 +27,13 @@ std::string ms_text(std::uint64_t ns) {
   return text;
 }
 
-std::optional<json::object> read_object(const ConnectionConfig& config, const std::string& target,
-                                        std::string& error) {
+std::optional<json::object> read_object(const ConnectionConfig& config, const std::string& target, std::string& error) {
   std::optional<json::object> out;
   const auto deadline = Clock::now() + kPhaseLimit;
   auto step = [&](Connection& conn, std::size_t) -> asio::awaitable<bool> {
     Outcome outcome = co_await call_with_retries(conn, Call::get(target), deadline);
     std::error_code ec;
-    json::value v = outcome.answered() && outcome.status == 200 ? json::parse(outcome.body, ec)
-                                                                : json::value();
+    json::value v = outcome.answered() && outcome.status == 200 ? json::parse(outcome.body, ec) : json::value();
     if (!v.is_object()) {
       error = "reading " + target + ": " + describe(outcome);
       co_return false;
@@ -70,8 +68,8 @@ TaskCheck merge_field_check(const MergeLedger& ledger) {
       const json::value* v = task->if_contains(kMergeFieldNames[f]);
       if (!v || !v->is_string() || v->get_string() != expected) {
         return "task " + std::to_string(i) + ": " + kMergeFieldNames[f] + " is " +
-               (v ? json::serialize(*v) : "absent") + ", but the last acknowledged write (version " +
-               n(last.version) + ") set \"" + expected + "\"";
+               (v ? json::serialize(*v) : "absent") + ", but the last acknowledged write (version " + n(last.version) +
+               ") set \"" + expected + "\"";
       }
     }
     return {};
@@ -82,13 +80,11 @@ CheckResult lock_fencing_check(const LockLedger& ledger) {
   CheckResult c;
   c.name = "fencing";
   std::vector<Grant> grants = ledger.grants;
-  std::sort(grants.begin(), grants.end(), [](const Grant& a, const Grant& b) {
-    return a.task != b.task ? a.task < b.task : a.token < b.token;
-  });
+  std::sort(grants.begin(), grants.end(),
+            [](const Grant& a, const Grant& b) { return a.task != b.task ? a.task < b.task : a.token < b.token; });
   for (std::size_t k = 1; k < grants.size(); ++k) {
     if (grants[k].task == grants[k - 1].task && grants[k].token == grants[k - 1].token) {
-      c.fail("task " + n(std::uint64_t{grants[k].task}) + ": token " + n(grants[k].token) +
-             " granted twice");
+      c.fail("task " + n(std::uint64_t{grants[k].task}) + ": token " + n(grants[k].token) + " granted twice");
     }
   }
   std::vector<LockedIncrement> incs = ledger.increments;
@@ -100,23 +96,22 @@ CheckResult lock_fencing_check(const LockLedger& ledger) {
     const LockedIncrement& b = incs[k];
     if (a.task != b.task) continue;
     if (a.seen == b.seen) {
-      c.fail("task " + n(std::uint64_t{b.task}) + ": holders of tokens " + n(a.token) + " and " +
-             n(b.token) + " both read warningOffset " + n(a.seen));
+      c.fail("task " + n(std::uint64_t{b.task}) + ": holders of tokens " + n(a.token) + " and " + n(b.token) +
+             " both read warningOffset " + n(a.seen));
     } else if (b.token <= a.token) {
-      c.fail("task " + n(std::uint64_t{b.task}) + ": the increment from " + n(b.seen) +
-             " was made under token " + n(b.token) + ", not above the earlier " + n(a.token));
+      c.fail("task " + n(std::uint64_t{b.task}) + ": the increment from " + n(b.seen) + " was made under token " +
+             n(b.token) + ", not above the earlier " + n(a.token));
     }
   }
-  c.summary = n(std::uint64_t{grants.size()}) + " grants, " + n(std::uint64_t{incs.size()}) +
-              " locked increments: " +
+  c.summary = n(std::uint64_t{grants.size()}) + " grants, " + n(std::uint64_t{incs.size()}) + " locked increments: " +
               (c.pass ? "every token granted once, tokens increase in the order the locks were held"
                       : n(c.failed) + " violations");
   c.details = json::object{{"grants", grants.size()}, {"lockedIncrements", incs.size()}};
   return c;
 }
 
-CheckResult purchase_check(const Options& options, const ConnectionConfig& config,
-                           const std::string& product_target, const PurchaseLedger& ledger) {
+CheckResult purchase_check(const Options& options, const ConnectionConfig& config, const std::string& product_target,
+                           const PurchaseLedger& ledger) {
   CheckResult c;
   c.name = "stock";
   std::string error;
@@ -128,8 +123,8 @@ CheckResult purchase_check(const Options& options, const ConnectionConfig& confi
   if (!product || final_stock < 0) c.fail(product ? "the final stock is negative" : error);
   if (sold > initial) c.fail("sold " + n(sold) + ", more than the initial stock " + n(initial));
   if (product && (final_stock > initial - sold || final_stock < initial - sold - doubt)) {
-    c.fail("final stock " + n(final_stock) + ", but " + n(initial) + " - " + n(sold) + " sold = " +
-           n(initial - sold) + (doubt ? " (" + n(doubt) + " more in doubt)" : ""));
+    c.fail("final stock " + n(final_stock) + ", but " + n(initial) + " - " + n(sold) + " sold = " + n(initial - sold) +
+           (doubt ? " (" + n(doubt) + " more in doubt)" : ""));
   }
   if (ledger.negative) c.fail(n(ledger.negative) + " answers showed a stock below 0");
   if (ledger.refused_in_stock) {
@@ -140,11 +135,12 @@ CheckResult purchase_check(const Options& options, const ConnectionConfig& confi
   for (std::size_t k = 1; k < left.size(); ++k) {
     if (left[k] == left[k - 1]) c.fail("two purchases both left a stock of " + n(left[k]));
   }
-  c.summary = "sold " + n(sold) + " of " + n(initial) + " in " + n(ledger.acked) +
-              " purchases, final stock " + n(final_stock) +
-              (doubt ? ", " + n(doubt) + " in doubt" : "");
-  c.details = json::object{{"initialStock", initial},   {"sold", sold},
-                           {"purchases", ledger.acked}, {"inDoubtQuantity", doubt},
+  c.summary = "sold " + n(sold) + " of " + n(initial) + " in " + n(ledger.acked) + " purchases, final stock " +
+              n(final_stock) + (doubt ? ", " + n(doubt) + " in doubt" : "");
+  c.details = json::object{{"initialStock", initial},
+                           {"sold", sold},
+                           {"purchases", ledger.acked},
+                           {"inDoubtQuantity", doubt},
                            {"finalStock", final_stock}};
   return c;
 }
@@ -163,8 +159,8 @@ CheckResult overload_check(const Options& options, const ConnectionConfig& confi
     co_return false;
   };
   for_each_index(config, checked, options.connections, step);
-  c.summary = c.pass ? "all " + n(std::uint64_t{checked}) + " of the " +
-                           n(std::uint64_t{created.size()}) + " tasks created (201) read back"
+  c.summary = c.pass ? "all " + n(std::uint64_t{checked}) + " of the " + n(std::uint64_t{created.size()}) +
+                           " tasks created (201) read back"
                      : n(c.failed) + " of " + n(std::uint64_t{checked}) + " created tasks missing";
   c.details = json::object{{"created", created.size()}, {"checked", checked}};
   return c;
@@ -200,12 +196,15 @@ CheckResult follow_check(const std::vector<Ack>& acks, const Followers& follower
         continue;
       }
       if (r.at < ack->second) ++before_ack;
-      delivery.record(r.at < ack->second ? 0 : static_cast<std::uint64_t>(
-          std::chrono::duration_cast<std::chrono::nanoseconds>(r.at - ack->second).count()));
+      delivery.record(r.at < ack->second
+                          ? 0
+                          : static_cast<std::uint64_t>(
+                                std::chrono::duration_cast<std::chrono::nanoseconds>(r.at - ack->second).count()));
     }
     std::uint64_t missing = 0;
     for (const auto& [key, at] : acked) {
-      if (!seen.contains(key) && ++missing <= 2) c.fail(std::string(who).append("never received the change ").append(key));
+      if (!seen.contains(key) && ++missing <= 2)
+        c.fail(std::string(who).append("never received the change ").append(key));
     }
     if (missing > 2) c.fail(who + n(missing) + " acknowledged changes never received in all");
   }
@@ -214,16 +213,15 @@ CheckResult follow_check(const std::vector<Ack>& acks, const Followers& follower
               ms_text(delivery.value_at(0.99)) + " (" + n(before_ack) +
               " arrivals before the writer's answer count as 0)" +
               (c.pass ? ", each received exactly once and in order" : "");
-  c.details = json::object{
-      {"followers", logs.size()},
-      {"ackedWrites", acked.size()},
-      {"received", received},
-      {"unacknowledgedReceived", foreign},
-      {"beforeAck", before_ack},
-      {"deliveryMs", json::object{{"p50", ms(delivery.value_at(0.5))},
-                                  {"p99", ms(delivery.value_at(0.99))},
-                                  {"max", ms(delivery.max())},
-                                  {"count", delivery.count()}}}};
+  c.details = json::object{{"followers", logs.size()},
+                           {"ackedWrites", acked.size()},
+                           {"received", received},
+                           {"unacknowledgedReceived", foreign},
+                           {"beforeAck", before_ack},
+                           {"deliveryMs", json::object{{"p50", ms(delivery.value_at(0.5))},
+                                                       {"p99", ms(delivery.value_at(0.99))},
+                                                       {"max", ms(delivery.max())},
+                                                       {"count", delivery.count()}}}};
   return c;
 }
 

@@ -40,8 +40,8 @@ CheckResult lock_fencing_check(const LockLedger& ledger);
 // purchase: reads the product back. Sold (acknowledged) <= initial stock; final stock =
 // initial - sold - (some of the in-doubt quantity); never below 0 in any answer; every 200 left a
 // different stock; no OUT_OF_STOCK while the stock covered the quantity.
-CheckResult purchase_check(const Options& options, const ConnectionConfig& config,
-                           const std::string& product_target, const PurchaseLedger& ledger);
+CheckResult purchase_check(const Options& options, const ConnectionConfig& config, const std::string& product_target,
+                           const PurchaseLedger& ledger);
 
 // overload: every task whose create was answered 201 exists (all of them up to 20,000, else an
 // evenly spread sample of 20,000).

@@ -19,8 +19,8 @@ bool is_throttle(unsigned status) { return status == 429 || status == 503; }
 
 }  // namespace
 
-Connection::Connection(asio::any_io_executor executor, const ConnectionConfig& config,
-                       Stats& stats, LiveCounters& live, std::size_t index)
+Connection::Connection(asio::any_io_executor executor, const ConnectionConfig& config, Stats& stats, LiveCounters& live,
+                       std::size_t index)
     : config_(config),
       authorization_(config.authorizations[index % config.authorizations.size()]),
       index_(index),

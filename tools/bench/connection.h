@@ -51,9 +51,7 @@ struct Call {
     return c;
   }
   static Call get(std::string_view target) { return make(http::verb::get, target); }
-  static Call post(std::string_view target, std::string_view body) {
-    return make(http::verb::post, target, body);
-  }
+  static Call post(std::string_view target, std::string_view body) { return make(http::verb::post, target, body); }
   static Call patch(std::string_view target, std::string_view body, std::string_view if_match) {
     Call c = make(http::verb::patch, target, body);
     c.if_match = if_match;
@@ -76,7 +74,7 @@ struct Outcome {
   Failure failure = Failure::kNone;
   bool maybe_delivered = false;  // on failure: the request may have reached the server
   unsigned status = 0;
-  bool merged = false;  // the answer carried Preference-Applied: conflict=merge
+  bool merged = false;                 // the answer carried Preference-Applied: conflict=merge
   std::chrono::nanoseconds elapsed{};  // of the last exchange: first byte written to last read
   std::string etag;
   std::string body;
@@ -102,13 +100,14 @@ struct ConnectionConfig {
 class Connection {
  public:
   // `index` numbers the connection within its run: it picks the token (and so the principal).
-  Connection(asio::any_io_executor executor, const ConnectionConfig& config, Stats& stats,
-             LiveCounters& live, std::size_t index = 0);
+  Connection(asio::any_io_executor executor, const ConnectionConfig& config, Stats& stats, LiveCounters& live,
+             std::size_t index = 0);
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
   // Sends `call` and returns its final answer (never a 429/503 unless call.wait_throttled is
-  // false: those are waited out and resent until hard_deadline). The Outcome's body and etag are moved out of the connection.
+  // false: those are waited out and resent until hard_deadline). The Outcome's body and etag are moved out of the
+  // connection.
   asio::awaitable<Outcome> call(const Call& call, Clock::time_point hard_deadline);
 
   void close();

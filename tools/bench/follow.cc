@@ -137,8 +137,8 @@ asio::awaitable<void> Followers::watch() {
         end(i, {});
       } else if (Clock::now() >= give_up) {
         end(i, "gave up at revision " + std::to_string(last_revision_[i]) + " with " +
-                   std::to_string(matched_[i].size()) + " of the " +
-                   std::to_string(expected_.size()) + " acknowledged changes");
+                   std::to_string(matched_[i].size()) + " of the " + std::to_string(expected_.size()) +
+                   " acknowledged changes");
       } else {
         all_ended = false;
       }
@@ -170,13 +170,11 @@ void Followers::take_events(std::size_t i, std::string& pending) {
     const json::value* task_id = o ? o->if_contains("taskId") : nullptr;
     const std::int64_t revision = o ? int_member(*o, "revision") : -1;
     const std::int64_t version = o ? int_member(*o, "version") : -1;
-    if (!task_id || !task_id->is_string() || revision < 0 || version < 0 ||
-        e.id != std::to_string(revision)) {
+    if (!task_id || !task_id->is_string() || revision < 0 || version < 0 || e.id != std::to_string(revision)) {
       ++log.malformed;
       continue;
     }
-    log.received.push_back(Received{revision, change_key(task_id->get_string(), version),
-                                    Clock::now()});
+    log.received.push_back(Received{revision, change_key(task_id->get_string(), version), Clock::now()});
     last_revision_[i] = std::max(last_revision_[i], revision);
   }
 }
@@ -238,8 +236,7 @@ std::optional<std::int64_t> latest_revision(const ConnectionConfig& config, std:
   auto step = [&](Connection& conn, std::size_t) -> asio::awaitable<bool> {
     Outcome outcome = co_await call_with_retries(conn, Call::get("/v1/tasks?limit=1"), deadline);
     std::error_code ec;
-    json::value list = outcome.answered() && outcome.status == 200
-                           ? json::parse(outcome.body, ec) : json::value();
+    json::value list = outcome.answered() && outcome.status == 200 ? json::parse(outcome.body, ec) : json::value();
     const json::object* o = list.if_object();
     const std::int64_t r = o ? int_member(*o, "revision") : -1;
     if (r < 0) {

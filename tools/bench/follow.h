@@ -67,11 +67,11 @@ class Followers {
   asio::io_context io_{1};
   std::vector<std::unique_ptr<beast::tcp_stream>> streams_;
   std::vector<FollowerLog> logs_;
-  std::vector<std::int64_t> last_revision_;  // follower thread only
-  std::vector<bool> ended_;                  // follower thread only
-  std::vector<std::size_t> scanned_;         // follower thread only: received entries matched
+  std::vector<std::int64_t> last_revision_;               // follower thread only
+  std::vector<bool> ended_;                               // follower thread only
+  std::vector<std::size_t> scanned_;                      // follower thread only: received entries matched
   std::vector<std::unordered_set<std::string>> matched_;  // follower thread only
-  std::unordered_set<std::string> expected_;  // written before expected_ready_ is set
+  std::unordered_set<std::string> expected_;              // written before expected_ready_ is set
   std::atomic<bool> expected_ready_{false};
   std::atomic<int> connected_{0};
   std::atomic<int> failed_{0};

@@ -9,8 +9,7 @@ namespace {
 
 constexpr std::uint64_t kExactLimit = 2 * Histogram::kSubBuckets;
 // Every shift from 1 to 64 - (kSubBits + 1) has its kSubBuckets buckets after the exact ones.
-constexpr std::size_t kBucketCount =
-    kExactLimit + (64 - (Histogram::kSubBits + 1)) * Histogram::kSubBuckets;
+constexpr std::size_t kBucketCount = kExactLimit + (64 - (Histogram::kSubBits + 1)) * Histogram::kSubBuckets;
 
 }  // namespace
 

@@ -1,9 +1,9 @@
 #include "hot_set.h"
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <algorithm>
 #include <functional>
 #include <memory>
 
@@ -15,8 +15,8 @@ namespace {
 constexpr int kAttempts = 3;
 constexpr std::size_t kMaxReported = 5;
 
-asio::awaitable<void> drain_indices(Connection& conn, std::size_t& next, std::size_t count,
-                                    const IndexedStep& step, bool& all_ok) {
+asio::awaitable<void> drain_indices(Connection& conn, std::size_t& next, std::size_t count, const IndexedStep& step,
+                                    bool& all_ok) {
   while (next < count) {
     const std::size_t i = next++;
     if (!co_await step(conn, i)) all_ok = false;
@@ -24,24 +24,22 @@ asio::awaitable<void> drain_indices(Connection& conn, std::size_t& next, std::si
   conn.close();
 }
 
-std::string check_task(std::size_t i, const TaskView& task, std::uint64_t acked,
-                       std::uint64_t in_doubt, bool offsets) {
+std::string check_task(std::size_t i, const TaskView& task, std::uint64_t acked, std::uint64_t in_doubt, bool offsets) {
   const auto offset = static_cast<std::uint64_t>(task.warning_offset);
   const auto changes = static_cast<std::uint64_t>(task.version - 1);
   if ((!offsets || (offset >= acked && offset <= acked + in_doubt)) && changes >= acked &&
       changes <= acked + in_doubt) {
     return {};
   }
-  return "task " + std::to_string(i) + " (" + task.task_id + "): warningOffset " +
-         std::to_string(offset) + ", version " + std::to_string(task.version) + ", but " +
-         std::to_string(acked) + (offsets ? " increments" : " writes") + " acknowledged" +
+  return "task " + std::to_string(i) + " (" + task.task_id + "): warningOffset " + std::to_string(offset) +
+         ", version " + std::to_string(task.version) + ", but " + std::to_string(acked) +
+         (offsets ? " increments" : " writes") + " acknowledged" +
          (in_doubt ? " (+" + std::to_string(in_doubt) + " in doubt)" : "");
 }
 
 }  // namespace
 
-bool for_each_index(const ConnectionConfig& config, std::size_t count, int width,
-                    const IndexedStep& step) {
+bool for_each_index(const ConnectionConfig& config, std::size_t count, int width, const IndexedStep& step) {
   asio::io_context io{1};
   Stats stats;
   LiveCounters live;
@@ -51,15 +49,13 @@ bool for_each_index(const ConnectionConfig& config, std::size_t count, int width
   const auto n = std::clamp<std::size_t>(static_cast<std::size_t>(width), 1, std::max<std::size_t>(count, 1));
   for (std::size_t c = 0; c < n; ++c) {
     connections.push_back(std::make_unique<Connection>(io.get_executor(), config, stats, live));
-    asio::co_spawn(io, drain_indices(*connections.back(), next, count, step, all_ok),
-                   asio::detached);
+    asio::co_spawn(io, drain_indices(*connections.back(), next, count, step, all_ok), asio::detached);
   }
   io.run();
   return all_ok;
 }
 
-asio::awaitable<Outcome> call_with_retries(Connection& conn, const Call& call,
-                                           Clock::time_point deadline) {
+asio::awaitable<Outcome> call_with_retries(Connection& conn, const Call& call, Clock::time_point deadline) {
   Outcome outcome;
   for (int attempt = 0; attempt < kAttempts; ++attempt) {
     outcome = co_await conn.call(call, deadline);
@@ -74,8 +70,7 @@ std::string describe(const Outcome& outcome) {
   return "status " + std::to_string(outcome.status) + ": " + outcome.body.substr(0, 300);
 }
 
-std::optional<std::vector<std::string>> create_hot_set(const Options& options,
-                                                       const ConnectionConfig& config,
+std::optional<std::vector<std::string>> create_hot_set(const Options& options, const ConnectionConfig& config,
                                                        std::string& error) {
   const auto count = static_cast<std::size_t>(options.hot);
   std::vector<std::string> targets(count);
@@ -83,8 +78,7 @@ std::optional<std::vector<std::string>> create_hot_set(const Options& options,
   auto step = [&](Connection& conn, std::size_t i) -> asio::awaitable<bool> {
     const std::string body = create_body(std::to_string(i));
     Outcome outcome = co_await call_with_retries(conn, Call::post("/v1/tasks", body), deadline);
-    auto task = outcome.answered() && outcome.status == 201 ? parse_task(outcome.body)
-                                                            : std::nullopt;
+    auto task = outcome.answered() && outcome.status == 201 ? parse_task(outcome.body) : std::nullopt;
     if (!task) {
       if (error.empty()) error = "creating hot task " + std::to_string(i) + ": " + describe(outcome);
       co_return false;
@@ -97,8 +91,8 @@ std::optional<std::vector<std::string>> create_hot_set(const Options& options,
 }
 
 Verification verify_hot_set(const Options& options, const ConnectionConfig& config,
-                            const std::vector<std::string>& targets, const OccLedger& ledger,
-                            bool offsets, const TaskCheck& extra) {
+                            const std::vector<std::string>& targets, const OccLedger& ledger, bool offsets,
+                            const TaskCheck& extra) {
   Verification v;
   v.unit = offsets ? "increments" : "writes";
   v.tasks = targets.size();
@@ -113,8 +107,7 @@ Verification verify_hot_set(const Options& options, const ConnectionConfig& conf
   };
   auto step = [&](Connection& conn, std::size_t i) -> asio::awaitable<bool> {
     Outcome outcome = co_await call_with_retries(conn, Call::get(targets[i]), deadline);
-    auto task = outcome.answered() && outcome.status == 200 ? parse_task(outcome.body)
-                                                            : std::nullopt;
+    auto task = outcome.answered() && outcome.status == 200 ? parse_task(outcome.body) : std::nullopt;
     if (!task) {
       report("task " + std::to_string(i) + " could not be read back: " + describe(outcome));
       co_return false;

@@ -21,20 +21,17 @@ using IndexedStep = std::function<asio::awaitable<bool>(Connection&, std::size_t
 
 // Runs step(conn, i) for every i in [0, count) over `width` connections on a private
 // single-threaded io_context; true when every step returned true.
-bool for_each_index(const ConnectionConfig& config, std::size_t count, int width,
-                    const IndexedStep& step);
+bool for_each_index(const ConnectionConfig& config, std::size_t count, int width, const IndexedStep& step);
 
 // One request, resent after a transport failure (up to 3 attempts): for setup and checks only.
-asio::awaitable<Outcome> call_with_retries(Connection& conn, const Call& call,
-                                           Clock::time_point deadline);
+asio::awaitable<Outcome> call_with_retries(Connection& conn, const Call& call, Clock::time_point deadline);
 
 // "status 404: <body>", "connection failed" or "timed out", for error messages.
 std::string describe(const Outcome& outcome);
 
 // Creates options.hot tasks (warningOffset 0) over up to options.connections connections and
 // returns their "/v1/tasks/{id}" targets, or nullopt with `error` set when any could not be made.
-std::optional<std::vector<std::string>> create_hot_set(const Options& options,
-                                                       const ConnectionConfig& config,
+std::optional<std::vector<std::string>> create_hot_set(const Options& options, const ConnectionConfig& config,
                                                        std::string& error);
 
 struct Verification {
@@ -56,7 +53,7 @@ using TaskCheck = std::function<std::string(std::size_t, std::string_view)>;
 // one new version), lie between its acknowledged writes and those plus its in-doubt ones: with
 // no transport failures, that is exact equality; and when `extra` passes it.
 Verification verify_hot_set(const Options& options, const ConnectionConfig& config,
-                            const std::vector<std::string>& targets, const OccLedger& ledger,
-                            bool offsets = true, const TaskCheck& extra = {});
+                            const std::vector<std::string>& targets, const OccLedger& ledger, bool offsets = true,
+                            const TaskCheck& extra = {});
 
 }  // namespace lockstep::bench

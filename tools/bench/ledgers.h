@@ -15,8 +15,7 @@ namespace lockstep::bench {
 
 // occ-merge: the writable fields a connection sets, one class of connections per field.
 inline constexpr std::size_t kMergeFields = 3;
-inline constexpr const char* kMergeFieldNames[kMergeFields] = {"taskTitle", "taskDescription",
-                                                               "userId"};
+inline constexpr const char* kMergeFieldNames[kMergeFields] = {"taskTitle", "taskDescription", "userId"};
 
 // The acknowledged write of one field with the highest resulting version.
 struct FieldWrite {

@@ -34,14 +34,12 @@ std::int64_t lock_token_of(std::string_view body) {
 // Best effort: after a failure the lock may be held; a held lock would block the task for its
 // TTL. The release is counted like any request.
 asio::awaitable<void> release(OpContext& ctx, Connection& conn, const std::string& lock_target) {
-  Outcome outcome =
-      co_await conn.call(Call::make(http::verb::delete_, lock_target), ctx.plan->hard_deadline);
+  Outcome outcome = co_await conn.call(Call::make(http::verb::delete_, lock_target), ctx.plan->hard_deadline);
   if (outcome.answered() && outcome.status != 204) ++ctx.stats->anomalies;
 }
 
 // The GET and PATCH made while holding the lock with fencing token `token`.
-asio::awaitable<OpResult> locked_increment(OpContext& ctx, Connection& conn, std::size_t index,
-                                           std::int64_t token) {
+asio::awaitable<OpResult> locked_increment(OpContext& ctx, Connection& conn, std::size_t index, std::int64_t token) {
   const std::string& target = ctx.plan->hot_targets[index];
   Outcome read = co_await conn.call(Call::get(target), ctx.plan->hard_deadline);
   if (!read.answered()) co_return failed(read, *ctx.stats);
@@ -85,8 +83,7 @@ asio::awaitable<OpResult> lock_op(OpContext& ctx, Connection& conn) {
     const std::size_t index = random_hot_index(ctx);
     const std::string lock_target = ctx.plan->hot_targets[index] + "/lock";
     ++ctx.stats->writes;
-    Outcome acquired =
-        co_await conn.call(Call::post(lock_target, kAcquireBody), ctx.plan->hard_deadline);
+    Outcome acquired = co_await conn.call(Call::post(lock_target, kAcquireBody), ctx.plan->hard_deadline);
     if (!acquired.answered()) {
       if (acquired.maybe_delivered && acquired.failure == Failure::kTransport) {
         co_await release(ctx, conn, lock_target);
@@ -110,8 +107,7 @@ asio::awaitable<OpResult> lock_op(OpContext& ctx, Connection& conn) {
     ctx.run->lock.grants.push_back(Grant{index, token});
     const OpResult result = co_await locked_increment(ctx, conn, index, token);
     if (result == OpResult::kAbandoned) co_return result;
-    Outcome released = co_await conn.call(Call::make(http::verb::delete_, lock_target),
-                                          ctx.plan->hard_deadline);
+    Outcome released = co_await conn.call(Call::make(http::verb::delete_, lock_target), ctx.plan->hard_deadline);
     if (!released.answered()) co_return failed(released, *ctx.stats);
     if (released.status != 204) co_return OpResult::kFailed;
     co_return result;

@@ -39,31 +39,38 @@ void add_flags(CLI::App& app, Options& o, std::string& workload, std::string& mi
                  "bearer token; several (repeated or comma-separated) are used round-robin by "
                  "the connections (default: $LOCKSTEP_TOKEN, which may hold a comma list)");
   app.add_option("-c,--connections", o.connections, "keep-alive connections")
-      ->capture_default_str()->check(CLI::Range(1, 100000));
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
   app.add_option("-d,--duration", o.duration_s, "seconds to run")
-      ->capture_default_str()->check(CLI::Range(0.1, 86400.0));
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 86400.0));
   app.add_option("--hot", o.hot, "tasks in the contended set (all but create, purchase, overload)")
-      ->capture_default_str()->check(CLI::Range(1, 1000000));
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
   std::vector<std::string> names;
   for (Workload w : kAllWorkloads) names.emplace_back(to_string(w));
-  app.add_option("--workload", workload, kWorkloadHelp)
-      ->capture_default_str()->check(CLI::IsMember(names));
+  app.add_option("--workload", workload, kWorkloadHelp)->capture_default_str()->check(CLI::IsMember(names));
   app.add_option("--stock", o.stock, "purchase: the product's initial stock")
-      ->capture_default_str()->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 53));
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 53));
   app.add_option("--max-quantity", o.max_quantity, "purchase: each buys 1..N, uniformly")
-      ->capture_default_str()->check(CLI::Range(1, 1000000));
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
   app.add_option("--batch-size", o.batch_size, "batch: update operations per atomic batch")
-      ->capture_default_str()->check(CLI::Range(1, 100));
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100));
   app.add_option("--followers", o.followers, "follow: change-stream followers")
-      ->capture_default_str()->check(CLI::Range(1, 10000));
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000));
   app.add_option("--mix", mix, "mixed: READ/UPDATE/CREATE percentages")->capture_default_str();
   app.add_flag("--json", o.json, "print one JSON object on stdout (the table goes to stderr)");
-  app.add_option("--threads", o.threads, "client threads")
-      ->capture_default_str()->check(CLI::Range(1, 64));
+  app.add_option("--threads", o.threads, "client threads")->capture_default_str()->check(CLI::Range(1, 64));
   app.add_option("--timeout", o.timeout_s, "seconds one request may take, connecting included")
-      ->capture_default_str()->check(CLI::Range(0.01, 3600.0));
+      ->capture_default_str()
+      ->check(CLI::Range(0.01, 3600.0));
   app.add_option("--drain", o.drain_s, "seconds in-flight operations may run past the duration")
-      ->capture_default_str()->check(CLI::Range(0.0, 3600.0));
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 3600.0));
 }
 
 // Fills in what the flags imply; an empty string when the options are usable, else why not.
@@ -84,9 +91,8 @@ std::string complete(Options& o, const std::string& workload, const std::string&
   // A lock belongs to a principal: two connections of one principal would share it (a second
   // acquire is a renewal), and the lock check would fail for the tool's own sake.
   if (o.workload == Workload::kLock && o.tokens.size() < static_cast<std::size_t>(o.connections)) {
-    return "the lock workload needs one token (principal) per connection: " +
-           std::to_string(o.tokens.size()) + " token(s) for " + std::to_string(o.connections) +
-           " connections";
+    return "the lock workload needs one token (principal) per connection: " + std::to_string(o.tokens.size()) +
+           " token(s) for " + std::to_string(o.connections) + " connections";
   }
   if (o.workload == Workload::kBatch && o.batch_size > o.hot) return "--batch-size exceeds --hot";
   auto parsed_mix = parse_mix(mix);
@@ -117,17 +123,15 @@ std::optional<ConnectionConfig> connection_config(const Options& o, std::string&
 
 // purchase: the product the buyers buy, with --stock in stock; its "/v1/products/{id}", or
 // nullopt with `error` set.
-std::optional<std::string> create_product(const Options& o, const ConnectionConfig& config,
-                                          std::string& error) {
+std::optional<std::string> create_product(const Options& o, const ConnectionConfig& config, std::string& error) {
   std::optional<std::string> target;
-  const std::string body = "{\"name\":\"bench product\",\"stock\":" + std::to_string(o.stock) +
-                           ",\"price\":1}";
+  const std::string body = "{\"name\":\"bench product\",\"stock\":" + std::to_string(o.stock) + ",\"price\":1}";
   const auto deadline = Clock::now() + kPhaseLimit;
   auto step = [&](Connection& conn, std::size_t) -> asio::awaitable<bool> {
     Outcome outcome = co_await call_with_retries(conn, Call::post("/v1/products", body), deadline);
     std::error_code ec;
-    boost::json::value v = outcome.answered() && outcome.status == 201
-                               ? boost::json::parse(outcome.body, ec) : boost::json::value();
+    boost::json::value v =
+        outcome.answered() && outcome.status == 201 ? boost::json::parse(outcome.body, ec) : boost::json::value();
     const boost::json::value* id = v.is_object() ? v.get_object().if_contains("productId") : nullptr;
     if (!id || !id->is_string()) {
       error = "creating the product: " + describe(outcome);
@@ -194,13 +198,17 @@ int run(Options& o) {
   plan.connection = config ? &*config : nullptr;
   if (config && o.needs_hot_set()) {
     auto targets = create_hot_set(o, *config, error);
-    if (targets) plan.hot_targets = std::move(*targets);
-    else config.reset();
+    if (targets)
+      plan.hot_targets = std::move(*targets);
+    else
+      config.reset();
   }
   if (config && o.workload == Workload::kPurchase) {
     auto product = create_product(o, *config, error);
-    if (product) plan.product_target = std::move(*product);
-    else config.reset();
+    if (product)
+      plan.product_target = std::move(*product);
+    else
+      config.reset();
   }
   std::unique_ptr<Followers> followers;
   if (config && o.workload == Workload::kFollow) {

@@ -64,8 +64,8 @@ asio::awaitable<OpResult> merge_op(OpContext& ctx, Connection& conn) {
       auto applied = parse_task(outcome.body);
       const auto written = string_field(outcome.body, kMergeFieldNames[field]);
       // A plain 200 applies on the version read; a merged one on a later version.
-      const bool version_ok = applied && (outcome.merged ? applied->version > seen->version + 1
-                                                         : applied->version == seen->version + 1);
+      const bool version_ok =
+          applied && (outcome.merged ? applied->version > seen->version + 1 : applied->version == seen->version + 1);
       if (!applied || !written || *written != value || !version_ok || outcome.etag.empty()) {
         ++ctx.stats->anomalies;
       }

@@ -19,17 +19,28 @@ bool is_port(std::string_view s) {
 
 std::string_view to_string(Workload w) {
   switch (w) {
-    case Workload::kRead: return "read";
-    case Workload::kCreate: return "create";
-    case Workload::kOcc: return "occ";
-    case Workload::kHealthz: return "healthz";
-    case Workload::kOccMerge: return "occ-merge";
-    case Workload::kLock: return "lock";
-    case Workload::kPurchase: return "purchase";
-    case Workload::kBatch: return "batch";
-    case Workload::kMixed: return "mixed";
-    case Workload::kOverload: return "overload";
-    case Workload::kFollow: return "follow";
+    case Workload::kRead:
+      return "read";
+    case Workload::kCreate:
+      return "create";
+    case Workload::kOcc:
+      return "occ";
+    case Workload::kHealthz:
+      return "healthz";
+    case Workload::kOccMerge:
+      return "occ-merge";
+    case Workload::kLock:
+      return "lock";
+    case Workload::kPurchase:
+      return "purchase";
+    case Workload::kBatch:
+      return "batch";
+    case Workload::kMixed:
+      return "mixed";
+    case Workload::kOverload:
+      return "overload";
+    case Workload::kFollow:
+      return "follow";
   }
   return "?";
 }

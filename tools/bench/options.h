@@ -26,9 +26,8 @@ enum class Workload {
 
 // Every workload, in the order of the --workload help.
 inline constexpr Workload kAllWorkloads[] = {
-    Workload::kRead,  Workload::kCreate, Workload::kOcc,   Workload::kHealthz,
-    Workload::kOccMerge, Workload::kLock, Workload::kPurchase, Workload::kBatch,
-    Workload::kMixed, Workload::kOverload, Workload::kFollow};
+    Workload::kRead,     Workload::kCreate, Workload::kOcc,   Workload::kHealthz,  Workload::kOccMerge, Workload::kLock,
+    Workload::kPurchase, Workload::kBatch,  Workload::kMixed, Workload::kOverload, Workload::kFollow};
 
 std::string_view to_string(Workload w);
 std::optional<Workload> parse_workload(std::string_view name);
@@ -66,8 +65,8 @@ struct Options {
   Workload workload = Workload::kRead;
   bool json = false;
   int threads = 1;
-  double timeout_s = 10;  // one request, connect included
-  double drain_s = 5;     // how long in-flight operations may run past the duration
+  double timeout_s = 10;        // one request, connect included
+  double drain_s = 5;           // how long in-flight operations may run past the duration
   std::int64_t stock = 100000;  // purchase: the product's initial stock
   int max_quantity = 1;         // purchase: each purchase asks for 1..max_quantity
   int batch_size = 10;          // batch: update operations per atomic batch
@@ -78,14 +77,12 @@ struct Options {
   std::chrono::nanoseconds timeout() const;
   std::chrono::nanoseconds drain() const;
   bool needs_hot_set() const {
-    return workload != Workload::kCreate && workload != Workload::kHealthz &&
-           workload != Workload::kPurchase && workload != Workload::kOverload;
+    return workload != Workload::kCreate && workload != Workload::kHealthz && workload != Workload::kPurchase &&
+           workload != Workload::kOverload;
   }
   bool needs_token() const { return workload != Workload::kHealthz; }
   // The workloads whose final state is checked against what the server acknowledged.
-  bool checks_hot_set() const {
-    return needs_hot_set() && workload != Workload::kRead;
-  }
+  bool checks_hot_set() const { return needs_hot_set() && workload != Workload::kRead; }
 };
 
 }  // namespace lockstep::bench

@@ -27,15 +27,15 @@ TEST(BenchParseUrl, defaults_to_port_80_and_unbrackets_ipv6) {
 }
 
 TEST(BenchParseUrl, rejects_other_schemes_paths_and_bad_ports) {
-  for (const char* bad : {"https://h:1", "h:1", "http://", "http://h:1/v1", "http://h:0",
-                          "http://h:65536", "http://h:x", "http://:80"}) {
+  for (const char* bad :
+       {"https://h:1", "h:1", "http://", "http://h:1/v1", "http://h:0", "http://h:65536", "http://h:x", "http://:80"}) {
     EXPECT_FALSE(parse_url(bad)) << bad;
   }
 }
 
 TEST(BenchWorkload, names_round_trip) {
-  for (const char* name : {"read", "create", "occ", "healthz", "occ-merge", "lock", "purchase",
-                           "batch", "mixed", "overload", "follow"}) {
+  for (const char* name :
+       {"read", "create", "occ", "healthz", "occ-merge", "lock", "purchase", "batch", "mixed", "overload", "follow"}) {
     auto w = parse_workload(name);
     ASSERT_TRUE(w) << name;
     EXPECT_EQ(to_string(*w), name);
@@ -54,8 +54,7 @@ TEST(BenchMix, parses_three_percentages_summing_to_100) {
   auto all_updates = parse_mix("0/100/0");
   ASSERT_TRUE(all_updates);
   EXPECT_EQ(all_updates->update, 100);
-  for (const char* bad : {"", "80/15", "80/15/4", "80/15/5/0", "80/-5/25", "a/b/c", "80//20",
-                          "80/15/5/", "100/0/0x"}) {
+  for (const char* bad : {"", "80/15", "80/15/4", "80/15/5/0", "80/-5/25", "a/b/c", "80//20", "80/15/5/", "100/0/0x"}) {
     EXPECT_FALSE(parse_mix(bad)) << bad;
   }
 }

@@ -43,11 +43,8 @@ asio::awaitable<OpResult> purchase_op(OpContext& ctx, Connection& conn) {
     ++ledger.acked;
     ledger.acked_quantity += static_cast<std::uint64_t>(quantity);
     const json::value* product = answer ? answer->if_contains("product") : nullptr;
-    const std::int64_t left =
-        product && product->is_object() ? int_member(product->get_object(), "stock") : -1;
-    const json::value* stock = product && product->is_object()
-                                   ? product->get_object().if_contains("stock")
-                                   : nullptr;
+    const std::int64_t left = product && product->is_object() ? int_member(product->get_object(), "stock") : -1;
+    const json::value* stock = product && product->is_object() ? product->get_object().if_contains("stock") : nullptr;
     if (stock && stock->is_int64() && stock->get_int64() < 0) ++ledger.negative;
     if (!answer || int_member(*answer, "purchased") != quantity || left < 0) {
       ++ctx.stats->anomalies;
@@ -60,8 +57,7 @@ asio::awaitable<OpResult> purchase_op(OpContext& ctx, Connection& conn) {
   ++ctx.stats->conflicts;
   const json::value* available = answer ? answer->if_contains("available") : nullptr;
   const json::value* code = answer ? answer->if_contains("code") : nullptr;
-  if (!available || !available->is_int64() || !code || !code->is_string() ||
-      code->get_string() != "OUT_OF_STOCK") {
+  if (!available || !available->is_int64() || !code || !code->is_string() || code->get_string() != "OUT_OF_STOCK") {
     ++ctx.stats->anomalies;
     co_return OpResult::kDone;
   }

@@ -11,9 +11,7 @@ namespace json = boost::json;
 
 constexpr double kPercentiles[] = {0.50, 0.90, 0.99, 0.999};
 
-double seconds_of(const timeval& tv) {
-  return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
-}
+double seconds_of(const timeval& tv) { return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6; }
 
 double ms(std::uint64_t ns) { return static_cast<double>(ns) / 1e6; }
 
@@ -30,12 +28,18 @@ const char* conflict_label(Workload w) {
   switch (w) {
     case Workload::kOcc:
     case Workload::kMixed:
-    case Workload::kFollow: return "PATCHes answered 412";
-    case Workload::kOccMerge: return "PATCHes answered 409 MERGE_CONFLICT";
-    case Workload::kLock: return "lock acquires answered 423";
-    case Workload::kPurchase: return "purchases answered 409 OUT_OF_STOCK";
-    case Workload::kBatch: return "batches answered 409 BATCH_ABORTED";
-    default: return nullptr;
+    case Workload::kFollow:
+      return "PATCHes answered 412";
+    case Workload::kOccMerge:
+      return "PATCHes answered 409 MERGE_CONFLICT";
+    case Workload::kLock:
+      return "lock acquires answered 423";
+    case Workload::kPurchase:
+      return "purchases answered 409 OUT_OF_STOCK";
+    case Workload::kBatch:
+      return "batches answered 409 BATCH_ABORTED";
+    default:
+      return nullptr;
   }
 }
 
@@ -91,49 +95,52 @@ std::string error_list(const Summary& s) {
 void print_verification(std::FILE* out, const Verification& v) {
   if (v.pass) {
     std::fprintf(out, "  check      PASS: %llu tasks hold all %llu acknowledged %s",
-                 static_cast<unsigned long long>(v.tasks),
-                 static_cast<unsigned long long>(v.acked), v.unit);
+                 static_cast<unsigned long long>(v.tasks), static_cast<unsigned long long>(v.acked), v.unit);
     if (v.in_doubt) {
       std::fprintf(out, ", and %llu of the %llu whose answers were lost",
-                   static_cast<unsigned long long>(v.found - v.acked),
-                   static_cast<unsigned long long>(v.in_doubt));
+                   static_cast<unsigned long long>(v.found - v.acked), static_cast<unsigned long long>(v.in_doubt));
     }
     std::fprintf(out, "\n");
     return;
   }
   std::fprintf(out, "  check      FAIL: %llu of %llu tasks do not match\n",
-               static_cast<unsigned long long>(v.mismatched),
-               static_cast<unsigned long long>(v.tasks));
+               static_cast<unsigned long long>(v.mismatched), static_cast<unsigned long long>(v.tasks));
   for (const auto& line : v.first_mismatches) std::fprintf(out, "             %s\n", line.c_str());
 }
 
 json::object latency_json(const Histogram& h) {
-  return json::object{{"p50", ms(h.value_at(0.50))},   {"p90", ms(h.value_at(0.90))},
-                      {"p99", ms(h.value_at(0.99))},   {"p999", ms(h.value_at(0.999))},
-                      {"max", ms(h.max())},            {"mean", h.mean() / 1e6},
+  return json::object{{"p50", ms(h.value_at(0.50))}, {"p90", ms(h.value_at(0.90))},
+                      {"p99", ms(h.value_at(0.99))}, {"p999", ms(h.value_at(0.999))},
+                      {"max", ms(h.max())},          {"mean", h.mean() / 1e6},
                       {"count", h.count()}};
 }
 
 json::object verification_json(const Verification& v) {
   json::array lines;
   for (const auto& line : v.first_mismatches) lines.emplace_back(line);
-  return json::object{{"pass", v.pass},         {"tasks", v.tasks},
-                      {"acked", v.acked},       {"inDoubt", v.in_doubt},     {"found", v.found},
-                      {"mismatched", v.mismatched}, {"firstMismatches", std::move(lines)}};
+  return json::object{{"pass", v.pass},
+                      {"tasks", v.tasks},
+                      {"acked", v.acked},
+                      {"inDoubt", v.in_doubt},
+                      {"found", v.found},
+                      {"mismatched", v.mismatched},
+                      {"firstMismatches", std::move(lines)}};
 }
 
 void print_check(std::FILE* out, const CheckResult& c) {
-  std::fprintf(out, "  check      %s %s: %s\n", c.pass ? "PASS" : "FAIL", c.name.c_str(),
-               c.summary.c_str());
+  std::fprintf(out, "  check      %s %s: %s\n", c.pass ? "PASS" : "FAIL", c.name.c_str(), c.summary.c_str());
   for (const auto& line : c.first_failures) std::fprintf(out, "             %s\n", line.c_str());
 }
 
 json::object check_json(const CheckResult& c) {
   json::array lines;
   for (const auto& line : c.first_failures) lines.emplace_back(line);
-  return json::object{{"name", c.name},     {"pass", c.pass},
-                      {"summary", c.summary}, {"failed", c.failed},
-                      {"firstFailures", std::move(lines)}, {"details", c.details}};
+  return json::object{{"name", c.name},
+                      {"pass", c.pass},
+                      {"summary", c.summary},
+                      {"failed", c.failed},
+                      {"firstFailures", std::move(lines)},
+                      {"details", c.details}};
 }
 
 json::object counts_json(const Summary& s, bool unexpected_only) {
@@ -166,8 +173,7 @@ std::string unexpected_statuses(const Summary& s) {
   std::string out;
   for (const auto& [status, n] : s.stats.statuses) {
     if (is_expected_status(s.options->workload, status)) continue;
-    out += (out.empty() ? "unexpected statuses " : ", ") + std::to_string(status) + " x" +
-           std::to_string(n);
+    out += (out.empty() ? "unexpected statuses " : ", ") + std::to_string(status) + " x" + std::to_string(n);
   }
   return out;
 }
@@ -176,8 +182,7 @@ void print_table(std::FILE* out, const Summary& s) {
   const Options& o = *s.options;
   const Stats& st = s.stats;
   std::fprintf(out, "lockstep-bench: %s on %s, %d connections, %d thread(s)",
-               std::string(to_string(o.workload)).c_str(), o.url.c_str(), o.connections,
-               o.threads);
+               std::string(to_string(o.workload)).c_str(), o.url.c_str(), o.connections, o.threads);
   if (o.needs_hot_set()) std::fprintf(out, ", %d hot tasks", o.hot);
   std::fprintf(out, ", %.1f s\n", s.elapsed_s);
   std::fprintf(out, "  ops        %12.1f /s   (%llu)\n", per_second(st.ops, s.elapsed_s),
@@ -186,8 +191,7 @@ void print_table(std::FILE* out, const Summary& s) {
                static_cast<unsigned long long>(st.requests));
   if (const char* label = conflict_label(o.workload)) {
     std::fprintf(out, "  conflicts  %12.2f %%    (%llu of %llu %s)\n", 100.0 * conflict_rate(st),
-                 static_cast<unsigned long long>(st.conflicts),
-                 static_cast<unsigned long long>(st.writes), label);
+                 static_cast<unsigned long long>(st.conflicts), static_cast<unsigned long long>(st.writes), label);
   }
   if (o.workload == Workload::kOccMerge) {
     std::fprintf(out, "  merged     %12.2f %%    (%llu of %llu applied PATCHes merged server-side)\n",
@@ -195,8 +199,8 @@ void print_table(std::FILE* out, const Summary& s) {
                  static_cast<unsigned long long>(st.writes - st.conflicts));
   }
   if (o.workload == Workload::kOverload) {
-    std::fprintf(out, "  shed       %12.2f %%    (%llu of %llu creates answered 503/429)\n",
-                 100.0 * shed_rate(st), static_cast<unsigned long long>(st.shed_ns.count()),
+    std::fprintf(out, "  shed       %12.2f %%    (%llu of %llu creates answered 503/429)\n", 100.0 * shed_rate(st),
+                 static_cast<unsigned long long>(st.shed_ns.count()),
                  static_cast<unsigned long long>(st.accepted_ns.count()) + st.shed_ns.count());
   }
   std::fprintf(out, "  latency ms       p50       p90       p99     p99.9       max      mean\n");
@@ -208,8 +212,8 @@ void print_table(std::FILE* out, const Summary& s) {
   }
   std::fprintf(out, "  statuses   %s\n", status_list(st).c_str());
   std::fprintf(out, "  errors     %s\n", error_list(s).c_str());
-  std::fprintf(out, "  tool CPU   %.2f s user + %.2f s system = %.2f s, %.1f %% of one core\n",
-               s.cpu.user_s, s.cpu.system_s, s.cpu.user_s + s.cpu.system_s, cpu_percent(s));
+  std::fprintf(out, "  tool CPU   %.2f s user + %.2f s system = %.2f s, %.1f %% of one core\n", s.cpu.user_s,
+               s.cpu.system_s, s.cpu.user_s + s.cpu.system_s, cpu_percent(s));
   if (s.verification) print_verification(out, *s.verification);
   for (const auto& c : s.checks) print_check(out, c);
 }
@@ -231,8 +235,7 @@ std::string to_json(const Summary& s) {
       {"writes", st.writes},
       {"conflicts", st.conflicts},
       {"conflictRate", conflict_rate(st)},
-      {"latencyMs", json::object{{"request", latency_json(st.request_ns)},
-                                 {"op", latency_json(st.op_ns)}}},
+      {"latencyMs", json::object{{"request", latency_json(st.request_ns)}, {"op", latency_json(st.op_ns)}}},
       {"merged", st.merged},
       {"mergeRate", merge_rate(st)},
       {"statuses", counts_json(s, false)},
@@ -244,9 +247,7 @@ std::string to_json(const Summary& s) {
       {"abandoned", st.abandoned},
       {"anomalies", st.anomalies},
       {"capped", st.capped},
-      {"cpu", json::object{{"userS", s.cpu.user_s},
-                           {"systemS", s.cpu.system_s},
-                           {"percentOfOneCore", cpu_percent(s)}}},
+      {"cpu", json::object{{"userS", s.cpu.user_s}, {"systemS", s.cpu.system_s}, {"percentOfOneCore", cpu_percent(s)}}},
   };
   if (o.workload == Workload::kOverload) {
     r["shedRate"] = shed_rate(st);

@@ -24,10 +24,10 @@ CpuTimes process_cpu();
 struct Summary {
   const Options* options = nullptr;
   Stats stats;
-  double elapsed_s = 0;  // from the first operation to the end of the last one
-  CpuTimes cpu;          // spent over elapsed_s
+  double elapsed_s = 0;                      // from the first operation to the end of the last one
+  CpuTimes cpu;                              // spent over elapsed_s
   std::optional<Verification> verification;  // the hot set's (occ, occ-merge, lock, batch, ...)
-  std::vector<CheckResult> checks;            // the workload's own (checks.h)
+  std::vector<CheckResult> checks;           // the workload's own (checks.h)
 
   bool checks_pass() const;
 };

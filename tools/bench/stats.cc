@@ -26,16 +26,22 @@ bool is_expected_status(Workload w, unsigned status) {
   if (status == 429 || status == 503) return true;
   switch (w) {
     case Workload::kRead:
-    case Workload::kHealthz: return status == 200;
-    case Workload::kCreate: return status == 201;
+    case Workload::kHealthz:
+      return status == 200;
+    case Workload::kCreate:
+      return status == 201;
     case Workload::kOcc:
     case Workload::kMixed:
-    case Workload::kFollow: return status == 200 || status == 201 || status == 412;
+    case Workload::kFollow:
+      return status == 200 || status == 201 || status == 412;
     case Workload::kOccMerge:
     case Workload::kPurchase:
-    case Workload::kBatch: return status == 200 || status == 201 || status == 409;
-    case Workload::kLock: return status == 200 || status == 204 || status == 423;
-    case Workload::kOverload: return status == 201;
+    case Workload::kBatch:
+      return status == 200 || status == 201 || status == 409;
+    case Workload::kLock:
+      return status == 200 || status == 204 || status == 423;
+    case Workload::kOverload:
+      return status == 201;
   }
   return false;
 }

@@ -21,8 +21,8 @@ Worker::Worker(const RunPlan& plan, LiveCounters& live, int index)
 
 void Worker::start_connections(int count, std::size_t first_index) {
   for (int i = 0; i < count; ++i) {
-    connections_.push_back(std::make_unique<Connection>(io_.get_executor(), *plan_.connection,
-                                                        stats_, live_, first_index + i));
+    connections_.push_back(
+        std::make_unique<Connection>(io_.get_executor(), *plan_.connection, stats_, live_, first_index + i));
     asio::co_spawn(io_, drive(*connections_.back()), asio::detached);
   }
 }
@@ -59,9 +59,8 @@ asio::awaitable<void> Worker::report_progress() {
     timer.expires_at(next);
     co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
     const std::uint64_t ops = live_.ops.load(std::memory_order_relaxed);
-    std::fprintf(stderr, "[%3ds] %9.0f ops/s  %10llu ops  %10llu requests  %llu errors\n",
-                 second, static_cast<double>(ops - last_ops),
-                 static_cast<unsigned long long>(ops),
+    std::fprintf(stderr, "[%3ds] %9.0f ops/s  %10llu ops  %10llu requests  %llu errors\n", second,
+                 static_cast<double>(ops - last_ops), static_cast<unsigned long long>(ops),
                  static_cast<unsigned long long>(live_.requests.load(std::memory_order_relaxed)),
                  static_cast<unsigned long long>(live_.errors.load(std::memory_order_relaxed)));
     last_ops = ops;

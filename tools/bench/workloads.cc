@@ -26,13 +26,10 @@ namespace {
 
 namespace json = boost::json;
 
-const std::string& random_hot_target(OpContext& ctx) {
-  return ctx.plan->hot_targets[random_hot_index(ctx)];
-}
+const std::string& random_hot_target(OpContext& ctx) { return ctx.plan->hot_targets[random_hot_index(ctx)]; }
 
 // One GET or POST whose only check is its status.
-asio::awaitable<OpResult> single_request(OpContext& ctx, Connection& conn, const Call& call,
-                                         unsigned expected) {
+asio::awaitable<OpResult> single_request(OpContext& ctx, Connection& conn, const Call& call, unsigned expected) {
   Outcome outcome = co_await conn.call(call, ctx.plan->hard_deadline);
   if (!outcome.answered()) co_return failed(outcome, *ctx.stats);
   co_return outcome.status == expected ? OpResult::kDone : OpResult::kFailed;
@@ -87,8 +84,8 @@ asio::awaitable<OpResult> overload_op(OpContext& ctx, Connection& conn) {
 }
 
 // The PATCH loop of one occ operation, starting from a task read at `seen` with ETag `etag`.
-asio::awaitable<OpResult> increment(OpContext& ctx, Connection& conn, std::size_t index,
-                                    TaskView seen, std::string etag) {
+asio::awaitable<OpResult> increment(OpContext& ctx, Connection& conn, std::size_t index, TaskView seen,
+                                    std::string etag) {
   const std::string& target = ctx.plan->hot_targets[index];
   for (;;) {
     if (seen.warning_offset >= kMaxWarningOffset) {
@@ -98,8 +95,7 @@ asio::awaitable<OpResult> increment(OpContext& ctx, Connection& conn, std::size_
     const std::int64_t wanted = seen.warning_offset + 1;
     const std::string body = "{\"warningOffset\":" + std::to_string(wanted) + "}";
     ++ctx.stats->writes;
-    Outcome outcome =
-        co_await conn.call(Call::patch(target, body, etag), ctx.plan->hard_deadline);
+    Outcome outcome = co_await conn.call(Call::patch(target, body, etag), ctx.plan->hard_deadline);
     if (!outcome.answered()) {
       if (outcome.maybe_delivered) ++ctx.ledger->in_doubt[index];
       co_return failed(outcome, *ctx.stats);
@@ -128,8 +124,7 @@ asio::awaitable<OpResult> increment(OpContext& ctx, Connection& conn, std::size_
 
 asio::awaitable<OpResult> occ_op(OpContext& ctx, Connection& conn) {
   const std::size_t index = random_hot_index(ctx);
-  Outcome read =
-      co_await conn.call(Call::get(ctx.plan->hot_targets[index]), ctx.plan->hard_deadline);
+  Outcome read = co_await conn.call(Call::get(ctx.plan->hot_targets[index]), ctx.plan->hard_deadline);
   if (!read.answered()) co_return failed(read, *ctx.stats);
   if (read.status != 200) co_return OpResult::kFailed;
   auto seen = parse_task(read.body);
@@ -167,17 +162,28 @@ std::int64_t int_member(const json::object& o, std::string_view key) {
 asio::awaitable<OpResult> run_op(OpContext& ctx, Connection& conn) {
   ctx.op_units = 1;
   switch (ctx.plan->options->workload) {
-    case Workload::kRead: co_return co_await read_op(ctx, conn);
-    case Workload::kCreate: co_return co_await create_op(ctx, conn);
-    case Workload::kOcc: co_return co_await occ_op(ctx, conn);
-    case Workload::kHealthz: co_return co_await healthz_op(ctx, conn);
-    case Workload::kOccMerge: co_return co_await merge_op(ctx, conn);
-    case Workload::kLock: co_return co_await lock_op(ctx, conn);
-    case Workload::kPurchase: co_return co_await purchase_op(ctx, conn);
-    case Workload::kBatch: co_return co_await batch_op(ctx, conn);
-    case Workload::kMixed: co_return co_await mixed_op(ctx, conn);
-    case Workload::kOverload: co_return co_await overload_op(ctx, conn);
-    case Workload::kFollow: co_return co_await follow_write_op(ctx, conn);
+    case Workload::kRead:
+      co_return co_await read_op(ctx, conn);
+    case Workload::kCreate:
+      co_return co_await create_op(ctx, conn);
+    case Workload::kOcc:
+      co_return co_await occ_op(ctx, conn);
+    case Workload::kHealthz:
+      co_return co_await healthz_op(ctx, conn);
+    case Workload::kOccMerge:
+      co_return co_await merge_op(ctx, conn);
+    case Workload::kLock:
+      co_return co_await lock_op(ctx, conn);
+    case Workload::kPurchase:
+      co_return co_await purchase_op(ctx, conn);
+    case Workload::kBatch:
+      co_return co_await batch_op(ctx, conn);
+    case Workload::kMixed:
+      co_return co_await mixed_op(ctx, conn);
+    case Workload::kOverload:
+      co_return co_await overload_op(ctx, conn);
+    case Workload::kFollow:
+      co_return co_await follow_write_op(ctx, conn);
   }
   co_return OpResult::kFailed;
 }

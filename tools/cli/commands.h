@@ -26,7 +26,7 @@ using Action = std::function<int(Context&)>;
 // What the command line selected: set by the callback of the subcommand that was given.
 struct Selection {
   Action action;
-  bool login = false;         // the command takes the token it checks (so none is required yet)
+  bool login = false;          // the command takes the token it checks (so none is required yet)
   std::function<int()> local;  // a command that needs no server (completion): run instead
 };
 

@@ -106,7 +106,8 @@ std::string fish_quote(const std::string& text) {
 std::string fish_condition(const CLI::App& cmd, const std::string& path) {
   std::string cond;
   std::istringstream words(path);
-  for (std::string w; words >> w;) cond += (cond.empty() ? "" : "; and ") + std::string("__fish_seen_subcommand_from ") + w;
+  for (std::string w; words >> w;)
+    cond += (cond.empty() ? "" : "; and ") + std::string("__fish_seen_subcommand_from ") + w;
   const auto subs = subcommand_names(cmd);
   if (!subs.empty()) {
     std::string list;
@@ -122,8 +123,10 @@ void fish_options(std::ostringstream& s, const std::string& condition, const std
     s << "complete -c lockstep" << (condition.empty() ? "" : " -n " + fish_quote(condition));
     for (const auto& n : o->get_snames()) s << " -s " << n;
     s << " -l " << o->get_lnames().front();
-    if (o->get_lnames().front() == "output") s << " -x -a 'table json'";
-    else if (o->get_expected_min() > 0) s << " -r";
+    if (o->get_lnames().front() == "output")
+      s << " -x -a 'table json'";
+    else if (o->get_expected_min() > 0)
+      s << " -r";
     s << " -d " << fish_quote(o->get_description()) << '\n';
   }
 }

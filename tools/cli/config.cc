@@ -17,7 +17,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kDefaultUrl = "http://127.0.0.1:8080";  // lockstepd's default --listen
-const char* const kKeys[] = {"url", "token"};                // what `login` writes
+const char* const kKeys[] = {"url", "token"};                 // what `login` writes
 
 std::string trim(const std::string& s) {
   auto b = s.find_first_not_of(" \t\r");
@@ -96,7 +96,7 @@ std::optional<std::string> env(const char* name) {
 }
 
 std::variant<std::map<std::string, std::string>, ConfigError> parse_config(const std::string& text,
-                                                                            const std::string& path) {
+                                                                           const std::string& path) {
   std::map<std::string, std::string> values;
   std::istringstream in(text);
   int number = 0;
@@ -155,8 +155,8 @@ std::optional<std::string> write_config(const std::string& url, const std::strin
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   if (fd < 0) return "cannot write " + tmp.string() + ": " + std::strerror(errno);
   ::fchmod(fd, 0600);  // a leftover file may have had wider permissions
-  const std::string text = "# Written by `lockstep login`.\nurl = " + toml_quote(url) + "\ntoken = " +
-                           toml_quote(token) + "\n";
+  const std::string text =
+      "# Written by `lockstep login`.\nurl = " + toml_quote(url) + "\ntoken = " + toml_quote(token) + "\n";
   const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
   const bool synced = ::fsync(fd) == 0;
   ::close(fd);

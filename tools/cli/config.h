@@ -16,8 +16,8 @@ namespace lockstep::cli {
 
 struct Credentials {
   std::string url;
-  std::string token;         // empty: none anywhere
-  std::string url_source;    // "--url", "LOCKSTEP_URL", the file's path, or "default": for messages
+  std::string token;       // empty: none anywhere
+  std::string url_source;  // "--url", "LOCKSTEP_URL", the file's path, or "default": for messages
 };
 
 // A config file that cannot be used: "PATH:LINE: what is wrong".
@@ -32,7 +32,7 @@ std::filesystem::path config_path();
 // `key = "value"` (or 'value') lines with the keys url and token, each at most once; anything
 // else is a ConfigError naming `path` and the line.
 std::variant<std::map<std::string, std::string>, ConfigError> parse_config(const std::string& text,
-                                                                            const std::string& path);
+                                                                           const std::string& path);
 
 // Resolves url and token; `flag_url`/`flag_token` are the values given on the command line.
 // `with_token` false leaves the token to the caller (login) and never takes it from the file.

@@ -9,8 +9,8 @@
 #include <boost/json/serialize.hpp>
 #include <cstdlib>
 #include <fstream>
-#include <iterator>
 #include <iostream>
+#include <iterator>
 #include <sstream>
 
 #include "commands.h"
@@ -92,7 +92,8 @@ bool interactive() { return ::isatty(STDIN_FILENO) == 1; }
 
 // Runs $EDITOR on `text`; the edited text, or nullopt (reported) when the editor failed.
 std::optional<std::string> run_editor(const std::string& text) {
-  std::string path = (std::getenv("TMPDIR") ? std::string(std::getenv("TMPDIR")) : "/tmp") + "/lockstep-edit-XXXXXX.json";
+  std::string path =
+      (std::getenv("TMPDIR") ? std::string(std::getenv("TMPDIR")) : "/tmp") + "/lockstep-edit-XXXXXX.json";
   int fd = ::mkstemps(path.data(), 5);
   if (fd < 0 || ::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
     std::cerr << "lockstep: cannot write a temporary file in " << path << '\n';

@@ -46,7 +46,8 @@ int run_batch(Context& ctx, const std::string& file) {
   json::error_code ec;
   (void)json::parse(*text, ec);
   if (ec) {
-    std::cerr << "lockstep: " << (file == "-" ? "standard input" : file) << " is not valid JSON: " << ec.message() << '\n';
+    std::cerr << "lockstep: " << (file == "-" ? "standard input" : file) << " is not valid JSON: " << ec.message()
+              << '\n';
     return kExitOther;
   }
   // Sent as written: a re-serialised parse would drop a repeated member the server must refuse.
@@ -91,8 +92,10 @@ int run_watch(Context& ctx, const CLI::App* cmd, const WatchArgs& a) {
   auto r = ctx.client.follow(
       since,
       [&](const Change& c) {
-        if (ctx.format == Format::kJson) std::cout << c.json << std::endl;
-        else std::cout << change_line(c) << std::endl;
+        if (ctx.format == Format::kJson)
+          std::cout << c.json << std::endl;
+        else
+          std::cout << change_line(c) << std::endl;
         return a.count == 0 || ++seen < a.count;
       },
       options);

@@ -141,7 +141,8 @@ std::optional<std::string> explain_unknown(const CLI::App& app) {
   const std::string prefix = deepest->get_parent() ? path_of(deepest) + " " : "";
   auto best = closest(word, commands);
   return "unknown command '" + prefix + word + "'" +
-         (best ? " (did you mean '" + prefix + *best + "'?)" : "; the commands of " + where + " are " + joined(commands));
+         (best ? " (did you mean '" + prefix + *best + "'?)"
+               : "; the commands of " + where + " are " + joined(commands));
 }
 
 }  // namespace lockstep::cli

@@ -22,14 +22,17 @@ struct GlobalOptions {
 std::string drop_equals(const std::string& value) { return value.starts_with('=') ? value.substr(1) : value; }
 
 void add_global_options(CLI::App& app, GlobalOptions& g) {
-  app.add_option("--url", g.url, "Server base URL, e.g. http://127.0.0.1:8080 or https://tasks.example.com (env LOCKSTEP_URL)");
-  app.add_option("--cacert", g.cacert, "PEM file of the CAs to trust for https:// instead of the system's (env LOCKSTEP_CACERT)")
+  app.add_option("--url", g.url,
+                 "Server base URL, e.g. http://127.0.0.1:8080 or https://tasks.example.com (env LOCKSTEP_URL)");
+  app.add_option("--cacert", g.cacert,
+                 "PEM file of the CAs to trust for https:// instead of the system's (env LOCKSTEP_CACERT)")
       ->envname("LOCKSTEP_CACERT");
   app.add_option("--token", g.token, "Bearer token; - reads it from standard input (env LOCKSTEP_TOKEN)");
   app.add_option("-o,--output", g.output, "Output format: table or json (env LOCKSTEP_OUTPUT)")
       ->transform(drop_equals)
       ->check(CLI::IsMember({"table", "json"}));
-  app.add_option("--retry-for", g.retry_for, "Retry 429, 503 and connection failures for at most S seconds (default 15)")
+  app.add_option("--retry-for", g.retry_for,
+                 "Retry 429, 503 and connection failures for at most S seconds (default 15)")
       ->check(CLI::Range(0.0, 3600.0));
   app.add_flag("-q,--quiet", g.quiet, "Do not show retry progress on standard error");
   app.set_version_flag("--version", std::string("lockstep ") + LOCKSTEP_VERSION, "Print the version and exit");
@@ -53,8 +56,8 @@ void add_login_command(CLI::App& app, Selection& selection) {
       if (ctx.format == Format::kJson) {
         print_raw(me.reply());
       } else {
-        std::cout << "Logged in to " << ctx.credentials.url << " as " << me->name << " (" << me->role
-                  << "); saved to " << config_path().string() << '\n';
+        std::cout << "Logged in to " << ctx.credentials.url << " as " << me->name << " (" << me->role << "); saved to "
+                  << config_path().string() << '\n';
       }
       return kExitOk;
     };
@@ -65,8 +68,7 @@ void add_completion_command(CLI::App& app, Selection& selection) {
   auto shell = std::make_shared<std::string>();
   auto* cmd = app.add_subcommand("completion", "Print the completion script of a shell (bash, zsh or fish)");
   cmd->add_option("SHELL", *shell, "bash, zsh or fish")->required()->check(CLI::IsMember({"bash", "zsh", "fish"}));
-  examples(cmd, {"source <(lockstep completion bash)",
-                 "lockstep completion zsh > \"${fpath[1]}/_lockstep\"",
+  examples(cmd, {"source <(lockstep completion bash)", "lockstep completion zsh > \"${fpath[1]}/_lockstep\"",
                  "lockstep completion fish > ~/.config/fish/completions/lockstep.fish"});
   cmd->callback([&app, &selection, shell] {
     selection.local = [&app, shell] {
@@ -104,7 +106,7 @@ std::string prompt_token() {
 
 // `lockstep: server unavailable (...), retrying (3)...` before each retry's wait.
 void show_retry(int retry, const Error& why) {
-  std::string reason = why.status == 0   ? "server unavailable (" + why.detail + ")"
+  std::string reason = why.status == 0     ? "server unavailable (" + why.detail + ")"
                        : why.status == 429 ? std::string("rate limited")
                        : why.status == 503 ? std::string("server unavailable (503)")
                                            : "the same request is still in progress (" + why.code + ")";
@@ -162,10 +164,8 @@ int run(int argc, char** argv) {
   use_help_formatter(app);
   app.fallthrough();  // global options may stand anywhere on the line
   app.require_subcommand(1);
-  examples(&app, {"lockstep login --url http://127.0.0.1:8080",
-                  "lockstep task list --status BLOCKED",
-                  "lockstep task update ID --status COMPLETED --if-match 2-7",
-                  "",
+  examples(&app, {"lockstep login --url http://127.0.0.1:8080", "lockstep task list --status BLOCKED",
+                  "lockstep task update ID --status COMPLETED --if-match 2-7", "",
                   "Environment: LOCKSTEP_URL, LOCKSTEP_TOKEN, LOCKSTEP_OUTPUT (table|json); the config file is",
                   "$XDG_CONFIG_HOME/lockstep/config.toml (default ~/.config/lockstep/config.toml). See docs/cli.md."});
   GlobalOptions g;
@@ -182,7 +182,8 @@ int run(int argc, char** argv) {
 
   if (!app.count("--output")) {
     if (auto output = env("LOCKSTEP_OUTPUT")) {
-      if (*output != "table" && *output != "json") return usage_error("LOCKSTEP_OUTPUT must be table or json, not '" + *output + "'");
+      if (*output != "table" && *output != "json")
+        return usage_error("LOCKSTEP_OUTPUT must be table or json, not '" + *output + "'");
       g.output = *output;
     }
   }
@@ -194,9 +195,12 @@ int run(int argc, char** argv) {
     return usage_error("invalid URL '" + creds.url + "' (from " + creds.url_source +
                        "): expected http://HOST[:PORT] or https://HOST[:PORT], e.g. http://127.0.0.1:8080");
   }
-  if (creds.token == "-") creds.token = read_line();
-  else if (creds.token.empty() && selection.login) creds.token = prompt_token();
-  if (creds.token.empty() && selection.login) return usage_error("login: no token given (--token TOKEN, --token - or at the prompt)");
+  if (creds.token == "-")
+    creds.token = read_line();
+  else if (creds.token.empty() && selection.login)
+    creds.token = prompt_token();
+  if (creds.token.empty() && selection.login)
+    return usage_error("login: no token given (--token TOKEN, --token - or at the prompt)");
   if (creds.token.empty()) {
     std::cerr << "lockstep: no token: run `lockstep login` (or give --token or LOCKSTEP_TOKEN)\n";
     return kExitAuth;

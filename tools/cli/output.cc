@@ -7,7 +7,6 @@
 
 namespace lockstep::cli {
 
-
 int exit_code_of(const Error& e) {
   if (e.status == 0 || e.status == 429 || e.status == 503) return kExitUnavailable;
   if (e.status == 409 && e.code == "IDEMPOTENCY_IN_PROGRESS") return kExitUnavailable;
@@ -23,7 +22,8 @@ namespace {
 std::string one_line(const Error& e) {
   std::string line = e.detail;
   std::string fields;
-  for (const auto& f : e.errors) fields += (fields.empty() ? "" : "; ") + (f.field.empty() ? "body" : f.field) + ": " + f.message;
+  for (const auto& f : e.errors)
+    fields += (fields.empty() ? "" : "; ") + (f.field.empty() ? "body" : f.field) + ": " + f.message;
   if (!fields.empty()) line += " (" + fields + ")";
   if (e.lock) line += " (held by " + e.lock->owner + " until " + format_time(e.lock->expires_at) + ")";
   if (e.available) line += " (available: " + std::to_string(*e.available) + ")";
@@ -120,7 +120,8 @@ void print_tasks(std::ostream& out, const std::vector<Task>& tasks) {
   Table table;
   table.add({"ID", "STATUS", "DUE", "USER", "VER", "ETAG", "TITLE"});
   for (const auto& t : tasks) {
-    table.add({t.task_id, std::string(to_string(t.status)), format_time(t.due_date), t.user_id, std::to_string(t.version), t.etag, t.title});
+    table.add({t.task_id, std::string(to_string(t.status)), format_time(t.due_date), t.user_id,
+               std::to_string(t.version), t.etag, t.title});
   }
   table.print(out);
 }
@@ -183,8 +184,8 @@ void print_products(std::ostream& out, const std::vector<Product>& products) {
 }
 
 std::string change_line(const Change& c) {
-  std::string line = std::to_string(c.revision) + "  " + c.type + "  " + c.task_id + "  v" +
-                     std::to_string(c.version) + "  by " + or_dash(c.by) + "  " + format_time(c.at);
+  std::string line = std::to_string(c.revision) + "  " + c.type + "  " + c.task_id + "  v" + std::to_string(c.version) +
+                     "  by " + or_dash(c.by) + "  " + format_time(c.at);
   if (c.task) line += "  " + std::string(to_string(c.task->status)) + "  " + c.task->title;
   return line;
 }

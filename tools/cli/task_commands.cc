@@ -11,8 +11,9 @@ namespace {
 const CLI::Validator kStatusName(
     [](std::string& s) {
       return parse_task_status(s) ? std::string()
-                                  : "'" + s + "' is not a task status (NOT_STARTED, IN_PROGRESS, BLOCKED, DEFERRED, "
-                                              "COMPLETED or CANCELLED)";
+                                  : "'" + s +
+                                        "' is not a task status (NOT_STARTED, IN_PROGRESS, BLOCKED, DEFERRED, "
+                                        "COMPLETED or CANCELLED)";
     },
     "STATUS");
 
@@ -26,8 +27,9 @@ const CLI::Validator kWarningName(
 // --due, --due-before: an RFC 3339 time, checked while parsing like --status.
 const CLI::Validator kRfc3339(
     [](std::string& s) {
-      return parse_time(s) ? std::string()
-                           : "'" + s + "' is not an RFC 3339 time (e.g. 2030-12-01T17:00:00Z or 2030-12-01T18:00:00+01:00)";
+      return parse_time(s)
+                 ? std::string()
+                 : "'" + s + "' is not an RFC 3339 time (e.g. 2030-12-01T17:00:00Z or 2030-12-01T18:00:00+01:00)";
     },
     "TIME");
 
@@ -65,8 +67,8 @@ void add_field_options(CLI::App* cmd, TaskArgs& a, bool create) {
   cmd->add_option("--title", a.title, "Title (taskTitle)")->required(create);
   cmd->add_option("--due", a.due, "Due date, RFC 3339 (dueDate)")->required(create)->check(kRfc3339);
   cmd->add_option("--description", a.description, "Description (taskDescription)");
-  cmd->add_option("--warning-offset", a.warning_offset, "Warning offset (warningOffset)" +
-                                                            std::string(create ? ", default 0" : ""));
+  cmd->add_option("--warning-offset", a.warning_offset,
+                  "Warning offset (warningOffset)" + std::string(create ? ", default 0" : ""));
   cmd->add_option("--status", a.status, "Status (taskStatus)")->check(kStatusName);
 }
 
@@ -82,8 +84,9 @@ WriteOptions write_options(const CLI::App* cmd, const TaskArgs& a) {
 void add_list(CLI::App* task, Selection& sel) {
   auto a = std::make_shared<TaskArgs>();
   auto* cmd = task->add_subcommand("list", "List tasks (one page; --page-token for the next)");
-  examples(cmd, {"lockstep task list --status BLOCKED --limit 20", "lockstep task list --warning active --user-id alice",
-                 "lockstep task list -o json | jq -r '.tasks[].taskId'"});
+  examples(cmd,
+           {"lockstep task list --status BLOCKED --limit 20", "lockstep task list --warning active --user-id alice",
+            "lockstep task list -o json | jq -r '.tasks[].taskId'"});
   cmd->add_option("--user-id", a->user_id, "Only the tasks of this user");
   cmd->add_option("--status", a->status, "Only tasks with this status")->check(kStatusName);
   cmd->add_option("--due-before", a->due_before, "Only tasks due before this RFC 3339 time")->check(kRfc3339);
@@ -93,9 +96,12 @@ void add_list(CLI::App* task, Selection& sel) {
   cmd->add_option("--limit", a->limit, "At most N tasks (1-500, default 50)")->check(CLI::Range(1, 500));
   cmd->add_option("--page-token", a->page_token, "Continue after a previous page");
   on_run(cmd, sel, [a, cmd](Context& ctx) {
-    TaskQuery q{given(cmd, "--user-id", a->user_id), given_status(cmd, a->status),
-                given_time(cmd, "--due-before", a->due_before), given(cmd, "--limit", a->limit),
-                given(cmd, "--page-token", a->page_token), given_warning(cmd, a->warning)};
+    TaskQuery q{given(cmd, "--user-id", a->user_id),
+                given_status(cmd, a->status),
+                given_time(cmd, "--due-before", a->due_before),
+                given(cmd, "--limit", a->limit),
+                given(cmd, "--page-token", a->page_token),
+                given_warning(cmd, a->warning)};
     return finish(ctx.client.list_tasks(q), ctx.format, [](const TaskPage& page) {
       print_tasks(std::cout, page.tasks);
       if (page.next_page_token) std::cout << "(more: --page-token " << *page.next_page_token << ")\n";
@@ -119,8 +125,8 @@ void add_create(CLI::App* task, Selection& sel) {
   examples(cmd, {"lockstep task create --user-id alice --title \"Ship v1\" --due 2030-12-01T17:00:00Z"});
   add_field_options(cmd, *a, true);
   on_run(cmd, sel, [a, cmd](Context& ctx) {
-    TaskFields f{a->user_id,    a->title,       *parse_time(a->due), a->warning_offset,
-                 a->description, given_status(cmd, a->status)};
+    TaskFields f{a->user_id,        a->title,       *parse_time(a->due),
+                 a->warning_offset, a->description, given_status(cmd, a->status)};
     return finish(ctx.client.create_task(f), ctx.format, [](const Task& t) { print_task(std::cout, t); });
   });
 }
@@ -128,16 +134,20 @@ void add_create(CLI::App* task, Selection& sel) {
 void add_update(CLI::App* task, Selection& sel) {
   auto a = std::make_shared<TaskArgs>();
   auto* cmd = task->add_subcommand("update", "Change fields of a task (a merge patch)");
-  examples(cmd, {"lockstep task update ID --status COMPLETED --if-match 2-7", "lockstep task update ID --title \"Ship v1.0\" --if-match 1-1 --merge"});
+  examples(cmd, {"lockstep task update ID --status COMPLETED --if-match 2-7",
+                 "lockstep task update ID --title \"Ship v1.0\" --if-match 1-1 --merge"});
   cmd->add_option("ID", a->id, "Task id")->required();
   add_field_options(cmd, *a, false);
   add_precondition_options(cmd, *a);
   cmd->add_flag("--merge", a->merge, "On a stale precondition, let the server merge (Prefer: conflict=merge)");
   cmd->add_option("--lock-token", a->lock_token, "Fencing token of the lock you hold");
   on_run(cmd, sel, [a, cmd](Context& ctx) {
-    TaskPatch p{given(cmd, "--user-id", a->user_id),         given(cmd, "--title", a->title),
-                given(cmd, "--description", a->description), given_time(cmd, "--due", a->due),
-                given(cmd, "--warning-offset", a->warning_offset), given_status(cmd, a->status)};
+    TaskPatch p{given(cmd, "--user-id", a->user_id),
+                given(cmd, "--title", a->title),
+                given(cmd, "--description", a->description),
+                given_time(cmd, "--due", a->due),
+                given(cmd, "--warning-offset", a->warning_offset),
+                given_status(cmd, a->status)};
     if (p.empty()) return usage_error("task update: nothing to change (give --title, --status, ...)");
     return finish(ctx.client.patch_task(a->id, p, write_options(cmd, *a)), ctx.format,
                   [](const Task& t) { print_task(std::cout, t); });

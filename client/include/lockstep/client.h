@@ -31,10 +31,10 @@ namespace lockstep {
 // by the client, the same on every retry of that call, so a write whose answer was lost is never
 // applied twice. Conflicts (409/412), 423 and other 4xx are final answers and are not retried.
 struct RetryPolicy {
-  int max_attempts = 6;                        // the first try included; 1 turns retries off
+  int max_attempts = 6;  // the first try included; 1 turns retries off
   std::chrono::milliseconds base_delay{100};
-  std::chrono::milliseconds max_delay{5000};   // cap of one backoff wait
-  std::chrono::milliseconds budget{15000};     // a call gives up rather than wait past this
+  std::chrono::milliseconds max_delay{5000};  // cap of one backoff wait
+  std::chrono::milliseconds budget{15000};    // a call gives up rather than wait past this
   // Called before each retry's wait with its number (1 for the first) and what failed, e.g. to
   // show progress; called on the calling thread.
   std::function<void(int retry, const Error& why)> on_retry;
@@ -42,11 +42,11 @@ struct RetryPolicy {
 
 struct ClientOptions {
   std::string url = "http://127.0.0.1:8080";  // the server's base, without /v1
-  std::string token;                           // bearer token of the principal
-  std::chrono::milliseconds timeout{30000};    // each attempt: connect, send, whole answer
+  std::string token;                          // bearer token of the principal
+  std::chrono::milliseconds timeout{30000};   // each attempt: connect, send, whole answer
   RetryPolicy retry;
-  std::size_t max_idle_connections = 8;        // kept alive between calls
-  std::string ca_file;  // https://: PEM file of the CAs to trust instead of the system's
+  std::size_t max_idle_connections = 8;  // kept alive between calls
+  std::string ca_file;                   // https://: PEM file of the CAs to trust instead of the system's
 };
 
 // Preconditions and extras of one write. With neither `if_match` nor `expected_version` a write
@@ -114,8 +114,7 @@ class Client {
   // PUT: replaces every writable field; creates the task with this id when it is missing.
   Result<Task> replace_task(const std::string& id, const TaskFields& task, const WriteOptions& options = {});
   // PUT with If-None-Match: *: creates with the caller's id, 412 if the id exists.
-  Result<Task> create_task_with_id(const std::string& id, const TaskFields& task,
-                                   const WriteOptions& options = {});
+  Result<Task> create_task_with_id(const std::string& id, const TaskFields& task, const WriteOptions& options = {});
   Result<Done> delete_task(const std::string& id, const WriteOptions& options = {});
 
   // Optimistic read-modify-write. When to use: a short change computed from the current state
@@ -127,8 +126,7 @@ class Client {
   // keeps trying until options.deadline has passed. `fn` may run several times, so it must
   // only compute from its argument. If `fn` changes nothing, nothing is written; if it throws,
   // the exception propagates and nothing more is written.
-  Result<Task> update(const std::string& id, const std::function<void(Task&)>& fn,
-                      const UpdateOptions& options = {});
+  Result<Task> update(const std::string& id, const std::function<void(Task&)>& fn, const UpdateOptions& options = {});
 
   // --- Locks (API.md §5); see LockGuard for the usual way to hold one ---
   // Acquires, or renews when the caller holds it. `wait` (0-30 s) waits for a held lock.
@@ -141,18 +139,16 @@ class Client {
   // --- Batches (API.md §6) ---
   // One request for many writes. With `atomic` all apply or none (409 BATCH_ABORTED, whose
   // per-operation results are error.results).
-  Result<BatchResult> batch(const std::vector<BatchOperation>& operations, bool atomic = true,
-                            bool merge = false);
-  // The same with the whole body built by the caller as JSON text (e.g. read from a file), sent byte for byte: the server
-  // judges what the caller wrote, a repeated member name included, which parsing it here would
-  // silently collapse to the last one.
+  Result<BatchResult> batch(const std::vector<BatchOperation>& operations, bool atomic = true, bool merge = false);
+  // The same with the whole body built by the caller as JSON text (e.g. read from a file), sent byte for byte: the
+  // server judges what the caller wrote, a repeated member name included, which parsing it here would silently collapse
+  // to the last one.
   Result<BatchResult> batch_text(std::string body);
   Result<Reassignment> reassign(const std::string& from_user, const std::string& to_user);
 
   // --- Changes and history (API.md §8) ---
   // One page of the feed after `since`; `wait` > 0 holds the request until a change arrives.
-  Result<ChangePage> changes(std::int64_t since, int limit = 100,
-                             std::chrono::seconds wait = std::chrono::seconds(0));
+  Result<ChangePage> changes(std::int64_t since, int limit = 100, std::chrono::seconds wait = std::chrono::seconds(0));
   Result<std::vector<TaskVersion>> versions(const std::string& task_id);
 
   // Follows the change feed from `since`, calling `on_change` for each change in revision order,
@@ -178,15 +174,13 @@ class Client {
   Result<Product> get_product(const std::string& id);
   Result<ProductPage> list_products(std::optional<int> limit = std::nullopt,
                                     std::optional<std::string> page_token = std::nullopt);
-  Result<Product> patch_product(const std::string& id, const ProductPatch& patch,
-                                const WriteOptions& options = {});
+  Result<Product> patch_product(const std::string& id, const ProductPatch& patch, const WriteOptions& options = {});
   Result<Done> delete_product(const std::string& id, const WriteOptions& options = {});
   // Sets the stock if the product is still at `version` (409 VERSION_CONFLICT otherwise).
   Result<Product> set_stock(const std::string& id, std::int64_t stock, std::int64_t version);
   // Takes `quantity` if that many are in stock, atomically in the store (409 OUT_OF_STOCK with
   // `available` otherwise). When to use: any "take N if there are N"; never read-modify-write.
-  Result<Purchase> purchase(const std::string& id, std::int64_t quantity,
-                            const WriteOptions& options = {});
+  Result<Purchase> purchase(const std::string& id, std::int64_t quantity, const WriteOptions& options = {});
 
   // --- Users (admins only) ---
   Result<std::vector<User>> list_users();

@@ -37,7 +37,7 @@ struct FieldConflict {
 // Codes the client makes itself, for failures that have no HTTP answer.
 inline constexpr const char* kConnectionFailed = "CONNECTION_FAILED";  // refused, dropped, timed out
 inline constexpr const char* kInvalidResponse = "INVALID_RESPONSE";    // the answer was not the contract's
-inline constexpr const char* kLockLost = "LOCK_LOST";  // a LockGuard refused to write on a lost lock
+inline constexpr const char* kLockLost = "LOCK_LOST";                  // a LockGuard refused to write on a lost lock
 
 struct Error {
   int status = 0;    // the HTTP status; 0 when no answer arrived (CONNECTION_FAILED) or none was sent
@@ -45,15 +45,15 @@ struct Error {
   std::string detail;
   bool retryable = false;  // the very same request may succeed later
   std::vector<FieldError> errors;
-  std::optional<Task> current;        // 409/412 on a task: the task as it is now
+  std::optional<Task> current;             // 409/412 on a task: the task as it is now
   std::optional<Product> current_product;  // 409 on a product: the product as it is now
-  std::string current_json;  // `current` as the server sent it (JSON text), whatever its kind; "" if none
+  std::string current_json;                // `current` as the server sent it (JSON text), whatever its kind; "" if none
   std::optional<std::int64_t> current_version;
   std::optional<std::string> current_etag;  // the ETag header of a 412
   std::vector<FieldConflict> conflicts;     // 409 MERGE_CONFLICT
   std::optional<Lock> lock;                 // 423 LOCKED: who holds it
   std::optional<std::int64_t> available;    // 409 OUT_OF_STOCK
-  std::vector<BatchItemResult> results;   // 409 BATCH_ABORTED: the outcome of every operation
+  std::vector<BatchItemResult> results;     // 409 BATCH_ABORTED: the outcome of every operation
   std::optional<std::chrono::seconds> retry_after;
   std::string problem;  // the whole problem body (JSON text), for members not mapped above
 

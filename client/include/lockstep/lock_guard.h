@@ -26,9 +26,9 @@
 namespace lockstep {
 
 struct LockOptions {
-  std::chrono::seconds ttl{60};   // lease length, 1-3600 s
-  std::chrono::seconds wait{0};   // how long acquire() waits for a lock someone else holds
-  double renew_after = 1.0 / 3;   // renew when this fraction of the TTL has passed
+  std::chrono::seconds ttl{60};  // lease length, 1-3600 s
+  std::chrono::seconds wait{0};  // how long acquire() waits for a lock someone else holds
+  double renew_after = 1.0 / 3;  // renew when this fraction of the TTL has passed
   // Called once when the lock is lost, from the renewal thread or the writing one.
   std::function<void(const Error&)> on_lost;
 };

@@ -100,7 +100,7 @@ struct TaskQuery {
 struct TaskPage {
   std::vector<Task> tasks;
   std::optional<std::string> next_page_token;  // absent on the last page
-  std::int64_t revision = 0;  // the store's revision of this snapshot: follow the feed from here
+  std::int64_t revision = 0;                   // the store's revision of this snapshot: follow the feed from here
 };
 
 // One entry of the change feed (API.md §8). `task` is absent for a delete.

@@ -25,9 +25,9 @@ void add_commit_payload(std::string_view payload, RemoteCommit& into) {
     if (end > 0) words.push_back(payload.substr(0, end));
     payload.remove_prefix(std::min(end + 1, payload.size()));
   }
-  const bool understood = words.size() >= 2 && words[0] == kVersion &&
-                          std::all_of(words.begin() + 2, words.end(),
-                                      [](std::string_view w) { return w != "*" && is_valid_client_id(w); });
+  const bool understood =
+      words.size() >= 2 && words[0] == kVersion &&
+      std::all_of(words.begin() + 2, words.end(), [](std::string_view w) { return w != "*" && is_valid_client_id(w); });
   if (!understood) {
     into.anything = true;
     into.task_ids.clear();

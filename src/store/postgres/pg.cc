@@ -127,8 +127,7 @@ Result Connection::query(const char* sql, const Params& params) {
     it = prepared_.emplace(sql, std::move(name)).first;
   }
   auto values = params.pointers();
-  return check(PQexecPrepared(conn_, it->second.c_str(), params.size(), values.data(), nullptr, nullptr, 0),
-               "query");
+  return check(PQexecPrepared(conn_, it->second.c_str(), params.size(), values.data(), nullptr, nullptr, 0), "query");
 }
 
 Result Connection::query_once(const char* sql, const Params& params) {

@@ -28,9 +28,7 @@ class PgError : public StoreError {
   bool connection_lost() const { return connection_lost_; }
   // Running the whole transaction again may succeed: a serialization failure, a deadlock, or a
   // unique violation lost to a concurrent insert of the same key (the re-run sees the winner).
-  bool retryable() const {
-    return sqlstate_ == "40001" || sqlstate_ == "40P01" || sqlstate_ == "23505";
-  }
+  bool retryable() const { return sqlstate_ == "40001" || sqlstate_ == "40P01" || sqlstate_ == "23505"; }
 
  private:
   std::string sqlstate_;

@@ -10,7 +10,7 @@ namespace lockstep::pg {
 namespace {
 
 // Column lists shared by several statements (adjacent string literals need the preprocessor).
-#define LS_TASK_COLUMNS                                                                                    \
+#define LS_TASK_COLUMNS                                                                                \
   "task_id, user_id, title, description, due, warning_offset, status, version, revision, created_at, " \
   "updated_at, updated_by"
 #define LS_CHANGE_COLUMNS "revision, type, task_id, version, task, actor, at"
@@ -157,9 +157,10 @@ void PgTx::insert_task(const Task& t) {
 
 void PgTx::update_task(const Task& t) {
   touched(t.id);
-  change("UPDATE tasks SET user_id=$2, title=$3, description=$4, due=$5, warning_offset=$6, status=$7, "
-         "version=$8, revision=$9, created_at=$10, updated_at=$11, updated_by=$12 WHERE task_id=$1",
-         task_params(t));
+  change(
+      "UPDATE tasks SET user_id=$2, title=$3, description=$4, due=$5, warning_offset=$6, status=$7, "
+      "version=$8, revision=$9, created_at=$10, updated_at=$11, updated_by=$12 WHERE task_id=$1",
+      task_params(t));
 }
 
 void PgTx::delete_task(std::string_view id) {
@@ -227,26 +228,28 @@ std::int64_t PgTx::feed_pruned_through() {
 }
 
 std::vector<Change> PgTx::task_history(std::string_view task_id, int limit) {
-  return read_changes(run(
-      "SELECT " LS_CHANGE_COLUMNS " FROM changes WHERE task_id = $1 AND type <> 'deleted' AND revision > "
-      "coalesce((SELECT max(revision) FROM changes WHERE task_id = $1 AND type = 'deleted'), 0) "
-      "ORDER BY revision DESC LIMIT $2",
-      Params().text(task_id).int64(limit)));
+  return read_changes(run("SELECT " LS_CHANGE_COLUMNS
+                          " FROM changes WHERE task_id = $1 AND type <> 'deleted' AND revision > "
+                          "coalesce((SELECT max(revision) FROM changes WHERE task_id = $1 AND type = 'deleted'), 0) "
+                          "ORDER BY revision DESC LIMIT $2",
+                          Params().text(task_id).int64(limit)));
 }
 
 std::int64_t PgTx::prune_changes(std::int64_t after, std::int64_t up_to, std::int64_t keep_versions, int batch) {
-  Result last = run("SELECT max(revision) FROM (SELECT revision FROM changes WHERE revision > $1 AND revision <= $2 "
-                    "ORDER BY revision LIMIT $3) AS examined",
-                    Params().int64(after).int64(up_to).int64(batch));
+  Result last =
+      run("SELECT max(revision) FROM (SELECT revision FROM changes WHERE revision > $1 AND revision <= $2 "
+          "ORDER BY revision LIMIT $3) AS examined",
+          Params().int64(after).int64(up_to).int64(batch));
   if (last.is_null(0, 0)) return 0;
   const std::int64_t through = last.int64(0, 0);
   // Out of the history window too: `keep_versions` newer changes of its task exist, or the task's
   // life it belongs to ended with a delete.
-  change("DELETE FROM changes AS c WHERE c.revision > $1 AND c.revision <= $2 AND ($3 <= "
-         "(SELECT count(*) FROM (SELECT 1 FROM changes AS n WHERE n.task_id = c.task_id "
-         " AND n.revision > c.revision LIMIT $3) AS newer) OR EXISTS (SELECT 1 FROM changes AS d "
-         " WHERE d.task_id = c.task_id AND d.type = 'deleted' AND d.revision >= c.revision))",
-         Params().int64(after).int64(through).int64(keep_versions));
+  change(
+      "DELETE FROM changes AS c WHERE c.revision > $1 AND c.revision <= $2 AND ($3 <= "
+      "(SELECT count(*) FROM (SELECT 1 FROM changes AS n WHERE n.task_id = c.task_id "
+      " AND n.revision > c.revision LIMIT $3) AS newer) OR EXISTS (SELECT 1 FROM changes AS d "
+      " WHERE d.task_id = c.task_id AND d.type = 'deleted' AND d.revision >= c.revision))",
+      Params().int64(after).int64(through).int64(keep_versions));
   change("UPDATE meta SET value = greatest(value, $1) WHERE key = 'feed_pruned_through'", Params().int64(through));
   return through;
 }
@@ -261,7 +264,8 @@ std::optional<Lock> PgTx::get_lock(std::string_view task_id) {
 
 void PgTx::put_lock(const Lock& l) {
   touched(l.task_id);
-  change("INSERT INTO locks(" LS_LOCK_COLUMNS ") VALUES ($1,$2,$3,$4,$5) ON CONFLICT (task_id) DO UPDATE SET "
+  change("INSERT INTO locks(" LS_LOCK_COLUMNS
+         ") VALUES ($1,$2,$3,$4,$5) ON CONFLICT (task_id) DO UPDATE SET "
          "owner = EXCLUDED.owner, token = EXCLUDED.token, acquired_at = EXCLUDED.acquired_at, "
          "expires_at = EXCLUDED.expires_at",
          Params().text(l.task_id).text(l.owner).int64(l.token).int64(l.acquired_at).int64(l.expires_at));
@@ -301,9 +305,10 @@ void PgTx::insert_product(const Product& p) {
 }
 
 void PgTx::update_product(const Product& p) {
-  change("UPDATE products SET name=$2, stock=$3, price=$4, version=$5, revision=$6, created_at=$7, updated_at=$8 "
-         "WHERE product_id=$1",
-         product_params(p));
+  change(
+      "UPDATE products SET name=$2, stock=$3, price=$4, version=$5, revision=$6, created_at=$7, updated_at=$8 "
+      "WHERE product_id=$1",
+      product_params(p));
 }
 
 void PgTx::delete_product(std::string_view id) {
@@ -324,10 +329,11 @@ std::vector<Product> PgTx::list_products(std::string_view after_id, int limit) {
 std::optional<Product> PgTx::take_stock(std::string_view id, std::int64_t quantity, std::int64_t revision, Millis now) {
   // One conditional statement: under READ COMMITTED a concurrent buyer waits for the row and the
   // condition is checked again on the version it left, so stock never goes below zero.
-  Result r = run("UPDATE products SET stock = stock - $2, version = version + 1, revision = $3, "
-                 "updated_at = greatest($4, updated_at + 1) WHERE product_id = $1 AND stock >= $2 "
-                 "RETURNING " LS_PRODUCT_COLUMNS,
-                 Params().text(id).int64(quantity).int64(revision).int64(now));
+  Result r =
+      run("UPDATE products SET stock = stock - $2, version = version + 1, revision = $3, "
+          "updated_at = greatest($4, updated_at + 1) WHERE product_id = $1 AND stock >= $2 "
+          "RETURNING " LS_PRODUCT_COLUMNS,
+          Params().text(id).int64(quantity).int64(revision).int64(now));
   if (!r.rows()) return std::nullopt;
   wrote_ = true;
   return read_product(r, 0);
@@ -338,9 +344,10 @@ std::optional<IdempotencyRecord> PgTx::get_idempotency(std::string_view principa
   // sees what a holder committed): the same request sent to two nodes at once runs once, and the
   // second finds the first's stored answer instead of running again.
   if (write_) run(kLockIdempotencyKey, Params().text(principal).text(key));
-  Result r = run("SELECT principal, key, method, target, body_hash, response, created_at FROM idempotency "
-                 "WHERE principal = $1 AND key = $2",
-                 Params().text(principal).text(key));
+  Result r =
+      run("SELECT principal, key, method, target, body_hash, response, created_at FROM idempotency "
+          "WHERE principal = $1 AND key = $2",
+          Params().text(principal).text(key));
   if (!r.rows()) return std::nullopt;
   return IdempotencyRecord{r.text(0, 0), r.text(0, 1), r.text(0, 2), r.text(0, 3),
                            r.text(0, 4), r.text(0, 5), r.int64(0, 6)};
@@ -350,11 +357,12 @@ void PgTx::put_idempotency(const IdempotencyRecord& rec) {
   Params p;
   p.text(rec.principal).text(rec.key).text(rec.method).text(rec.target).text(rec.body_hash);
   p.text(rec.response_json).int64(rec.created_at);
-  change("INSERT INTO idempotency(principal, key, method, target, body_hash, response, created_at) "
-         "VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (principal, key) DO UPDATE SET method = EXCLUDED.method, "
-         "target = EXCLUDED.target, body_hash = EXCLUDED.body_hash, response = EXCLUDED.response, "
-         "created_at = EXCLUDED.created_at",
-         p);
+  change(
+      "INSERT INTO idempotency(principal, key, method, target, body_hash, response, created_at) "
+      "VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (principal, key) DO UPDATE SET method = EXCLUDED.method, "
+      "target = EXCLUDED.target, body_hash = EXCLUDED.body_hash, response = EXCLUDED.response, "
+      "created_at = EXCLUDED.created_at",
+      p);
 }
 
 std::int64_t PgTx::delete_idempotency_before(Millis before) {
@@ -419,7 +427,8 @@ std::int64_t PgTx::count_users() {
 
 void PgTx::put_user(const User& u) {
   touched_anything_ = true;  // a token may have ended: every waiter authenticates again
-  change("INSERT INTO users(" LS_USER_COLUMNS ") VALUES ($1,$2,$3,$4) ON CONFLICT (name) DO UPDATE SET "
+  change("INSERT INTO users(" LS_USER_COLUMNS
+         ") VALUES ($1,$2,$3,$4) ON CONFLICT (name) DO UPDATE SET "
          "role = EXCLUDED.role, token_hash = EXCLUDED.token_hash, created_at = EXCLUDED.created_at",
          Params().text(u.name).text(role_name(u.role)).text_or_null(u.token_hash).int64(u.created_at));
 }

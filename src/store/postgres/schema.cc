@@ -129,9 +129,10 @@ void migrate(Connection& conn) {
   }
   if (current == kSchemaVersion) return;  // rolled back: nothing was changed
   for (std::int64_t v = current + 1; v <= kSchemaVersion; ++v) conn.exec(kSteps[v - 1]);
-  conn.query("INSERT INTO meta(key, value) VALUES ('schema_version', $1) "
-             "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
-             Params().int64(kSchemaVersion));
+  conn.query(
+      "INSERT INTO meta(key, value) VALUES ('schema_version', $1) "
+      "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+      Params().int64(kSchemaVersion));
   tx.commit();
 }
 

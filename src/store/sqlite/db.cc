@@ -6,8 +6,8 @@ Db::Db(const std::string& path) {
   // By default SQLite counts every allocation under one process-wide mutex, which every store
   // thread then contends for; nothing here reads the counts. Only possible before the first open.
   [[maybe_unused]] static const int configured = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-  int rc = sqlite3_open_v2(path.c_str(), &db_,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  int rc =
+      sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
     sqlite3_close(db_);
@@ -22,9 +22,7 @@ Db::~Db() {
   sqlite3_close(db_);
 }
 
-void Db::fail(const char* what) {
-  throw StoreError(std::string(what) + ": " + sqlite3_errmsg(db_));
-}
+void Db::fail(const char* what) { throw StoreError(std::string(what) + ": " + sqlite3_errmsg(db_)); }
 
 void Db::exec(const char* sql) {
   char* err = nullptr;
@@ -48,8 +46,7 @@ Stmt& Db::prepare(const char* sql) {
 }
 
 Stmt::Stmt(Db& db, const char* sql) : db_(&db) {
-  if (sqlite3_prepare_v3(db.handle(), sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr) !=
-      SQLITE_OK) {
+  if (sqlite3_prepare_v3(db.handle(), sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr) != SQLITE_OK) {
     db.fail("prepare");
   }
 }
@@ -62,8 +59,7 @@ Stmt& Stmt::bind(int index, std::int64_t v) {
 }
 
 Stmt& Stmt::bind(int index, std::string_view v) {
-  if (sqlite3_bind_text(stmt_, index, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT) !=
-      SQLITE_OK) {
+  if (sqlite3_bind_text(stmt_, index, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT) != SQLITE_OK) {
     db_->fail("bind");
   }
   return *this;
@@ -95,8 +91,7 @@ void Stmt::reset() {
 
 std::string Stmt::text(int col) {
   auto p = sqlite3_column_text(stmt_, col);
-  return p ? std::string(reinterpret_cast<const char*>(p),
-                         static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
+  return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
            : std::string();
 }
 

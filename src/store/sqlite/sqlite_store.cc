@@ -149,7 +149,8 @@ Status sqlite_restore(const std::string& backup_path, const std::string& db_path
     if (!b) return Error(Code::kStoreUnavailable, std::string("cannot restore: ") + sqlite3_errmsg(target.handle()));
     int rc = sqlite3_backup_step(b, -1);
     sqlite3_backup_finish(b);
-    if (rc != SQLITE_DONE) return Error(Code::kStoreUnavailable, std::string("the restore failed: ") + sqlite3_errstr(rc));
+    if (rc != SQLITE_DONE)
+      return Error(Code::kStoreUnavailable, std::string("the restore failed: ") + sqlite3_errstr(rc));
     return Ok{};
   } catch (const StoreError& e) {
     return Error(Code::kStoreUnavailable, e.what());

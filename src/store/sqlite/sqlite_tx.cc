@@ -8,9 +8,9 @@
 namespace lockstep::sqlite {
 
 std::optional<Task> SqliteTx::get_task(std::string_view id) {
-  StmtScope s(db_.prepare(
-      "SELECT task_id, user_id, title, description, due, warning_offset, status, version, "
-      "revision, created_at, updated_at, updated_by FROM tasks WHERE task_id = ?"));
+  StmtScope s(
+      db_.prepare("SELECT task_id, user_id, title, description, due, warning_offset, status, version, "
+                  "revision, created_at, updated_at, updated_by FROM tasks WHERE task_id = ?"));
   s->bind(1, id);
   if (!s->step()) return std::nullopt;
   return read_task(*s.operator->());
@@ -64,8 +64,7 @@ std::int64_t SqliteTx::latest_revision() {
 }
 
 std::int64_t SqliteTx::next_revision() {
-  StmtScope s(db_.prepare(
-      "UPDATE meta SET value = value + 1 WHERE key = 'revision' RETURNING value"));
+  StmtScope s(db_.prepare("UPDATE meta SET value = value + 1 WHERE key = 'revision' RETURNING value"));
   if (!s->step()) throw StoreError("the revision counter is missing");
   return s->int64(0);
 }
@@ -81,9 +80,9 @@ void SqliteTx::append_change(const Change& c) {
 }
 
 std::vector<Change> SqliteTx::list_changes(std::int64_t since, int limit) {
-  StmtScope s(db_.prepare(
-      "SELECT revision, type, task_id, version, task, by, at FROM changes "
-      "WHERE revision > ? ORDER BY revision LIMIT ?"));
+  StmtScope s(
+      db_.prepare("SELECT revision, type, task_id, version, task, by, at FROM changes "
+                  "WHERE revision > ? ORDER BY revision LIMIT ?"));
   s->bind(1, since).bind(2, std::int64_t{limit});
   std::vector<Change> out;
   while (s->step()) out.push_back(read_change(*s.operator->()));
@@ -96,11 +95,11 @@ std::int64_t SqliteTx::feed_pruned_through() {
 }
 
 std::vector<Change> SqliteTx::task_history(std::string_view task_id, int limit) {
-  StmtScope s(db_.prepare(
-      "SELECT revision, type, task_id, version, task, by, at FROM changes "
-      "WHERE task_id = ?1 AND type <> 'deleted' AND revision > coalesce("
-      "  (SELECT max(revision) FROM changes WHERE task_id = ?1 AND type = 'deleted'), 0) "
-      "ORDER BY revision DESC LIMIT ?2"));
+  StmtScope s(
+      db_.prepare("SELECT revision, type, task_id, version, task, by, at FROM changes "
+                  "WHERE task_id = ?1 AND type <> 'deleted' AND revision > coalesce("
+                  "  (SELECT max(revision) FROM changes WHERE task_id = ?1 AND type = 'deleted'), 0) "
+                  "ORDER BY revision DESC LIMIT ?2"));
   s->bind(1, task_id).bind(2, std::int64_t{limit});
   std::vector<Change> out;
   while (s->step()) out.push_back(read_change(*s.operator->()));
@@ -110,9 +109,9 @@ std::vector<Change> SqliteTx::task_history(std::string_view task_id, int limit) 
 std::int64_t SqliteTx::prune_changes(std::int64_t after, std::int64_t up_to, std::int64_t keep_versions, int batch) {
   std::int64_t last = 0;
   {
-    StmtScope s(db_.prepare(
-        "SELECT max(revision) FROM (SELECT revision FROM changes WHERE revision > ?1 AND revision <= ?2 "
-        "ORDER BY revision LIMIT ?3)"));
+    StmtScope s(
+        db_.prepare("SELECT max(revision) FROM (SELECT revision FROM changes WHERE revision > ?1 AND revision <= ?2 "
+                    "ORDER BY revision LIMIT ?3)"));
     s->bind(1, after).bind(2, up_to).bind(3, std::int64_t{batch});
     if (s->step() && !s->is_null(0)) last = s->int64(0);
   }
@@ -124,14 +123,16 @@ std::int64_t SqliteTx::prune_changes(std::int64_t after, std::int64_t up_to, std
          "(SELECT count(*) FROM (SELECT 1 FROM changes AS n WHERE n.task_id = c.task_id "
          " AND n.revision > c.revision LIMIT ?3)) OR EXISTS (SELECT 1 FROM changes AS d "
          " WHERE d.task_id = c.task_id AND d.type = 'deleted' AND d.revision >= c.revision))")
-      .bind(1, after).bind(2, last).bind(3, keep_versions).run();
+      .bind(1, after)
+      .bind(2, last)
+      .bind(3, keep_versions)
+      .run();
   db_.prepare("UPDATE meta SET value = max(value, ?) WHERE key = 'feed_pruned_through'").bind(1, last).run();
   return last;
 }
 
 std::optional<Lock> SqliteTx::get_lock(std::string_view task_id) {
-  StmtScope s(db_.prepare(
-      "SELECT task_id, owner, token, acquired_at, expires_at FROM locks WHERE task_id = ?"));
+  StmtScope s(db_.prepare("SELECT task_id, owner, token, acquired_at, expires_at FROM locks WHERE task_id = ?"));
   s->bind(1, task_id);
   if (!s->step()) return std::nullopt;
   return Lock{s->text(0), s->text(1), s->int64(2), s->int64(3), s->int64(4)};
@@ -139,7 +140,11 @@ std::optional<Lock> SqliteTx::get_lock(std::string_view task_id) {
 
 void SqliteTx::put_lock(const Lock& l) {
   db_.prepare("INSERT OR REPLACE INTO locks(task_id, owner, token, acquired_at, expires_at) VALUES (?,?,?,?,?)")
-      .bind(1, l.task_id).bind(2, l.owner).bind(3, l.token).bind(4, l.acquired_at).bind(5, l.expires_at)
+      .bind(1, l.task_id)
+      .bind(2, l.owner)
+      .bind(3, l.token)
+      .bind(4, l.acquired_at)
+      .bind(5, l.expires_at)
       .run();
 }
 
@@ -148,8 +153,7 @@ void SqliteTx::delete_lock(std::string_view task_id) {
 }
 
 std::int64_t SqliteTx::next_lock_token() {
-  StmtScope s(db_.prepare(
-      "UPDATE meta SET value = value + 1 WHERE key = 'lock_token' RETURNING value"));
+  StmtScope s(db_.prepare("UPDATE meta SET value = value + 1 WHERE key = 'lock_token' RETURNING value"));
   if (!s->step()) throw StoreError("the lock token counter is missing");
   return s->int64(0);
 }
@@ -166,9 +170,9 @@ std::int64_t SqliteTx::delete_expired_locks(Millis now) {
 }
 
 std::optional<Product> SqliteTx::get_product(std::string_view id) {
-  StmtScope s(db_.prepare(
-      "SELECT product_id, name, stock, price, version, revision, created_at, updated_at FROM products "
-      "WHERE product_id = ?"));
+  StmtScope s(
+      db_.prepare("SELECT product_id, name, stock, price, version, revision, created_at, updated_at FROM products "
+                  "WHERE product_id = ?"));
   s->bind(1, id);
   if (!s->step()) return std::nullopt;
   return read_product(*s.operator->());
@@ -195,29 +199,30 @@ void SqliteTx::delete_product(std::string_view id) {
 }
 
 std::vector<Product> SqliteTx::list_products(std::string_view after_id, int limit) {
-  StmtScope s(db_.prepare(
-      "SELECT product_id, name, stock, price, version, revision, created_at, updated_at FROM products "
-      "WHERE product_id > ? ORDER BY product_id LIMIT ?"));
+  StmtScope s(
+      db_.prepare("SELECT product_id, name, stock, price, version, revision, created_at, updated_at FROM products "
+                  "WHERE product_id > ? ORDER BY product_id LIMIT ?"));
   s->bind(1, after_id).bind(2, std::int64_t{limit});
   std::vector<Product> out;
   while (s->step()) out.push_back(read_product(*s.operator->()));
   return out;
 }
 
-std::optional<Product> SqliteTx::take_stock(std::string_view id, std::int64_t quantity, std::int64_t revision, Millis now) {
-  StmtScope s(db_.prepare(
-      "UPDATE products SET stock = stock - ?2, version = version + 1, revision = ?3, "
-      "updated_at = max(?4, updated_at + 1) WHERE product_id = ?1 AND stock >= ?2 "
-      "RETURNING product_id, name, stock, price, version, revision, created_at, updated_at"));
+std::optional<Product> SqliteTx::take_stock(std::string_view id, std::int64_t quantity, std::int64_t revision,
+                                            Millis now) {
+  StmtScope s(
+      db_.prepare("UPDATE products SET stock = stock - ?2, version = version + 1, revision = ?3, "
+                  "updated_at = max(?4, updated_at + 1) WHERE product_id = ?1 AND stock >= ?2 "
+                  "RETURNING product_id, name, stock, price, version, revision, created_at, updated_at"));
   s->bind(1, id).bind(2, quantity).bind(3, revision).bind(4, now);
   if (!s->step()) return std::nullopt;
   return read_product(*s.operator->());
 }
 
 std::optional<IdempotencyRecord> SqliteTx::get_idempotency(std::string_view principal, std::string_view key) {
-  StmtScope s(db_.prepare(
-      "SELECT principal, key, method, target, body_hash, response, created_at FROM idempotency "
-      "WHERE principal = ? AND key = ?"));
+  StmtScope s(
+      db_.prepare("SELECT principal, key, method, target, body_hash, response, created_at FROM idempotency "
+                  "WHERE principal = ? AND key = ?"));
   s->bind(1, principal).bind(2, key);
   if (!s->step()) return std::nullopt;
   return IdempotencyRecord{s->text(0), s->text(1), s->text(2), s->text(3), s->text(4), s->text(5), s->int64(6)};
@@ -227,8 +232,13 @@ void SqliteTx::put_idempotency(const IdempotencyRecord& r) {
   db_.prepare(
          "INSERT OR REPLACE INTO idempotency(principal, key, method, target, body_hash, response, created_at) "
          "VALUES (?,?,?,?,?,?,?)")
-      .bind(1, r.principal).bind(2, r.key).bind(3, r.method).bind(4, r.target).bind(5, r.body_hash)
-      .bind(6, r.response_json).bind(7, r.created_at)
+      .bind(1, r.principal)
+      .bind(2, r.key)
+      .bind(3, r.method)
+      .bind(4, r.target)
+      .bind(5, r.body_hash)
+      .bind(6, r.response_json)
+      .bind(7, r.created_at)
       .run();
 }
 
@@ -251,8 +261,7 @@ void SqliteTx::release(const char* name) {
 }
 
 std::optional<User> SqliteTx::find_user_by_token_hash(std::string_view hash) {
-  StmtScope s(db_.prepare(
-      "SELECT name, role, token_hash, created_at FROM users WHERE token_hash = ?"));
+  StmtScope s(db_.prepare("SELECT name, role, token_hash, created_at FROM users WHERE token_hash = ?"));
   s->bind(1, hash);
   if (!s->step()) return std::nullopt;
   return read_user(*s.operator->());
@@ -278,8 +287,7 @@ std::int64_t SqliteTx::count_users() {
 }
 
 void SqliteTx::put_user(const User& u) {
-  Stmt& s = db_.prepare(
-      "INSERT OR REPLACE INTO users(name, role, token_hash, created_at) VALUES (?,?,?,?)");
+  Stmt& s = db_.prepare("INSERT OR REPLACE INTO users(name, role, token_hash, created_at) VALUES (?,?,?,?)");
   s.bind(1, u.name).bind(2, role_name(u.role));
   u.token_hash.empty() ? s.bind_null(3) : s.bind(3, u.token_hash);
   s.bind(4, u.created_at);
