@@ -9,7 +9,7 @@ packages=(
   libsqlite3-dev libssl-dev libspdlog-dev libcli11-dev
   libpq-dev postgresql
   libgtest-dev libgmock-dev libbenchmark-dev
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev clang-format clang-tidy
   chromium
 )
 # The web board builds with Node.js from npm packages; this image's NodeSource node carries npm.

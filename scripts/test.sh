@@ -2,9 +2,11 @@
 # Builds everything and runs every test: the README's test command, and what CI runs.
 #   1. the optimised build: unit, integration, crash-loop, package (and client, bench, web) tests;
 #   1b. lockstepd built as users build it (scripts/check_plain_build.sh: no preset, no warnings);
+#   1c. clang-format and clang-tidy (scripts/check_style.sh);
 #   2. the same unit, integration and crash-loop tests under AddressSanitizer + UBSan;
 #   3. the concurrency tests under ThreadSanitizer;
-#   4. a short run of every fuzzer (fuzz/run.sh; the long form is `fuzz/run.sh 3600`).
+#   4. a short run of every fuzzer (fuzz/run.sh; the long form is `fuzz/run.sh 3600`), built by
+#      Clang, whose thread-safety analysis checks the server's mutex annotations (core/mutex.h).
 # LOCKSTEP_QUICK=1 runs step 1 only; LOCKSTEP_CHECK_CLANG=1 adds Clang to step 1b.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +26,7 @@ ctest --preset release "$@"
 plain_compilers=(c++)
 [ "${LOCKSTEP_CHECK_CLANG:-0}" = 1 ] && plain_compilers+=(clang++)
 scripts/check_plain_build.sh "${plain_compilers[@]}"
+scripts/check_style.sh
 
 core_targets=(lockstepd unit_tests integration_tests chaos_tests http_transcripts)
 cmake --preset asan >/dev/null
