@@ -104,14 +104,25 @@ std::uint64_t ChangeFeed::reads() const {
 }
 
 void ChangeFeed::notify() {
+  bool start = false;
   {
     MutexLock lock(mu_);
     if (reading_) {
       again_ = true;
       return;
     }
-    reading_ = true;
+    if (followers_ > 0) {
+      reading_ = true;
+    } else {
+      // Nobody follows: no read (a commit costs the store nothing more). What the feed holds may
+      // now lag the store, so it answers "ask the store" until its next read; and a follower that
+      // came while this ran, its own read older than the commit, wakes (the generation moves) and
+      // asks the store.
+      ready_ = false;
+    }
+    start = reading_;
   }
+  if (!start) return waits_.notify(kFeedKey);
   read();
 }
 
@@ -193,14 +204,15 @@ void ChangeFeed::finish_read() {
 ChangeFeed::Follower::Follower(ChangeFeed& feed, const std::optional<std::string>& authorization,
                                std::int64_t verified_through)
     : feed_(feed), token_(authorization.value_or("")), verified_through_(verified_through) {
-  if (!feed_.check_tokens_) return;
   MutexLock lock(feed_.mu_);
-  ++feed_.tokens_[token_].followers;
+  ++feed_.followers_;
+  if (feed_.check_tokens_) ++feed_.tokens_[token_].followers;
 }
 
 ChangeFeed::Follower::~Follower() {
-  if (!feed_.check_tokens_) return;
   MutexLock lock(feed_.mu_);
+  --feed_.followers_;
+  if (!feed_.check_tokens_) return;
   auto it = feed_.tokens_.find(token_);
   if (it != feed_.tokens_.end() && --it->second.followers == 0) feed_.tokens_.erase(it);
 }

@@ -61,8 +61,8 @@ class ChangeFeed {
   // `check_tokens` (--insecure-no-auth) tokens are not looked at.
   ChangeFeed(Store& store, WaitList& waits, Retention retention, bool check_tokens);
 
-  // Something was committed that may be a change or a token's end: reads once. At most one read
-  // runs at a time; notifications meanwhile make one more after it.
+  // Something was committed that may be a change or a token's end: reads once, while anybody
+  // follows. At most one read runs at a time; notifications meanwhile make one more after it.
   void notify();
   // Store reads made so far (for metrics).
   std::uint64_t reads() const;
@@ -114,6 +114,7 @@ class ChangeFeed {
   std::int64_t pruned_ LOCKSTEP_GUARDED_BY(mu_) = 0;  // the feed's pruned-through watermark at the last read
   std::deque<std::shared_ptr<const FeedEntry>> entries_ LOCKSTEP_GUARDED_BY(mu_);
   std::unordered_map<std::string, Token> tokens_ LOCKSTEP_GUARDED_BY(mu_);
+  int followers_ LOCKSTEP_GUARDED_BY(mu_) = 0;  // Follower objects alive
   bool reading_ LOCKSTEP_GUARDED_BY(mu_) = false;
   bool again_ LOCKSTEP_GUARDED_BY(mu_) = false;
   std::uint64_t reads_ LOCKSTEP_GUARDED_BY(mu_) = 0;
