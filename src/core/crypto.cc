@@ -40,11 +40,10 @@ std::string sha256_hex(std::string_view data) {
   unsigned int len = 0;
   EVP_Digest(data.data(), data.size(), digest, &len, sha256_md(), nullptr);
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(std::size_t{len} * 2);
+  std::string out(std::size_t{len} * 2, '\0');
   for (unsigned i = 0; i < len; ++i) {
-    out += kHex[digest[i] >> 4];
-    out += kHex[digest[i] & 15];
+    out[2 * std::size_t{i}] = kHex[digest[i] >> 4];
+    out[2 * std::size_t{i} + 1] = kHex[digest[i] & 15];
   }
   return out;
 }

@@ -42,16 +42,28 @@ std::optional<std::size_t> utf8_length(std::string_view s) {
   return count;
 }
 
-std::string to_valid_utf8(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size();) {
+std::string to_valid_utf8(std::string s) {
+  // Almost always valid already (every answer that quotes no client bytes): returned as it is.
+  std::size_t valid = 0;
+  while (valid < s.size()) {
+    if (static_cast<unsigned char>(s[valid]) < 0x80) {
+      ++valid;
+      continue;
+    }
+    const std::size_t n = sequence_at(s, valid);
+    if (n == 0) break;
+    valid += n;
+  }
+  if (valid == s.size()) return s;
+  std::string out(s, 0, valid);
+  out.reserve(s.size() + 8);
+  for (std::size_t i = valid; i < s.size();) {
     const std::size_t n = sequence_at(s, i);
     if (n == 0) {
       out += "\xEF\xBF\xBD";
       ++i;
     } else {
-      out.append(s.data() + i, n);
+      out.append(s, i, n);
       i += n;
     }
   }

@@ -16,6 +16,6 @@ std::optional<std::size_t> utf8_length(std::string_view s);
 // `s` with every byte that does not begin a valid UTF-8 sequence replaced by U+FFFD, so that text
 // quoting a client's bytes (a path, a header, a query key) is always valid UTF-8. Valid text comes
 // back unchanged.
-std::string to_valid_utf8(std::string_view s);
+std::string to_valid_utf8(std::string s);
 
 }  // namespace lockstep

@@ -139,6 +139,7 @@ struct Api::Exchange {
   std::optional<Principal> who;      // once authenticated (again at each run)
   std::optional<Result<Body>> body;  // a write's body, read once, before it first reaches the writer
   std::string body_hash;             // of a write with an Idempotency-Key, taken with its body
+  std::string token_hash;            // of a write's bearer token, taken once (empty: none)
   bool recheck = false;              // admitted on a known token: the writer authenticates it (submit_write)
 
   // A waiting request whose client has gone away: it is answered without being served.
@@ -194,24 +195,22 @@ void Api::admit(std::shared_ptr<Exchange> ex, bool may_wait) {
   // A token this node has accepted before goes to the writer at once; the writer authenticates
   // it again in the write's own transaction (submit_write).
   ex->recheck = false;
-  if (auto authorization = ex->req.header("authorization")) {
-    if (auto known = known_tokens_.find(*authorization)) {
-      ex->who = std::move(*known);
-      ex->recheck = true;
-      return admitted(std::move(ex), may_wait);
-    }
+  if (ex->token_hash.empty()) ex->token_hash = token_hash_of(ex->req.header("authorization")).value_or("");
+  if (auto known = known_tokens_.find(ex->token_hash)) {
+    ex->who = std::move(*known);
+    ex->recheck = true;
+    return admitted(std::move(ex), may_wait);
   }
   // Any other: a fresh read, whose snapshot is taken after this call, so it sees every revocation
   // acknowledged before now, by this node, another node, or `lockstepd user revoke`.
   store_.read(
       [this, ex, may_wait](Tx& tx) {
-        const auto authorization = ex->req.header("authorization");
-        auto who = authenticate(tx, authorization);
+        auto who = ex->token_hash.empty() ? authenticate(tx, std::nullopt) : authenticate_hash(tx, ex->token_hash);
         if (!who) {
           ex->who.reset();  // a parked write's token, revoked while it waited
           return refuse(*ex, problem(who.error()));
         }
-        known_tokens_.remember(*authorization, *who);
+        known_tokens_.remember(ex->token_hash, *who);
         ex->who = std::move(*who);
         admitted(ex, may_wait);
       },
@@ -298,10 +297,9 @@ void Api::submit_write(std::shared_ptr<Exchange> ex, bool may_wait) {
 }
 
 bool Api::recheck_token(Tx& tx, Exchange& ex) {
-  const auto authorization = ex.req.header("authorization");
-  auto who = authenticate(tx, authorization);
+  auto who = authenticate_hash(tx, ex.token_hash);
   if (!who) {
-    known_tokens_.forget(*authorization);
+    known_tokens_.forget(ex.token_hash);
     ex.who.reset();
     ex.response = described(ex, problem(who.error()));
     return false;

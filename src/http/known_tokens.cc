@@ -1,30 +1,25 @@
 #include "http/known_tokens.h"
 
-#include "core/crypto.h"
-
 namespace lockstep::http {
 
-std::string KnownTokens::key_of(std::string_view authorization) { return sha256_hex(authorization); }
-
-std::optional<Principal> KnownTokens::find(std::string_view authorization) const {
-  const std::string key = key_of(authorization);
+std::optional<Principal> KnownTokens::find(const std::string& token_hash) const {
+  if (token_hash.empty()) return std::nullopt;
   MutexLock lock(mu_);
-  auto it = principals_.find(key);
+  auto it = principals_.find(token_hash);
   if (it == principals_.end()) return std::nullopt;
   return it->second;
 }
 
-void KnownTokens::remember(std::string_view authorization, const Principal& who) {
-  std::string key = key_of(authorization);
+void KnownTokens::remember(const std::string& token_hash, const Principal& who) {
+  if (token_hash.empty()) return;
   MutexLock lock(mu_);
-  if (principals_.size() >= capacity_ && !principals_.contains(key)) principals_.clear();
-  principals_.insert_or_assign(std::move(key), who);
+  if (principals_.size() >= capacity_ && !principals_.contains(token_hash)) principals_.clear();
+  principals_.insert_or_assign(token_hash, who);
 }
 
-void KnownTokens::forget(std::string_view authorization) {
-  const std::string key = key_of(authorization);
+void KnownTokens::forget(const std::string& token_hash) {
   MutexLock lock(mu_);
-  principals_.erase(key);
+  principals_.erase(token_hash);
 }
 
 std::size_t KnownTokens::size() const {

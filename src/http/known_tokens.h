@@ -22,20 +22,19 @@ class KnownTokens {
  public:
   explicit KnownTokens(std::size_t capacity = 10000) : capacity_(capacity) {}
 
-  // The principal `authorization` (the header's value) was last accepted for, if any.
-  std::optional<Principal> find(std::string_view authorization) const;
-  // `authorization` was just accepted for `who`. When full, it starts over (all entries go): the
-  // cost is one store read per token on its next write.
-  void remember(std::string_view authorization, const Principal& who);
-  // `authorization` was just refused.
-  void forget(std::string_view authorization);
+  // Tokens are named by their stored form (token_hash_of), so the cache holds none in plain text
+  // (API.md §2). An empty hash (no token) is never known.
+  // The principal the token was last accepted for, if any.
+  std::optional<Principal> find(const std::string& token_hash) const;
+  // The token was just accepted for `who`. When full, it starts over (all entries go): the cost
+  // is one store read per token on its next write.
+  void remember(const std::string& token_hash, const Principal& who);
+  // The token was just refused.
+  void forget(const std::string& token_hash);
 
   std::size_t size() const;
 
  private:
-  // Keyed by a hash of the header, so the cache holds no token in plain text (API.md §2).
-  static std::string key_of(std::string_view authorization);
-
   const std::size_t capacity_;
   mutable Mutex mu_;
   std::unordered_map<std::string, Principal> principals_ LOCKSTEP_GUARDED_BY(mu_);

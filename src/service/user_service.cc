@@ -4,27 +4,42 @@
 
 namespace lockstep {
 
-Result<Principal> authenticate(Tx& tx, std::optional<std::string_view> authorization) {
-  Error denied(Code::kUnauthenticated, "Send Authorization: Bearer <token> with a valid token.");
-  if (!authorization) return denied;
+namespace {
+
+Error denied() { return Error(Code::kUnauthenticated, "Send Authorization: Bearer <token> with a valid token."); }
+
+}  // namespace
+
+std::optional<std::string> token_hash_of(std::optional<std::string_view> authorization) {
+  if (!authorization) return std::nullopt;
   std::string_view v = *authorization;
   constexpr std::string_view kScheme = "bearer ";
-  if (v.size() <= kScheme.size()) return denied;
+  if (v.size() <= kScheme.size()) return std::nullopt;
   for (std::size_t i = 0; i < kScheme.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(v[i])) != kScheme[i]) return denied;
+    if (std::tolower(static_cast<unsigned char>(v[i])) != kScheme[i]) return std::nullopt;
   }
   v.remove_prefix(kScheme.size());
   while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
   while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
-  if (v.empty() || v.size() > 512) return denied;
-  const std::string hash = sha256_hex(v);
+  if (v.empty() || v.size() > 512) return std::nullopt;
+  return sha256_hex(v);
+}
+
+Result<Principal> authenticate_hash(Tx& tx, std::string_view hash) {
   auto user = tx.find_user_by_token_hash(hash);
   // The lookup is by hash; the comparison below is the constant-time check of the stored value.
   if (!user || !constant_time_equal(user->token_hash, hash)) {
-    denied.detail = "The token is not valid (unknown or revoked).";
-    return denied;
+    Error e = denied();
+    e.detail = "The token is not valid (unknown or revoked).";
+    return e;
   }
   return Principal{user->name, user->role};
+}
+
+Result<Principal> authenticate(Tx& tx, std::optional<std::string_view> authorization) {
+  auto hash = token_hash_of(authorization);
+  if (!hash) return denied();
+  return authenticate_hash(tx, *hash);
 }
 
 std::vector<User> list_users(Tx& tx) { return tx.list_users(); }

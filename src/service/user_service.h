@@ -15,6 +15,12 @@ namespace lockstep {
 // Resolves an `Authorization` header value to its principal, or 401.
 Result<Principal> authenticate(Tx& tx, std::optional<std::string_view> authorization);
 
+// The stored form (SHA-256, hex) of the bearer token an `Authorization` header carries, or nullopt
+// when it carries none; authenticate() is token_hash_of() then authenticate_hash().
+std::optional<std::string> token_hash_of(std::optional<std::string_view> authorization);
+// The principal of the token whose hash is `hash`, or 401.
+Result<Principal> authenticate_hash(Tx& tx, std::string_view hash);
+
 // Every user, revoked ones included, in name order.
 std::vector<User> list_users(Tx& tx);
 
