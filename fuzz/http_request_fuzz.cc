@@ -11,6 +11,7 @@
 #include "http/idempotency.h"
 #include "http/problem.h"
 #include "http/request_parse.h"
+#include "service/idempotency_service.h"
 #include "service/task_service.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -51,7 +52,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)evaluate(*c, &rep, req->method == "GET");
     (void)evaluate(*c, nullptr, false);
   }
-  if (auto key = req->header("idempotency-key")) (void)http::valid_idempotency_key(*key);
+  if (auto key = req->header("idempotency-key")) (void)valid_idempotency_key(*key);
   (void)Body::parse(req->body);
   return 0;
 }

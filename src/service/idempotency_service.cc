@@ -1,18 +1,14 @@
 #include "service/idempotency_service.h"
 
 namespace lockstep {
-namespace {
 
-// 1-255 visible ASCII characters.
-bool valid_key(std::string_view key) {
+bool valid_idempotency_key(std::string_view key) {
   if (key.empty() || key.size() > 255) return false;
   for (char c : key) {
     if (c < 0x21 || c > 0x7e) return false;
   }
   return true;
 }
-
-}  // namespace
 
 void KeysInFlight::Claim::release() {
   if (!keys_) return;
@@ -30,7 +26,7 @@ std::optional<KeysInFlight::Claim> KeysInFlight::claim(const std::string& princi
 Result<IdempotentRun> IdempotentWrites::run(Tx& tx, const IdempotentRequest& request, Millis now,
                                             std::optional<KeysInFlight::Claim>& claim,
                                             const std::function<WriteAnswer()>& write) {
-  if (!valid_key(request.key)) {
+  if (!valid_idempotency_key(request.key)) {
     Error e(Code::kValidationFailed, "Idempotency-Key must be 1 to 255 visible ASCII characters.");
     e.errors.push_back({"Idempotency-Key", "must be 1 to 255 visible ASCII characters"});
     return e;

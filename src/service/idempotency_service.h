@@ -16,6 +16,9 @@
 
 namespace lockstep {
 
+// API.md §6: an Idempotency-Key is 1 to 255 visible ASCII characters.
+bool valid_idempotency_key(std::string_view key);
+
 // The keys of requests being handled right now, so that a retry that overtakes its original is
 // told 409 IDEMPOTENCY_IN_PROGRESS. Thread-safe.
 class KeysInFlight {
