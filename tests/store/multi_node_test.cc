@@ -31,6 +31,12 @@ class MultiNode : public ::testing::Test {
   static std::vector<std::string> rate_limit_off() { return {"--rate-limit", "0"}; }
   unsigned short port(int node) const { return nodes_[static_cast<std::size_t>(node % kNodes)]->port(); }
   ApiClient alice(int node) const { return ApiClient(port(node), alice_); }
+  // A gauge or counter of a node's /metrics (-1 when absent).
+  static long gauge(ApiClient& c, const std::string& name) {
+    auto body = c.get("/metrics").raw.body;
+    auto pos = body.find("\n" + name + " ");
+    return pos == std::string::npos ? -1L : std::stol(body.substr(pos + name.size() + 2));
+  }
   ApiClient bob(int node) const { return ApiClient(port(node), bob_); }
 
   std::string db_;
@@ -267,11 +273,6 @@ TEST_F(MultiNode, a_long_poll_and_a_lock_waiter_on_one_node_wake_for_a_commit_on
   parked.wait();
   ApiClient a = alice(0);
   // Until both requests are parked on their nodes (their gauges say so), then commit on node 0.
-  auto gauge = [](ApiClient& c, const std::string& name) {
-    auto body = c.get("/metrics").raw.body;
-    auto pos = body.find("\n" + name + " ");
-    return pos == std::string::npos ? -1L : std::stol(body.substr(pos + name.size() + 2));
-  };
   ApiClient m1 = alice(1), m2 = alice(2);
   for (int i = 0; i < 5000 && (gauge(m1, "lockstep_parked_requests") < 1 || gauge(m2, "lockstep_lock_waiters") < 1);
        ++i) {
@@ -308,24 +309,19 @@ TEST_F(MultiNode, a_lock_waiter_wakes_for_commits_to_its_task_on_another_node_no
   const std::string lock_path = "/v1/tasks/" + held.str("taskId") + "/lock";
   ASSERT_EQ(alice(0).post(lock_path, {{"ttlSeconds", 300}}).status, 200);
   ApiClient m2 = alice(2);
-  auto gauge = [&m2](const std::string& name) {
-    auto body = m2.get("/metrics").raw.body;
-    auto pos = body.find("\n" + name + " ");
-    return pos == std::string::npos ? -1L : std::stol(body.substr(pos + name.size() + 2));
-  };
   ApiResponse waited;
   std::thread waiter([&] { waited = bob(2).post(lock_path, {{"ttlSeconds", 30}, {"waitSeconds", 25}}); });
-  for (int i = 0; i < 5000 && gauge("lockstep_lock_waiters") < 1; ++i) {
+  for (int i = 0; i < 5000 && gauge(m2, "lockstep_lock_waiters") < 1; ++i) {
   }
-  ASSERT_EQ(gauge("lockstep_lock_waiters"), 1);
-  const long runs_before = gauge("lockstep_lock_wait_runs_total");
+  ASSERT_EQ(gauge(m2, "lockstep_lock_waiters"), 1);
+  const long runs_before = gauge(m2, "lockstep_lock_wait_runs_total");
   const auto started = std::chrono::steady_clock::now();
   ApiClient a = alice(0);
   constexpr int kCommits = 100;
   for (int i = 0; i < kCommits; ++i) {
     ASSERT_EQ(a.patch("/v1/tasks/" + busy.str("taskId"), {{"warningOffset", i}}).status, 200);
   }
-  const long runs = gauge("lockstep_lock_wait_runs_total") - runs_before;
+  const long runs = gauge(m2, "lockstep_lock_wait_runs_total") - runs_before;
   const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started);
   ASSERT_EQ(a.del(lock_path).status, 204);
   waiter.join();
