@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <future>
 #include <latch>
 #include <thread>
 
@@ -175,21 +176,30 @@ TEST_F(PostgresStore, a_job_whose_connection_breaks_fails_and_writes_nothing_the
   EXPECT_EQ(found, 0);
 }
 
-TEST_F(PostgresStore, jobs_that_deadlock_are_run_again_and_both_commit) {
-  auto store = open(url_);
-  ASSERT_TRUE(store->write_sync([](Tx& tx) {
+// Two nodes whose jobs take the same two rows in opposite orders: with both transactions open at
+// once they would deadlock. Every writing transaction takes the revision counter first, so the
+// second node's waits at its start, before its job runs, and each job runs once, on what the
+// other committed.
+TEST_F(PostgresStore, writing_transactions_of_two_nodes_take_turns_so_crossed_row_orders_never_deadlock) {
+  auto first_node = open(url_);
+  auto second_node = open(url_);
+  ASSERT_TRUE(first_node->write_sync([](Tx& tx) {
     tx.insert_task(make_task("x"));
     tx.insert_task(make_task("y"));
     return true;
   }));
-  std::latch both_hold_one(2);
   std::atomic<int> runs{0};
-  auto job = [&](const char* first, const char* second) {
-    return [&, first, second](Tx& tx) {
+  std::latch first_holds_x(1);
+  std::promise<void> second_waits;
+  auto job = [&](const char* one, const char* other, bool hold) {
+    return [&, one, other, hold](Tx& tx) {
       ++runs;
-      Task a = *tx.get_task(first);
-      if (runs.load() <= 2) both_hold_one.arrive_and_wait();  // only the first runs meet
-      Task b = *tx.get_task(second);
+      Task a = *tx.get_task(one);
+      if (hold) {
+        first_holds_x.count_down();
+        second_waits.get_future().wait();  // the second node's transaction is waiting now
+      }
+      Task b = *tx.get_task(other);
       a.fields.warning_offset += 1;
       b.fields.warning_offset += 1;
       tx.update_task(a);
@@ -198,12 +208,20 @@ TEST_F(PostgresStore, jobs_that_deadlock_are_run_again_and_both_commit) {
     };
   };
   std::promise<bool> one, two;
-  store->write(job("x", "y"), [&](Store::WriteOutcome o) { one.set_value(o == Store::WriteOutcome::kCommitted); });
-  store->write(job("y", "x"), [&](Store::WriteOutcome o) { two.set_value(o == Store::WriteOutcome::kCommitted); });
+  first_node->write(job("x", "y", true),
+                    [&](Store::WriteOutcome o) { one.set_value(o == Store::WriteOutcome::kCommitted); });
+  first_holds_x.wait();
+  second_node->write(job("y", "x", false),
+                     [&](Store::WriteOutcome o) { two.set_value(o == Store::WriteOutcome::kCommitted); });
+  const bool waited = wait_for_a_lock_waiter();
+  const int runs_while_waiting = runs.load();
+  second_waits.set_value();
+  EXPECT_TRUE(waited);
+  EXPECT_EQ(runs_while_waiting, 1);  // the second node's job had not started
   EXPECT_TRUE(one.get_future().get());
   EXPECT_TRUE(two.get_future().get());
-  EXPECT_GE(runs.load(), 3);  // one of them was chosen as the deadlock victim and ran again
-  ASSERT_TRUE(store->write_sync([](Tx& tx) {
+  EXPECT_EQ(runs.load(), 2);  // no deadlock victim ran again
+  ASSERT_TRUE(first_node->write_sync([](Tx& tx) {
     EXPECT_EQ(tx.get_task("x")->fields.warning_offset, 32);
     EXPECT_EQ(tx.get_task("y")->fields.warning_offset, 32);
     return true;

@@ -6,8 +6,9 @@
 #include <chrono>
 #include <future>
 #include <optional>
-#include <random>
+#include <thread>
 
+#include "store/group_commit.h"
 #include "store/postgres/commit_notice.h"
 #include "store/postgres/pg.h"
 #include "store/postgres/postgres_tx.h"
@@ -16,54 +17,142 @@
 namespace lockstep {
 namespace {
 
-// A short random pause before running a job again, growing with the attempts, so that two
-// transactions that deadlocked do not meet again in the same step.
-void back_off(int attempt) {
-  thread_local std::minstd_rand random(std::random_device{}());
-  const int most_ms = std::min(50, 1 << std::min(attempt, 6));
-  std::this_thread::sleep_for(std::chrono::milliseconds(1 + static_cast<int>(random() % most_ms)));
-}
+// Most reads that share one read transaction (JobQueue::take_reads), as on SQLite.
+constexpr std::size_t kMaxReadGroup = 32;
 
 }  // namespace
 
-class PostgresStore::Slot {
+// A store thread's connection as the shared transaction loops drive it (store/group_commit.h):
+// opened again when it was lost, a PgTx per transaction, and PostgreSQL's meaning of a failed
+// COMMIT. A writer's transaction takes the revision counter first (PgTx::take_counter).
+class PostgresStore::PgSession final : public Session {
  public:
-  Slot(const PostgresStore& store, std::unique_ptr<pg::Connection> conn) : store_(store), conn_(std::move(conn)) {}
+  PgSession(const PostgresStore& store, std::unique_ptr<pg::Connection> conn, bool write)
+      : store_(store), conn_(std::move(conn)), write_(write) {}
 
-  // The connection, opened again if it was lost. Throws PgError when the server is unreachable.
-  pg::Connection& get() {
+  Tx& tx() override { return *tx_; }
+
+  void begin() override {
+    began_ = false;
+    commit_unknown_ = false;
+    const char* begin = write_ ? "BEGIN ISOLATION LEVEL READ COMMITTED" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+    try {
+      open().exec(begin);
+    } catch (const pg::PgError& e) {
+      // Nothing has run: once, a fresh connection may (the server may have restarted since this
+      // one was last used).
+      if (!e.connection_lost()) throw;
+      conn_.reset();
+      open().exec(begin);
+    }
+    began_ = true;
+    tx_.emplace(*conn_, write_);
+    try {
+      if (write_) tx_->take_counter();
+    } catch (const pg::PgError& e) {
+      rollback();
+      throw;
+    }
+  }
+
+  void commit() override {
+    std::int64_t xid = 0;
+    try {
+      if (write_) {
+        if (const pg::PgError* failure = tx_->failure()) throw *failure;
+        xid = tx_->finish();
+      }
+      pg::Result r = conn_->exec("COMMIT");
+      end_transaction();
+      if (r.command() != "COMMIT") throw pg::PgError("PostgreSQL: the transaction failed and was rolled back", "", false);
+    } catch (const pg::PgError& e) {
+      if (xid == 0 || !e.connection_lost()) throw;
+      // The COMMIT went out but its answer was lost with the connection: ask what became of it.
+      end_transaction();
+      switch (store_.resolve_commit(xid)) {
+        case CommitStatus::kCommitted:
+          return;
+        case CommitStatus::kUnknown:
+          commit_unknown_ = true;
+          throw;
+        case CommitStatus::kAborted:
+          throw;
+      }
+    }
+  }
+
+  void rollback() noexcept override {
+    if (!tx_) return;
+    if (!conn_->broken()) {
+      try {
+        conn_->exec("ROLLBACK");
+      } catch (const std::exception&) {
+        // The connection failed on the way out; the server rolls the transaction back itself.
+      }
+    }
+    end_transaction();
+  }
+
+  void savepoint() override { tx_->savepoint(kJob); }
+  void rollback_to_savepoint() override { tx_->recover_to(kJob); }
+  void release_savepoint() override {
+    // A job that caught a failed statement and asked to keep its writes cannot: the group goes.
+    if (const pg::PgError* failure = tx_->failure()) throw *failure;
+    tx_->release(kJob);
+    if (const pg::PgError* failure = tx_->failure()) throw *failure;
+  }
+
+  // The last transaction got past BEGIN (otherwise nothing of it ran).
+  bool began() const { return began_; }
+  // The last COMMIT's outcome is not known (see PostgresStore::resolve_commit).
+  bool commit_unknown() const { return commit_unknown_; }
+
+ private:
+  static constexpr const char* kJob = "lockstep_job";
+
+  pg::Connection& open() {
     if (!conn_ || conn_->broken()) conn_ = store_.connect();
     return *conn_;
   }
-  void drop() { conn_.reset(); }
+  // The transaction is over; a lost connection is dropped, to be opened again by the next begin().
+  void end_transaction() {
+    tx_.reset();
+    if (conn_ && conn_->broken()) conn_.reset();
+  }
 
- private:
   const PostgresStore& store_;
   std::unique_ptr<pg::Connection> conn_;
+  const bool write_;
+  std::optional<pg::PgTx> tx_;
+  bool began_ = false;
+  bool commit_unknown_ = false;
 };
 
+// The node's one writer: group commit (store/group_commit.h) on its connection.
 class PostgresStore::Writer final : public WriteWorker {
  public:
-  Writer(PostgresStore& store, std::unique_ptr<pg::Connection> conn) : store_(store), slot_(store, std::move(conn)) {}
+  Writer(PostgresStore& store, std::unique_ptr<pg::Connection> conn) : store_(store), session_(store, std::move(conn), true) {}
+
   void run(std::span<PendingWrite> group) override {
-    for (auto& w : group) store_.run_write(slot_, w);
+    const GroupOutcome outcome = commit_group(session_, group, store_.queue_.stats());
+    if (!session_.commit_unknown()) return outcome.answer(group);
+    for (std::size_t i = 0; i < group.size(); ++i) {
+      group[i].done(outcome.ran[i] ? WriteOutcome::kUnknown : WriteOutcome::kFailed);
+    }
   }
 
  private:
   PostgresStore& store_;
-  Slot slot_;
+  PgSession session_;
 };
 
 class PostgresStore::Reader final : public ReadWorker {
  public:
-  Reader(PostgresStore& store, std::unique_ptr<pg::Connection> conn) : store_(store), slot_(store, std::move(conn)) {}
-  void run(std::span<PendingRead> group) override {
-    for (auto& r : group) store_.run_read(slot_, r);
-  }
+  Reader(const PostgresStore& store, std::unique_ptr<pg::Connection> conn) : session_(store, std::move(conn), false) {}
+  void run(std::span<PendingRead> group) override { read_group(session_, group); }
 
  private:
-  PostgresStore& store_;
-  Slot slot_;
+  PgSession session_;
 };
 
 void PostgresStore::DatabaseClock::measure(pg::Connection& conn) {
@@ -74,7 +163,9 @@ void PostgresStore::DatabaseClock::measure(pg::Connection& conn) {
 }
 
 PostgresStore::PostgresStore(const StoreOptions& options)
-    : options_(options), clock_(options.clock ? *options.clock : SystemClock::instance()) {
+    : options_(options),
+      clock_(options.clock ? *options.clock : SystemClock::instance()),
+      queue_({static_cast<std::size_t>(std::max(1, options.max_group)), kMaxReadGroup}) {
   // Every connection is opened here, on the calling thread, so that an unreachable server or a
   // newer schema fails start-up with its reason.
   auto first = connect();
@@ -84,16 +175,11 @@ PostgresStore::PostgresStore(const StoreOptions& options)
   }
   pg::migrate(*first);
   clock_.measure(*first);
-  const int readers = std::max(1, options_.readers);
-  const int writers = std::max(4, readers);
-  std::vector<std::unique_ptr<WriteWorker>> pool_writers;
-  std::vector<std::unique_ptr<ReadWorker>> pool_readers;
-  pool_writers.reserve(static_cast<std::size_t>(writers));
-  pool_readers.reserve(static_cast<std::size_t>(readers));
-  pool_writers.push_back(std::make_unique<Writer>(*this, std::move(first)));
-  for (int i = 1; i < writers; ++i) pool_writers.push_back(std::make_unique<Writer>(*this, connect()));
-  for (int i = 0; i < readers; ++i) pool_readers.push_back(std::make_unique<Reader>(*this, connect()));
-  queue_.start(std::move(pool_writers), std::move(pool_readers));
+  std::vector<std::unique_ptr<WriteWorker>> writers;
+  writers.push_back(std::make_unique<Writer>(*this, std::move(first)));
+  std::vector<std::unique_ptr<ReadWorker>> readers;
+  for (int i = 0; i < std::max(1, options_.readers); ++i) readers.push_back(std::make_unique<Reader>(*this, connect()));
+  queue_.start(std::move(writers), std::move(readers));
 }
 
 PostgresStore::~PostgresStore() { stop(); }
@@ -173,78 +259,7 @@ Status PostgresStore::backup_to(const std::string&) {
                "lockstepd backs up SQLite files only; back up PostgreSQL with pg_dump (see docs/operations.md)");
 }
 
-void PostgresStore::run_write(Slot& slot, PendingWrite& w) {
-  Outcome outcome = Outcome::kFailed;
-  bool restarted = false;
-  for (int attempt = 1; attempt <= kMaxAttempts; ++attempt) {
-    outcome = attempt_write(slot, w.job);
-    if (outcome == Outcome::kRetry) {
-      back_off(attempt);
-      continue;
-    }
-    // A job whose BEGIN failed never ran: once, it may try a fresh connection (the server may
-    // have restarted since this connection was last used).
-    if (outcome == Outcome::kNotStarted && !restarted) {
-      restarted = true;
-      continue;
-    }
-    break;
-  }
-  // A job that asked to undo its writes was carried out all the same (as in a group commit).
-  w.done(outcome == Outcome::kCommitted || outcome == Outcome::kUndone ? WriteOutcome::kCommitted
-         : outcome == Outcome::kUnknown                                ? WriteOutcome::kUnknown
-                                                                       : WriteOutcome::kFailed);
-}
-
-PostgresStore::Outcome PostgresStore::attempt_write(Slot& slot, const WriteJob& job) {
-  // Outcome and whether the connection was lost; the slot drops a lost connection only after the
-  // transaction guard that refers to it has gone.
-  bool lost = false;
-  Outcome outcome = [&] {
-    const auto started = std::chrono::steady_clock::now();
-    pg::Connection* conn = nullptr;
-    std::optional<pg::Transaction> transaction;
-    try {
-      conn = &slot.get();
-      transaction.emplace(*conn, "BEGIN ISOLATION LEVEL READ COMMITTED");
-    } catch (const pg::PgError& e) {
-      lost = e.connection_lost();
-      return Outcome::kNotStarted;
-    }
-    pg::PgTx tx(*conn, true);
-    bool keep = false;
-    bool threw = false;
-    try {
-      keep = job(tx);
-    } catch (const std::exception&) {
-      threw = true;
-    }
-    auto settle = [&](const pg::PgError& e) {
-      lost = e.connection_lost();
-      return e.retryable() && !lost ? Outcome::kRetry : Outcome::kFailed;
-    };
-    if (const pg::PgError* failure = tx.failure()) return settle(*failure);
-    if (threw) return Outcome::kFailed;
-    if (!keep) return Outcome::kUndone;  // the guard rolls back
-    std::int64_t xid = 0;
-    try {
-      if (tx.wrote()) xid = tx.notify_commit();
-      transaction->commit();
-    } catch (const pg::PgError& e) {
-      if (xid != 0 && e.connection_lost()) {
-        lost = true;
-        return resolve_commit(xid);
-      }
-      return settle(e);
-    }
-    queue_.stats().observe(started, 1);
-    return Outcome::kCommitted;
-  }();
-  if (lost) slot.drop();
-  return outcome;
-}
-
-PostgresStore::Outcome PostgresStore::resolve_commit(std::int64_t xid) const {
+PostgresStore::CommitStatus PostgresStore::resolve_commit(std::int64_t xid) const {
   // The COMMIT went out but its answer was lost with the connection. The server finishes (or
   // abandons) the commit on its own; fresh connections ask which. This happens when the database
   // goes away, so "cannot connect" and "still in progress" mean "ask again", for as long as a
@@ -257,50 +272,14 @@ PostgresStore::Outcome PostgresStore::resolve_commit(std::int64_t xid) const {
       auto conn = connect();
       pg::Result r = conn->query("SELECT txid_status($1)", pg::Params().int64(xid));
       const std::string status = r.is_null(0, 0) ? "" : r.text(0, 0);
-      if (status == "committed") return Outcome::kCommitted;
-      if (status != "in progress") return Outcome::kFailed;
+      if (status == "committed") return CommitStatus::kCommitted;
+      if (status != "in progress") return CommitStatus::kAborted;
     } catch (const pg::PgError&) {
       // Not reachable yet: ask again below.
     }
-    if (std::chrono::steady_clock::now() >= deadline) return Outcome::kUnknown;
+    if (std::chrono::steady_clock::now() >= deadline) return CommitStatus::kUnknown;
     std::this_thread::sleep_for(std::chrono::milliseconds(std::min(500, 25 * attempt)));
   }
-}
-
-void PostgresStore::run_read(Slot& slot, PendingRead& r) {
-  Outcome outcome = attempt_read(slot, r.job);
-  if (outcome == Outcome::kNotStarted) outcome = attempt_read(slot, r.job);  // once, on a fresh connection
-  if (outcome != Outcome::kCommitted) r.failed();
-}
-
-PostgresStore::Outcome PostgresStore::attempt_read(Slot& slot, const ReadJob& job) {
-  bool lost = false;
-  Outcome outcome = [&] {
-    pg::Connection* conn = nullptr;
-    std::optional<pg::Transaction> transaction;
-    try {
-      conn = &slot.get();
-      transaction.emplace(*conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    } catch (const pg::PgError& e) {
-      lost = e.connection_lost();
-      return Outcome::kNotStarted;
-    }
-    pg::PgTx tx(*conn, false);
-    try {
-      job(tx);
-    } catch (const std::exception&) {
-      lost = tx.failure() && tx.failure()->connection_lost();
-      return Outcome::kFailed;
-    }
-    try {
-      transaction->commit();
-    } catch (const pg::PgError& e) {
-      lost = e.connection_lost();  // the job has run and answered; only the connection matters now
-    }
-    return Outcome::kCommitted;
-  }();
-  if (lost) slot.drop();
-  return outcome;
 }
 
 }  // namespace lockstep

@@ -1,27 +1,24 @@
 // The distributed store: PostgreSQL, shared by any number of lockstepd nodes.
 //
-// Threads: two pools, each thread owning one connection. Writer threads (as many as readers, at
-// least 2) run each write job in its own READ COMMITTED transaction; reader threads
-// (StoreOptions::readers) run each read job in a READ ONLY REPEATABLE READ transaction, one
-// snapshot for the whole job. Jobs never run on the caller's thread; their callbacks run on the
-// store thread that ran them. There is no group commit: PostgreSQL commits each transaction, and
-// concurrent commits share WAL flushes on the server.
+// Threads: one writer thread per node runs group commit, the machinery the SQLite store uses
+// (store/group_commit.h): the jobs queued together run in one READ COMMITTED transaction, each in
+// its own savepoint, and one COMMIT (one WAL flush) makes them durable. The transaction takes the
+// revision counter first, so writing transactions of all nodes take turns, in commit order
+// (postgres_tx.h). Reader threads (StoreOptions::readers) run the reads queued together in one
+// READ ONLY REPEATABLE READ transaction: one snapshot, taken after every one of them was queued.
+// Jobs never run on the caller's thread; their callbacks run on the store thread that ran them.
 //
-// Failures: a write that meets a serialization failure or a deadlock (SQLSTATE 40001, 40P01), or
-// loses a race to insert the same key (23505), is run again from the start, up to kMaxAttempts
-// times. A lost connection is dropped and a new one opened for the next job; a job that met it is
-// answered done(false) / failed() (503 upstream), unless it had not started yet (its BEGIN
-// failed), in which case it runs once more on the fresh connection. When the connection is lost
+// Failures: a statement that fails inside a job undoes that job only (its savepoint is rolled
+// back; it is answered as failed). A lost connection fails the transaction (every job of the
+// group) and is opened again for the next; a transaction whose BEGIN found the connection gone
+// begins once more on a fresh one, since nothing of it had run. When the connection is lost
 // during COMMIT, the outcome is asked of the server on a fresh connection (txid_status), so that
-// a write that did commit is not answered as failed.
-//
-// The queues and threads are the shared JobQueue; each write group is one job (max_write_group
-// 1), run by this store's own loop (run_write) until group commit comes here too
-// (docs/architecture.md, "The store's shape").
+// writes that did commit are not answered as failed.
 #pragma once
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <thread>
 
@@ -36,9 +33,6 @@ class Connection;
 
 class PostgresStore final : public Store {
  public:
-  // How many times a write job runs before it is answered as failed.
-  static constexpr int kMaxAttempts = 10;
-
   // Connects, creates or migrates the schema, opens every pool connection and starts the
   // threads. Throws StoreError with a one-line reason (unreachable server, newer schema...).
   explicit PostgresStore(const StoreOptions& options);
@@ -63,9 +57,9 @@ class PostgresStore final : public Store {
   Status backup_to(const std::string& path) override;
 
  private:
-  // A pool thread's connection: opened again on demand after it was lost.
-  class Slot;
-  // The pool threads' workers: one job at a time on the slot (run_write, run_read).
+  // A store thread's connection, as the transaction loops drive it.
+  class PgSession;
+  // The store threads' workers: group commit, and groups of reads.
   class Writer;
   class Reader;
   // The database's clock as this node reads it: the node's own clock plus the offset to the
@@ -83,22 +77,18 @@ class PostgresStore final : public Store {
     const Clock& local_;
     std::atomic<Millis> offset_{0};
   };
-  // kUnknown: the connection was lost during COMMIT and the database could not say, within
-  // kCommitOutcomeWait, whether the commit happened.
-  enum class Outcome { kCommitted, kUndone, kRetry, kFailed, kNotStarted, kUnknown };
+  // What became of a transaction whose COMMIT lost its answer with the connection. kUnknown: the
+  // database could not say within kCommitOutcomeWait.
+  enum class CommitStatus { kCommitted, kAborted, kUnknown };
   static constexpr std::chrono::seconds kCommitOutcomeWait{30};
 
   std::unique_ptr<pg::Connection> connect() const;
   void listen_loop(const std::function<void(const RemoteCommit&)>& wake);
-  void run_write(Slot& slot, PendingWrite& w);
-  Outcome attempt_write(Slot& slot, const WriteJob& job);
-  void run_read(Slot& slot, PendingRead& r);
-  Outcome attempt_read(Slot& slot, const ReadJob& job);
-  Outcome resolve_commit(std::int64_t xid) const;
+  CommitStatus resolve_commit(std::int64_t xid) const;
 
   StoreOptions options_;
   DatabaseClock clock_;
-  JobQueue queue_{{.max_write_group = 1, .max_read_group = 1}};
+  JobQueue queue_;
   std::thread listener_;
 };
 

@@ -1,6 +1,7 @@
 #include "store/postgres/postgres_tx.h"
 
 #include <array>
+#include <iterator>
 #include <stdexcept>
 
 #include "store/postgres/commit_notice.h"
@@ -136,10 +137,22 @@ void PgTx::touched(std::string_view task_id) {
   touched_tasks_.emplace(task_id);
 }
 
-std::int64_t PgTx::notify_commit() {
+void PgTx::take_counter() {
+  Result r = run("SELECT value FROM meta WHERE key = 'revision' FOR UPDATE", Params());
+  if (!r.rows()) throw StoreError("the revision counter is missing");
+  counter_taken_ = counter_ = r.int64(0, 0);
+}
+
+std::int64_t PgTx::finish() {
+  if (!wrote_) return 0;
   std::vector<std::string> tasks(touched_tasks_.begin(), touched_tasks_.end());
-  const std::string payload = commit_payload(allocated_revision_, touched_anything_, tasks);
-  return run("SELECT txid_current(), pg_notify('lockstep_commit', $1)", Params().text(payload)).int64(0, 0);
+  const std::string payload = commit_payload(counter_, touched_anything_, tasks);
+  // The counter's UPDATE runs whether or not the SELECT reads it (a data-modifying WITH always
+  // runs to completion); it changes nothing when no revision was drawn.
+  return run("WITH counter AS (UPDATE meta SET value = $1 WHERE key = 'revision' AND value < $1) "
+             "SELECT txid_current(), pg_notify('lockstep_commit', $2)",
+             Params().int64(counter_).text(payload))
+      .int64(0, 0);
 }
 
 std::optional<Task> PgTx::get_task(std::string_view id) {
@@ -196,18 +209,20 @@ std::vector<Task> PgTx::list_tasks(const TaskQuery& q) {
 }
 
 std::int64_t PgTx::latest_revision() {
+  if (write_) return counter_;
   Result r = run("SELECT value FROM meta WHERE key = 'revision'", Params());
   return r.rows() ? r.int64(0, 0) : 0;
 }
 
 std::int64_t PgTx::next_revision() {
-  // The store's point of order: the row stays locked until this transaction ends, so the next
-  // writer of any node gets the next revision only after this one has committed (or rolled back,
-  // which returns the number). Revisions therefore become visible in increasing order.
-  Result r = change("UPDATE meta SET value = value + 1 WHERE key = 'revision' RETURNING value", Params());
-  if (!r.rows()) throw StoreError("the revision counter is missing");
-  allocated_revision_ = r.int64(0, 0);
-  return allocated_revision_;
+  // The store's point of order: the counter row is locked from take_counter() until this
+  // transaction ends, so the next writing transaction of any node reads the value finish() leaves
+  // only after this one has committed (or rolled back, which leaves the old value: no gaps).
+  // Revisions therefore become visible in increasing order.
+  if (!write_) throw StoreError("a revision drawn outside a write");
+  if (failure_) throw *failure_;
+  wrote_ = true;
+  return ++counter_;
 }
 
 void PgTx::append_change(const Change& c) {
@@ -377,28 +392,61 @@ void PgTx::savepoint_command(const char* command, const char* name) {
   run_fixed((std::string(command) + '"' + name + '"').c_str());
 }
 
-void PgTx::savepoint(const char* name) { savepoint_command("SAVEPOINT ", name); }
+void PgTx::mark(const char* name) { savepoints_.push_back({name, counter_, wrote_}); }
+
+void PgTx::unwind_to(const char* name, bool keep) {
+  // PostgreSQL names the newest savepoint of that name; those after it end with it.
+  for (auto it = savepoints_.rbegin(); it != savepoints_.rend(); ++it) {
+    if (it->name != name) continue;
+    if (keep) {
+      counter_ = it->counter;
+      wrote_ = it->wrote;
+    }
+    savepoints_.erase(keep ? it.base() : std::prev(it.base()), savepoints_.end());
+    return;
+  }
+}
+
+void PgTx::savepoint(const char* name) {
+  savepoint_command("SAVEPOINT ", name);
+  mark(name);
+}
 
 void PgTx::rollback_to(const char* name) {
-  if (failure_) return;  // the whole transaction is rolled back anyway
+  if (failure_) return;  // the store rolls back to the job's savepoint (recover_to), or the whole transaction
   savepoint_command("ROLLBACK TO SAVEPOINT ", name);
+  unwind_to(name, true);
+  users_by_token_.clear();  // what the rolled-back part wrote may have been read
+}
+
+void PgTx::recover_to(const char* name) {
+  failure_.reset();
+  savepoint_command("ROLLBACK TO SAVEPOINT ", name);
+  unwind_to(name, true);
+  users_by_token_.clear();
 }
 
 void PgTx::release(const char* name) {
-  // Called from Savepoint's destructor, so it never throws: a failure is recorded, and the runner
-  // then rolls the whole transaction back instead of committing it.
+  // Called from Savepoint's destructor, so it never throws: a failure is recorded, and the store
+  // then rolls the job back instead of keeping it.
   if (failure_) return;
   try {
     savepoint_command("RELEASE SAVEPOINT ", name);
+    unwind_to(name, false);
   } catch (const std::exception&) {
     if (!failure_) failure_ = PgError("PostgreSQL: RELEASE SAVEPOINT failed", "", false);
   }
 }
 
 std::optional<User> PgTx::find_user_by_token_hash(std::string_view hash) {
+  // Every request authenticates; a group of them mostly carries a few tokens.
+  auto known = users_by_token_.find(std::string(hash));
+  if (known != users_by_token_.end()) return known->second;
   Result r = run("SELECT " LS_USER_COLUMNS " FROM users WHERE token_hash = $1", Params().text(hash));
-  if (!r.rows()) return std::nullopt;
-  return read_user(r, 0);
+  std::optional<User> user;
+  if (r.rows()) user = read_user(r, 0);
+  users_by_token_.emplace(hash, user);
+  return user;
 }
 
 std::optional<User> PgTx::find_user(std::string_view name) {
@@ -427,6 +475,7 @@ std::int64_t PgTx::count_users() {
 
 void PgTx::put_user(const User& u) {
   touched_anything_ = true;  // a token may have ended: every waiter authenticates again
+  users_by_token_.clear();
   change("INSERT INTO users(" LS_USER_COLUMNS
          ") VALUES ($1,$2,$3,$4) ON CONFLICT (name) DO UPDATE SET "
          "role = EXCLUDED.role, token_hash = EXCLUDED.token_hash, created_at = EXCLUDED.created_at",

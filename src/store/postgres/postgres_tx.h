@@ -1,18 +1,27 @@
 // The Tx of the PostgreSQL store: every method is one or two parameterised statements on the
-// connection of the store thread running the job.
+// connection of the store thread running the job, except where a transaction already knows the
+// answer (below).
 //
-// Atomicity across nodes: in a write transaction (READ COMMITTED) every task, product, lock and
-// user row the job reads is locked FOR UPDATE until commit, so the check a job makes on what it
-// read and the write that follows are one atomic step against every other node: a second writer
-// blocks on the row and then reads the first one's committed version. Where there is no row to
-// lock yet (an idempotency key, the first user), the Tx takes a lock on the name instead.
+// A write transaction is a group of jobs (store/group_commit.h) that holds the revision counter
+// from its first statement to its commit: take_counter() locks the `meta.revision` row, and
+// next_revision() then counts on from the value read, with no statement; finish() writes the last
+// value back and queues the commit's notification. Every writing transaction of every node takes
+// the counter first, so writing transactions run one at a time across the cluster, in commit order
+// (docs/architecture.md, "The point of order"). Rows the jobs read are also locked FOR UPDATE
+// until commit, which keeps each check-and-write atomic on its own terms as well.
 // In a read transaction (REPEATABLE READ, READ ONLY) nothing is locked and every statement sees
 // the one snapshot taken at the first.
+//
+// Within one transaction a token's user is looked up once: the answer cannot change under it
+// except through this transaction's own put_user() (which forgets it), or a savepoint rolled back
+// (which forgets it too).
 #pragma once
 
-#include <set>
-
 #include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "store/postgres/pg.h"
 
@@ -23,16 +32,23 @@ class PgTx final : public Tx {
   // REQUIRES: the runner has begun the right kind of transaction on `conn`.
   PgTx(Connection& conn, bool write) : conn_(conn), write_(write) {}
 
-  // The first failure a statement met, or null. Once set, the transaction is dead on the server:
-  // further statements throw it again, savepoint releases are skipped, and it must not commit.
+  // The first failure a statement met, or null. Once set, the transaction is dead on the server
+  // until recover_to() rolls it back to a savepoint before the failure: further statements throw
+  // it again, the job's own savepoint releases and rollbacks are skipped, and it must not commit.
   const PgError* failure() const { return failure_ ? &*failure_ : nullptr; }
-  // Whether the job changed anything.
-  bool wrote() const { return wrote_; }
-  // Queues `NOTIFY lockstep_commit`, which PostgreSQL delivers to listeners only if and when the
-  // transaction commits; its payload (commit_payload) names the tasks whose row or lock the job
-  // changed, so other nodes wake only those tasks' lock waiters. Returns the transaction's id, by
-  // which txid_status() tells later whether it committed.
-  std::int64_t notify_commit();
+  // Rolls back to savepoint `name` even after a failure, which it then forgets: the transaction
+  // goes on without what was done since. Throws PgError when it cannot (the connection is lost).
+  void recover_to(const char* name);
+
+  // Write transactions: locks the revision counter and reads it. The first statement after BEGIN.
+  void take_counter();
+  // Write transactions, just before COMMIT: stores the counter's new value and queues
+  // `NOTIFY lockstep_commit`, which PostgreSQL delivers to listeners only if and when the
+  // transaction commits; its payload (commit_payload) names the tasks whose row or lock the
+  // transaction changed, so other nodes wake only those tasks' lock waiters. One statement.
+  // Returns the transaction's id, by which txid_status() tells later whether it committed, or 0
+  // when nothing was written (there is then nothing to tell).
+  std::int64_t finish();
 
   std::optional<Task> get_task(std::string_view id) override;
   void insert_task(const Task& task) override;
@@ -86,13 +102,26 @@ class PgTx final : public Tx {
   // The statement for this kind of transaction: `locking` (FOR UPDATE) in a write.
   const char* pick(const char* plain, const char* locking) const { return write_ ? locking : plain; }
   void savepoint_command(const char* command, const char* name);
+  // Savepoints (the store's and the jobs' own, by name, innermost last) with the revision counter
+  // and wrote() at each, so that rolling back returns the revisions drawn since (no gaps) and a
+  // transaction whose jobs all undid their writes notifies nobody.
+  void mark(const char* name);
+  void unwind_to(const char* name, bool keep);
   // Notes a task whose row or lock this job changed, for notify_commit.
   void touched(std::string_view task_id);
 
   Connection& conn_;
   const bool write_;
   bool wrote_ = false;
-  std::int64_t allocated_revision_ = 0;
+  std::int64_t counter_taken_ = 0;  // the counter's value when take_counter() read it
+  std::int64_t counter_ = 0;        // the last revision drawn (or counter_taken_)
+  struct Mark {
+    std::string name;
+    std::int64_t counter;
+    bool wrote;
+  };
+  std::vector<Mark> savepoints_;
+  std::unordered_map<std::string, std::optional<User>> users_by_token_;
   std::set<std::string, std::less<>> touched_tasks_;
   bool touched_anything_ = false;  // a user (token) changed, or more tasks than a payload names
   std::optional<PgError> failure_;
