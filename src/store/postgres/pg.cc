@@ -1,6 +1,7 @@
 #include "store/postgres/pg.h"
 
 #include <charconv>
+#include <optional>
 
 namespace lockstep::pg {
 namespace {
@@ -117,22 +118,127 @@ Result Connection::check(PGresult* r, const char* what) {
                 sqlstate, lost);
 }
 
-Result Connection::exec(const char* sql) { return check(PQexec(conn_, sql), "exec"); }
+Result Connection::exec(const char* sql) {
+  std::optional<PgError> earlier;
+  if (unread_ > 0) {
+    try {
+      settle("exec");
+    } catch (const PgError& e) {
+      earlier = e;
+    }
+  }
+  Result r = check(PQexec(conn_, sql), "exec");
+  if (earlier) throw *earlier;
+  return r;
+}
+
+const std::string& Connection::prepared_name(const char* sql) {
+  auto it = prepared_.find(sql);
+  if (it != prepared_.end()) return it->second;
+  std::string name = "lockstep_" + std::to_string(++statements_named_);
+  if (PQpipelineStatus(conn_) == PQ_PIPELINE_ON) {
+    if (!PQsendPrepare(conn_, name.c_str(), sql, 0, nullptr)) check(nullptr, "prepare");
+    ++unread_;
+    preparing_.push_back(sql);
+  } else {
+    check(PQprepare(conn_, name.c_str(), sql, 0, nullptr), "prepare");
+  }
+  return prepared_.emplace(sql, std::move(name)).first->second;
+}
 
 Result Connection::query(const char* sql, const Params& params) {
-  auto it = prepared_.find(sql);
-  if (it == prepared_.end()) {
-    std::string name = "lockstep_" + std::to_string(prepared_.size());
-    check(PQprepare(conn_, name.c_str(), sql, 0, nullptr), "prepare");
-    it = prepared_.emplace(sql, std::move(name)).first;
+  if (unread_ > 0) {
+    defer(sql, params);
+    return settle("query");
   }
+  const std::string& name = prepared_name(sql);
   auto values = params.pointers();
-  return check(PQexecPrepared(conn_, it->second.c_str(), params.size(), values.data(), nullptr, nullptr, 0), "query");
+  return check(PQexecPrepared(conn_, name.c_str(), params.size(), values.data(), nullptr, nullptr, 0), "query");
 }
 
 Result Connection::query_once(const char* sql, const Params& params) {
   auto values = params.pointers();
+  if (unread_ > 0) {
+    if (!PQsendQueryParams(conn_, sql, params.size(), nullptr, values.data(), nullptr, nullptr, 0)) {
+      check(nullptr, "query");
+    }
+    ++unread_;
+    return settle("query");
+  }
   return check(PQexecParams(conn_, sql, params.size(), nullptr, values.data(), nullptr, nullptr, 0), "query");
+}
+
+void Connection::enter_pipeline() {
+  if (PQpipelineStatus(conn_) == PQ_PIPELINE_OFF && !PQenterPipelineMode(conn_)) check(nullptr, "pipeline");
+}
+
+void Connection::defer(const char* sql, const Params& params) {
+  enter_pipeline();
+  const std::string& name = prepared_name(sql);
+  auto values = params.pointers();
+  if (!PQsendQueryPrepared(conn_, name.c_str(), params.size(), values.data(), nullptr, nullptr, 0)) {
+    check(nullptr, "query");
+  }
+  ++unread_;
+}
+
+void Connection::defer_fixed(const std::string& sql) {
+  enter_pipeline();
+  if (!PQsendQueryParams(conn_, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0)) check(nullptr, "exec");
+  ++unread_;
+}
+
+Result Connection::settle(const char* what) {
+  const int sent = unread_;
+  unread_ = 0;
+  std::vector<const char*> preparing;
+  preparing.swap(preparing_);
+  if (!PQpipelineSync(conn_)) {
+    lost_ = true;
+    check(nullptr, what);
+  }
+  std::optional<PgError> failure;
+  Result last(nullptr);
+  for (int i = 0; i < sent; ++i) {
+    PGresult* r = PQgetResult(conn_);
+    if (!r) {  // no answer where one is due: the connection is gone
+      failure = failure.value_or(PgError("PostgreSQL: the connection was lost", "", true));
+      break;
+    }
+    const auto status = PQresultStatus(r);
+    if (status == PGRES_FATAL_ERROR && !failure) {
+      try {
+        check(r, what);
+      } catch (PgError& e) {
+        if (i + 1 < sent) e.set_deferred();
+        failure = e;
+      }
+    } else if (i + 1 == sent && status != PGRES_PIPELINE_ABORTED) {
+      last = Result(r);
+    } else {
+      PQclear(r);
+    }
+    while (PGresult* more = PQgetResult(conn_)) PQclear(more);  // each answer ends with a null
+  }
+  if (!failure || !failure->connection_lost()) {
+    PGresult* sync = PQgetResult(conn_);  // the sync's own answer
+    const bool synced = sync && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+    PQclear(sync);
+    if (!synced || !PQexitPipelineMode(conn_)) {
+      lost_ = true;
+      failure = failure.value_or(
+          PgError("PostgreSQL: the pipeline was not answered: " + first_line(PQerrorMessage(conn_)), "", true));
+    }
+  } else {
+    lost_ = true;
+  }
+  if (failure) {
+    // Whether a preparation sent in this pipeline happened is not known: prepared again next time.
+    // (A name is never reused: names count up.)
+    for (const char* sql : preparing) prepared_.erase(sql);
+    throw *failure;
+  }
+  return last;
 }
 
 std::unique_ptr<Connection> open_session(const std::string& url) {

@@ -29,10 +29,15 @@ class PgError : public StoreError {
   // Running the whole transaction again may succeed: a serialization failure, a deadlock, or a
   // unique violation lost to a concurrent insert of the same key (the re-run sees the winner).
   bool retryable() const { return sqlstate_ == "40001" || sqlstate_ == "40P01" || sqlstate_ == "23505"; }
+  // The failed statement was one sent by Connection::defer(), reported by a later call: whoever
+  // made that call may not be the one who sent it.
+  bool deferred() const { return deferred_; }
+  void set_deferred() { deferred_ = true; }
 
  private:
   std::string sqlstate_;
   bool connection_lost_ = false;
+  bool deferred_ = false;
 };
 
 // The rows (or command status) of one statement. Values are read in PostgreSQL's text format.
@@ -85,6 +90,7 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
 
   // Runs fixed SQL without parameters (transaction control, schema): one or more statements.
+  // Statements deferred before it are settled first (below); it runs whether or not they failed.
   Result exec(const char* sql);
   // Runs `sql` with `params`. `sql` must have static storage (a literal or a constant): it is
   // prepared once per connection, keyed by its address, and executed from then on.
@@ -93,7 +99,16 @@ class Connection {
   // on which parameters are NULL (a prepared statement's generic plan could not use the index).
   Result query_once(const char* sql, const Params& params);
 
-  bool broken() const { return PQstatus(conn_) == CONNECTION_BAD; }
+  // Sends a statement (as query() would) without waiting for its answer, in libpq's pipeline mode:
+  // deferred statements travel with the next one that waits (query, query_once, exec), which
+  // first reads their answers and throws the first failure among them, marked deferred(). For
+  // statements whose result nobody reads (a row written, a savepoint): a job's writes then cost no
+  // round trip of their own. After a failure the server skips what was sent after it.
+  void defer(const char* sql, const Params& params);
+  // The same for one fixed statement without parameters (a savepoint command).
+  void defer_fixed(const std::string& sql);
+
+  bool broken() const { return lost_ || PQstatus(conn_) == CONNECTION_BAD; }
   // The libpq handle, for LISTEN: its socket and notifications.
   PGconn* raw() { return conn_; }
   // The server's version as a number, e.g. 150008 for 15.8.
@@ -101,8 +116,20 @@ class Connection {
 
  private:
   Result check(PGresult* r, const char* what);
+  // The name `sql` is prepared under, sending its preparation (deferred) the first time.
+  const std::string& prepared_name(const char* sql);
+  void enter_pipeline();
+  // Sends a sync and reads every answer up to it, then leaves pipeline mode. Returns the answer to
+  // the last statement sent, and throws the first failure (deferred() unless it was that last one).
+  Result settle(const char* what);
 
   PGconn* conn_ = nullptr;
+  int unread_ = 0;  // statements sent in pipeline mode whose answers are not read yet
+  // Statements prepared in the pipeline not yet answered: forgotten again if their preparation
+  // did not happen (a failure before it makes the server skip it).
+  std::vector<const char*> preparing_;
+  bool lost_ = false;  // a pipeline that could not be brought back to idle: the connection is unusable
+  int statements_named_ = 0;
   std::unordered_map<const char*, std::string> prepared_;  // SQL address -> statement name
 };
 

@@ -11,12 +11,15 @@ namespace lockstep::pg {
 namespace {
 
 // Column lists shared by several statements (adjacent string literals need the preprocessor).
-#define LS_TASK_COLUMNS                                                                                \
-  "task_id, user_id, title, description, due, warning_offset, status, version, revision, created_at, " \
-  "updated_at, updated_by"
+#define LS_TASK_COLUMNS_OF(t)                                                                            \
+  t "task_id, " t "user_id, " t "title, " t "description, " t "due, " t "warning_offset, " t "status, " t \
+    "version, " t "revision, " t "created_at, " t "updated_at, " t "updated_by"
+#define LS_TASK_COLUMNS LS_TASK_COLUMNS_OF("")
 #define LS_CHANGE_COLUMNS "revision, type, task_id, version, task, actor, at"
 #define LS_PRODUCT_COLUMNS "product_id, name, stock, price, version, revision, created_at, updated_at"
-#define LS_LOCK_COLUMNS "task_id, owner, token, acquired_at, expires_at"
+#define LS_LOCK_COLUMNS_OF(t) t "task_id, " t "owner, " t "token, " t "acquired_at, " t "expires_at"
+#define LS_LOCK_COLUMNS LS_LOCK_COLUMNS_OF("")
+constexpr int kTaskColumns = 12;
 #define LS_USER_COLUMNS "name, role, token_hash, created_at"
 
 // The advisory-lock class (first key of the two-key form) that serialises one Idempotency-Key.
@@ -38,6 +41,11 @@ Task read_task(const Result& r, int row) {
   t.updated_at = r.int64(row, 10);
   t.updated_by = r.text(row, 11);
   return t;
+}
+
+Lock read_lock(const Result& r, int row, int first) {
+  return Lock{r.text(row, first), r.text(row, first + 1), r.int64(row, first + 2), r.int64(row, first + 3),
+              r.int64(row, first + 4)};
 }
 
 Params task_params(const Task& t) {
@@ -127,6 +135,21 @@ Result PgTx::change(const char* sql, const Params& params) {
   return r;
 }
 
+void PgTx::write(const char* sql, const Params& params) {
+  if (failure_) throw *failure_;
+  try {
+    conn_.defer(sql, params);
+  } catch (const PgError& e) {
+    failure_ = e;
+    throw;
+  }
+  wrote_ = true;
+}
+
+void PgTx::forget_lock(std::string_view task_id) {
+  if (auto known = known_locks_.find(task_id); known != known_locks_.end()) known_locks_.erase(known);
+}
+
 void PgTx::touched(std::string_view task_id) {
   if (touched_anything_) return;
   if (touched_tasks_.size() >= kMaxNotifiedTasks) {
@@ -156,21 +179,30 @@ std::int64_t PgTx::finish() {
 }
 
 std::optional<Task> PgTx::get_task(std::string_view id) {
-  Result r = run(pick("SELECT " LS_TASK_COLUMNS " FROM tasks WHERE task_id = $1",
-                      "SELECT " LS_TASK_COLUMNS " FROM tasks WHERE task_id = $1 FOR UPDATE"),
+  // The task's lock row comes along (most readers of a task look at its lock next: a write checks
+  // it, an answer shows it), so that get_lock() needs no round trip of its own. In a write only the
+  // task row is locked: lock rows are written under the task's row lock (docs/architecture.md).
+  Result r = run(pick("SELECT " LS_TASK_COLUMNS_OF("t.") ", " LS_LOCK_COLUMNS_OF("l.")
+                      " FROM tasks AS t LEFT JOIN locks AS l USING (task_id) WHERE t.task_id = $1",
+                      "SELECT " LS_TASK_COLUMNS_OF("t.") ", " LS_LOCK_COLUMNS_OF("l.")
+                      " FROM tasks AS t LEFT JOIN locks AS l USING (task_id) WHERE t.task_id = $1 FOR UPDATE OF t"),
                  Params().text(id));
   if (!r.rows()) return std::nullopt;
-  return read_task(r, 0);
+  Task t = read_task(r, 0);
+  std::optional<Lock> lock;
+  if (!r.is_null(0, kTaskColumns)) lock = read_lock(r, 0, kTaskColumns);
+  known_locks_.insert_or_assign(t.id, std::move(lock));
+  return t;
 }
 
 void PgTx::insert_task(const Task& t) {
   touched(t.id);
-  change("INSERT INTO tasks(" LS_TASK_COLUMNS ") VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)", task_params(t));
+  write("INSERT INTO tasks(" LS_TASK_COLUMNS ") VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)", task_params(t));
 }
 
 void PgTx::update_task(const Task& t) {
   touched(t.id);
-  change(
+  write(
       "UPDATE tasks SET user_id=$2, title=$3, description=$4, due=$5, warning_offset=$6, status=$7, "
       "version=$8, revision=$9, created_at=$10, updated_at=$11, updated_by=$12 WHERE task_id=$1",
       task_params(t));
@@ -178,7 +210,8 @@ void PgTx::update_task(const Task& t) {
 
 void PgTx::delete_task(std::string_view id) {
   touched(id);
-  change("DELETE FROM tasks WHERE task_id = $1", Params().text(id));
+  forget_lock(id);  // read again if asked: the caller deletes its lock row too
+  write("DELETE FROM tasks WHERE task_id = $1", Params().text(id));
 }
 
 std::vector<Task> PgTx::list_tasks(const TaskQuery& q) {
@@ -229,7 +262,7 @@ void PgTx::append_change(const Change& c) {
   Params p;
   p.int64(c.revision).text(change_type_name(c.type)).text(c.task_id).int64(c.version);
   p.text_or_null(c.task_json).text(c.by).int64(c.at);
-  change("INSERT INTO changes(" LS_CHANGE_COLUMNS ") VALUES ($1,$2,$3,$4,$5,$6,$7)", p);
+  write("INSERT INTO changes(" LS_CHANGE_COLUMNS ") VALUES ($1,$2,$3,$4,$5,$6,$7)", p);
 }
 
 std::vector<Change> PgTx::list_changes(std::int64_t since, int limit) {
@@ -270,16 +303,18 @@ std::int64_t PgTx::prune_changes(std::int64_t after, std::int64_t up_to, std::in
 }
 
 std::optional<Lock> PgTx::get_lock(std::string_view task_id) {
+  if (auto known = known_locks_.find(task_id); known != known_locks_.end()) return known->second;
   Result r = run(pick("SELECT " LS_LOCK_COLUMNS " FROM locks WHERE task_id = $1",
                       "SELECT " LS_LOCK_COLUMNS " FROM locks WHERE task_id = $1 FOR UPDATE"),
                  Params().text(task_id));
   if (!r.rows()) return std::nullopt;
-  return Lock{r.text(0, 0), r.text(0, 1), r.int64(0, 2), r.int64(0, 3), r.int64(0, 4)};
+  return read_lock(r, 0, 0);
 }
 
 void PgTx::put_lock(const Lock& l) {
   touched(l.task_id);
-  change("INSERT INTO locks(" LS_LOCK_COLUMNS
+  forget_lock(l.task_id);
+  write("INSERT INTO locks(" LS_LOCK_COLUMNS
          ") VALUES ($1,$2,$3,$4,$5) ON CONFLICT (task_id) DO UPDATE SET "
          "owner = EXCLUDED.owner, token = EXCLUDED.token, acquired_at = EXCLUDED.acquired_at, "
          "expires_at = EXCLUDED.expires_at",
@@ -288,7 +323,8 @@ void PgTx::put_lock(const Lock& l) {
 
 void PgTx::delete_lock(std::string_view task_id) {
   touched(task_id);
-  change("DELETE FROM locks WHERE task_id = $1", Params().text(task_id));
+  forget_lock(task_id);
+  write("DELETE FROM locks WHERE task_id = $1", Params().text(task_id));
 }
 
 std::int64_t PgTx::next_lock_token() {
@@ -298,6 +334,7 @@ std::int64_t PgTx::next_lock_token() {
 }
 
 std::int64_t PgTx::delete_expired_locks(Millis now) {
+  known_locks_.clear();
   const std::int64_t deleted = change("DELETE FROM locks WHERE expires_at <= $1", Params().int64(now)).affected();
   if (deleted > 0) touched_anything_ = true;
   return deleted;
@@ -316,18 +353,18 @@ std::optional<Product> PgTx::get_product(std::string_view id) {
 }
 
 void PgTx::insert_product(const Product& p) {
-  change("INSERT INTO products(" LS_PRODUCT_COLUMNS ") VALUES ($1,$2,$3,$4,$5,$6,$7,$8)", product_params(p));
+  write("INSERT INTO products(" LS_PRODUCT_COLUMNS ") VALUES ($1,$2,$3,$4,$5,$6,$7,$8)", product_params(p));
 }
 
 void PgTx::update_product(const Product& p) {
-  change(
+  write(
       "UPDATE products SET name=$2, stock=$3, price=$4, version=$5, revision=$6, created_at=$7, updated_at=$8 "
       "WHERE product_id=$1",
       product_params(p));
 }
 
 void PgTx::delete_product(std::string_view id) {
-  change("DELETE FROM products WHERE product_id = $1", Params().text(id));
+  write("DELETE FROM products WHERE product_id = $1", Params().text(id));
 }
 
 std::vector<Product> PgTx::list_products(std::string_view after_id, int limit) {
@@ -372,7 +409,7 @@ void PgTx::put_idempotency(const IdempotencyRecord& rec) {
   Params p;
   p.text(rec.principal).text(rec.key).text(rec.method).text(rec.target).text(rec.body_hash);
   p.text(rec.response_json).int64(rec.created_at);
-  change(
+  write(
       "INSERT INTO idempotency(principal, key, method, target, body_hash, response, created_at) "
       "VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (principal, key) DO UPDATE SET method = EXCLUDED.method, "
       "target = EXCLUDED.target, body_hash = EXCLUDED.body_hash, response = EXCLUDED.response, "
@@ -389,7 +426,13 @@ void PgTx::savepoint_command(const char* command, const char* name) {
   // since they are the one thing written into SQL text.
   // Quoted, so that a name that is also an SQL keyword ("inner") is still just a name.
   if (!is_identifier(name)) throw std::invalid_argument(std::string("bad savepoint name: ") + (name ? name : ""));
-  run_fixed((std::string(command) + '"' + name + '"').c_str());
+  if (failure_) throw *failure_;
+  try {
+    conn_.defer_fixed(std::string(command) + '"' + name + '"');
+  } catch (const PgError& e) {
+    failure_ = e;
+    throw;
+  }
 }
 
 void PgTx::mark(const char* name) { savepoints_.push_back({name, counter_, wrote_}); }
@@ -415,15 +458,23 @@ void PgTx::savepoint(const char* name) {
 void PgTx::rollback_to(const char* name) {
   if (failure_) return;  // the store rolls back to the job's savepoint (recover_to), or the whole transaction
   savepoint_command("ROLLBACK TO SAVEPOINT ", name);
-  unwind_to(name, true);
-  users_by_token_.clear();  // what the rolled-back part wrote may have been read
+  forget_reads_after_rollback(name);
 }
 
 void PgTx::recover_to(const char* name) {
+  // A failure of a deferred statement may be an earlier job's, whose savepoint is gone: nothing
+  // short of the whole transaction is known to undo it.
+  if (failure_ && failure_->deferred()) throw *failure_;
   failure_.reset();
   savepoint_command("ROLLBACK TO SAVEPOINT ", name);
+  forget_reads_after_rollback(name);
+}
+
+void PgTx::forget_reads_after_rollback(const char* name) {
   unwind_to(name, true);
+  // What the rolled-back part wrote may have been read since.
   users_by_token_.clear();
+  known_locks_.clear();
 }
 
 void PgTx::release(const char* name) {
@@ -476,7 +527,7 @@ std::int64_t PgTx::count_users() {
 void PgTx::put_user(const User& u) {
   touched_anything_ = true;  // a token may have ended: every waiter authenticates again
   users_by_token_.clear();
-  change("INSERT INTO users(" LS_USER_COLUMNS
+  write("INSERT INTO users(" LS_USER_COLUMNS
          ") VALUES ($1,$2,$3,$4) ON CONFLICT (name) DO UPDATE SET "
          "role = EXCLUDED.role, token_hash = EXCLUDED.token_hash, created_at = EXCLUDED.created_at",
          Params().text(u.name).text(role_name(u.role)).text_or_null(u.token_hash).int64(u.created_at));
@@ -486,6 +537,8 @@ void PgTx::put_user(const User& u) {
 #undef LS_CHANGE_COLUMNS
 #undef LS_PRODUCT_COLUMNS
 #undef LS_LOCK_COLUMNS
+#undef LS_LOCK_COLUMNS_OF
+#undef LS_TASK_COLUMNS_OF
 #undef LS_USER_COLUMNS
 
 }  // namespace lockstep::pg

@@ -1,6 +1,8 @@
 // The Tx of the PostgreSQL store: every method is one or two parameterised statements on the
 // connection of the store thread running the job, except where a transaction already knows the
-// answer (below).
+// answer (below). Writes whose result is not read, and savepoint commands, are deferred in libpq's
+// pipeline: they travel with the next statement that waits for its answer, so a typical job (a
+// savepoint, a read, two writes, a release) costs one round trip.
 //
 // A write transaction is a group of jobs (store/group_commit.h) that holds the revision counter
 // from its first statement to its commit: take_counter() locks the `meta.revision` row, and
@@ -12,11 +14,13 @@
 // In a read transaction (REPEATABLE READ, READ ONLY) nothing is locked and every statement sees
 // the one snapshot taken at the first.
 //
-// Within one transaction a token's user is looked up once: the answer cannot change under it
-// except through this transaction's own put_user() (which forgets it), or a savepoint rolled back
-// (which forgets it too).
+// Within one transaction a token's user is looked up once, and a task's lock row is read with the
+// task: what a write transaction read cannot change under it (it holds the counter; every writer
+// takes it first) except through its own writes, which forget what they change, or a savepoint
+// rolled back, which forgets everything.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -99,6 +103,9 @@ class PgTx final : public Tx {
   void run_fixed(const char* sql);
   // Runs a statement that changes rows, and notes that the job wrote.
   Result change(const char* sql, const Params& params);
+  // The same for a statement whose result is not read: deferred (Connection::defer), so that it
+  // travels with the next statement that waits. Its failure surfaces there, marked deferred.
+  void write(const char* sql, const Params& params);
   // The statement for this kind of transaction: `locking` (FOR UPDATE) in a write.
   const char* pick(const char* plain, const char* locking) const { return write_ ? locking : plain; }
   void savepoint_command(const char* command, const char* name);
@@ -107,6 +114,8 @@ class PgTx final : public Tx {
   // transaction whose jobs all undid their writes notifies nobody.
   void mark(const char* name);
   void unwind_to(const char* name, bool keep);
+  void forget_reads_after_rollback(const char* name);
+  void forget_lock(std::string_view task_id);
   // Notes a task whose row or lock this job changed, for notify_commit.
   void touched(std::string_view task_id);
 
@@ -122,6 +131,8 @@ class PgTx final : public Tx {
   };
   std::vector<Mark> savepoints_;
   std::unordered_map<std::string, std::optional<User>> users_by_token_;
+  // Lock rows read with their task (get_task), as this transaction last saw them.
+  std::map<std::string, std::optional<Lock>, std::less<>> known_locks_;
   std::set<std::string, std::less<>> touched_tasks_;
   bool touched_anything_ = false;  // a user (token) changed, or more tasks than a payload names
   std::optional<PgError> failure_;
