@@ -1,5 +1,6 @@
 #include "store/postgres/postgres_tx.h"
 
+#include <algorithm>
 #include <array>
 #include <iterator>
 #include <stdexcept>
@@ -345,18 +346,25 @@ std::int64_t PgTx::count_live_locks(Millis now) {
 }
 
 std::optional<Product> PgTx::get_product(std::string_view id) {
+  if (write_) {
+    if (auto known = known_products_.find(id); known != known_products_.end()) return known->second;
+  }
   Result r = run(pick("SELECT " LS_PRODUCT_COLUMNS " FROM products WHERE product_id = $1",
                       "SELECT " LS_PRODUCT_COLUMNS " FROM products WHERE product_id = $1 FOR UPDATE"),
                  Params().text(id));
-  if (!r.rows()) return std::nullopt;
-  return read_product(r, 0);
+  std::optional<Product> p;
+  if (r.rows()) p = read_product(r, 0);
+  if (write_) known_products_.insert_or_assign(std::string(id), p);
+  return p;
 }
 
 void PgTx::insert_product(const Product& p) {
+  known_products_.insert_or_assign(p.id, p);
   write("INSERT INTO products(" LS_PRODUCT_COLUMNS ") VALUES ($1,$2,$3,$4,$5,$6,$7,$8)", product_params(p));
 }
 
 void PgTx::update_product(const Product& p) {
+  known_products_.insert_or_assign(p.id, p);
   write(
       "UPDATE products SET name=$2, stock=$3, price=$4, version=$5, revision=$6, created_at=$7, updated_at=$8 "
       "WHERE product_id=$1",
@@ -364,6 +372,7 @@ void PgTx::update_product(const Product& p) {
 }
 
 void PgTx::delete_product(std::string_view id) {
+  known_products_.insert_or_assign(std::string(id), std::nullopt);
   write("DELETE FROM products WHERE product_id = $1", Params().text(id));
 }
 
@@ -379,8 +388,20 @@ std::vector<Product> PgTx::list_products(std::string_view after_id, int limit) {
 }
 
 std::optional<Product> PgTx::take_stock(std::string_view id, std::int64_t quantity, std::int64_t revision, Millis now) {
-  // One conditional statement: under READ COMMITTED a concurrent buyer waits for the row and the
-  // condition is checked again on the version it left, so stock never goes below zero.
+  // A product this write transaction has read is locked (FOR UPDATE) and known: the condition is
+  // checked here and the new row written without waiting for an answer.
+  if (auto known = known_products_.find(id); known != known_products_.end() && known->second) {
+    if (known->second->stock < quantity) return std::nullopt;
+    Product p = *known->second;
+    p.stock -= quantity;
+    p.version += 1;
+    p.revision = revision;
+    p.updated_at = std::max(now, p.updated_at + 1);
+    update_product(p);
+    return p;
+  }
+  // Otherwise one conditional statement: under READ COMMITTED a concurrent buyer waits for the
+  // row and the condition is checked again on the version it left, so stock never goes below zero.
   Result r =
       run("UPDATE products SET stock = stock - $2, version = version + 1, revision = $3, "
           "updated_at = greatest($4, updated_at + 1) WHERE product_id = $1 AND stock >= $2 "
@@ -388,7 +409,9 @@ std::optional<Product> PgTx::take_stock(std::string_view id, std::int64_t quanti
           Params().text(id).int64(quantity).int64(revision).int64(now));
   if (!r.rows()) return std::nullopt;
   wrote_ = true;
-  return read_product(r, 0);
+  Product p = read_product(r, 0);
+  if (write_) known_products_.insert_or_assign(p.id, p);
+  return p;
 }
 
 std::optional<IdempotencyRecord> PgTx::get_idempotency(std::string_view principal, std::string_view key) {
@@ -475,6 +498,7 @@ void PgTx::forget_reads_after_rollback(const char* name) {
   // What the rolled-back part wrote may have been read since.
   users_by_token_.clear();
   known_locks_.clear();
+  known_products_.clear();
 }
 
 void PgTx::release(const char* name) {

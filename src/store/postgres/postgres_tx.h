@@ -14,8 +14,9 @@
 // In a read transaction (REPEATABLE READ, READ ONLY) nothing is locked and every statement sees
 // the one snapshot taken at the first.
 //
-// Within one transaction a token's user is looked up once, and a task's lock row is read with the
-// task: what a write transaction read cannot change under it (it holds the counter; every writer
+// Within one transaction a token's user is looked up once, a task's lock row is read with the
+// task, and a write transaction remembers the products it read or wrote (a purchase then needs
+// no statement that waits): what a write transaction read cannot change under it (it holds the counter; every writer
 // takes it first) except through its own writes, which forget what they change, or a savepoint
 // rolled back, which forgets everything.
 #pragma once
@@ -133,6 +134,8 @@ class PgTx final : public Tx {
   std::unordered_map<std::string, std::optional<User>> users_by_token_;
   // Lock rows read with their task (get_task), as this transaction last saw them.
   std::map<std::string, std::optional<Lock>, std::less<>> known_locks_;
+  // Products a write transaction has read (locked) or written, as they now are.
+  std::map<std::string, std::optional<Product>, std::less<>> known_products_;
   std::set<std::string, std::less<>> touched_tasks_;
   bool touched_anything_ = false;  // a user (token) changed, or more tasks than a payload names
   std::optional<PgError> failure_;
