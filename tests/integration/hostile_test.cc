@@ -139,6 +139,37 @@ TEST_F(Hostile, slow_loris_half_open_and_non_reading_clients_do_not_starve_a_nor
   RecordProperty("rss_kib", static_cast<int>(rss));
 }
 
+// The server writes its answers' bytes itself (not Beast's serializer): pipelined requests are
+// answered in order, each framed exactly (a HEAD's Content-Length without its body, HTTP/1.0
+// without keep-alive closed after its answer), with the same fields in the same order as before.
+TEST_F(Hostile, pipelined_answers_are_framed_exactly_and_in_order) {
+  net::io_context ioc;
+  tcp::socket s(ioc);
+  s.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), server_->port()));
+  net::write(s, net::buffer(std::string("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Request-Id: one\r\n\r\n"
+                                        "HEAD /healthz HTTP/1.1\r\nHost: x\r\nX-Request-Id: two\r\n\r\n"
+                                        "GET /healthz HTTP/1.0\r\nX-Request-Id: three\r\n\r\n")));
+  auto got = read_until_closed(s, std::chrono::seconds(10));
+  ASSERT_TRUE(got) << "the server did not close after the HTTP/1.0 answer";
+  // Every Date is an HTTP-date; the rest must be exactly these bytes.
+  std::string answers;
+  std::istringstream lines(*got);
+  for (std::string line; std::getline(lines, line, '\n');) {
+    if (line.starts_with("Date: ")) {
+      EXPECT_TRUE(line.ends_with(" GMT\r") && line.size() == 6 + 29 + 1) << line;
+      line = "Date: D\r";
+    }
+    answers += line + (lines.eof() ? "" : "\n");
+  }
+  const std::string head = "Content-Type: application/json\r\n";
+  EXPECT_EQ(answers,
+            "HTTP/1.1 200 OK\r\n" + head + "X-Request-Id: one\r\nDate: D\r\nContent-Length: 15\r\n\r\n" +
+                R"({"status":"ok"})" + "HTTP/1.1 200 OK\r\n" + head +
+                "X-Request-Id: two\r\nDate: D\r\nContent-Length: 15\r\n\r\n" + "HTTP/1.1 200 OK\r\n" + head +
+                "X-Request-Id: three\r\nDate: D\r\nConnection: close\r\nContent-Length: 15\r\n\r\n" +
+                R"({"status":"ok"})");
+}
+
 TEST_F(Hostile, a_stderr_nobody_reads_does_not_stall_the_server) {
   server_->stop_reading_log();
   // Far more log lines than the pipe and the logger's queue hold.
