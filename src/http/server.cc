@@ -21,9 +21,9 @@
 
 #include <algorithm>
 #include <array>
-#include <cstdio>
 #include <cerrno>
 #include <condition_variable>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <mutex>
@@ -308,8 +308,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     // it inline); one from a store thread is posted to this connection's thread.
     api_.handle(
         std::move(req),
-        [self = shared_from_this(), request_id, method, started](Response r) {
-          net::dispatch(self->stream_.get_executor(), [self, r = std::move(r), request_id, method, started]() mutable {
+        [self = shared_from_this(), request_id, method, started](Response r) mutable {  // called once
+          net::dispatch(self->stream_.get_executor(), [self, r = std::move(r), request_id = std::move(request_id),
+                                                       method = std::move(method), started]() mutable {
             self->stop_watching();
             self->send(std::move(r), request_id, method, started);
             self->tracker_.end();

@@ -161,13 +161,12 @@ TEST_F(Hostile, pipelined_answers_are_framed_exactly_and_in_order) {
     }
     answers += line + (lines.eof() ? "" : "\n");
   }
-  const std::string head = "Content-Type: application/json\r\n";
-  EXPECT_EQ(answers,
-            "HTTP/1.1 200 OK\r\n" + head + "X-Request-Id: one\r\nDate: D\r\nContent-Length: 15\r\n\r\n" +
-                R"({"status":"ok"})" + "HTTP/1.1 200 OK\r\n" + head +
-                "X-Request-Id: two\r\nDate: D\r\nContent-Length: 15\r\n\r\n" + "HTTP/1.1 200 OK\r\n" + head +
-                "X-Request-Id: three\r\nDate: D\r\nConnection: close\r\nContent-Length: 15\r\n\r\n" +
-                R"({"status":"ok"})");
+  auto answer = [](const std::string& id, const std::string& connection, const std::string& body) {
+    return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Request-Id: " + id + "\r\nDate: D\r\n" + connection +
+           "Content-Length: 15\r\n\r\n" + body;
+  };
+  const std::string ok = R"({"status":"ok"})";
+  EXPECT_EQ(answers, answer("one", "", ok) + answer("two", "", "") + answer("three", "Connection: close\r\n", ok));
 }
 
 TEST_F(Hostile, a_stderr_nobody_reads_does_not_stall_the_server) {
