@@ -371,7 +371,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::array<net::const_buffer, 2> answer_buffers() const { return {net::buffer(head_), net::buffer(body_)}; }
 
   void on_write(beast::error_code ec, bool close) {
-    if (body_.capacity() > (64 << 10)) std::string().swap(body_);  // a large body's memory goes back
+    body_ = std::string();  // an idle connection keeps no answer's memory (the next one brings its own)
     if (ec) return this->close();
     if (!close) return read();
     if (drain_after_send_) return drain();
