@@ -72,6 +72,28 @@ TEST_F(Hostile, a_client_that_sends_too_slowly_is_cut_off_without_disturbing_oth
   EXPECT_TRUE(ec == net::error::eof || ec == net::error::connection_reset) << ec.message();
 }
 
+// The read timeout runs again from each answer: a keep-alive connection that was served and then
+// dawdles is cut off like one that never was (the connection's one timer, armed at its first
+// request, must wait again for the deadline that has moved on since).
+TEST_F(Hostile, a_keep_alive_client_that_dawdles_after_an_answer_is_cut_off_too) {
+  start({"--read-timeout", "1"});
+  net::io_context ioc;
+  tcp::socket s(ioc);
+  s.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), server_->port()));
+  net::write(s, net::buffer(std::string("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")));
+  std::string answer;
+  char buf[1024];
+  while (answer.find(R"({"status":"ok"})") == std::string::npos) {
+    boost::system::error_code ec;
+    answer.append(buf, s.read_some(net::buffer(buf), ec));
+    ASSERT_FALSE(ec) << ec.message();
+  }
+  net::write(s, net::buffer(std::string("GET /healthz HTTP/1.1\r\nHost: x\r\n")));
+  auto rest = read_until_closed(s, std::chrono::seconds(10));
+  ASSERT_TRUE(rest) << "still open 10 s after the answer, with a read timeout of 1 s";
+  EXPECT_EQ(*rest, "");
+}
+
 TEST_F(Hostile, half_closed_connection_still_gets_its_answer) {
   net::io_context ioc;
   tcp::socket s(ioc);
