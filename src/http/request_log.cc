@@ -132,6 +132,18 @@ std::string& line_buffer() {
   return line;
 }
 
+// The "time" of a line logged now: formatted once a millisecond per thread, not once a line.
+std::string_view time_now() {
+  thread_local Millis last = -1;
+  thread_local std::string text;
+  const Millis now = SystemClock::instance().now();
+  if (now != last) {
+    last = now;
+    text = format_rfc3339(now);
+  }
+  return text;
+}
+
 }  // namespace
 
 // Once per process: a LogWriter's thread is not started again after it stopped.
@@ -168,7 +180,7 @@ void log_request(std::string_view request_id, std::string_view method, const Res
                  std::chrono::microseconds latency) {
   std::string& line = line_buffer();
   JsonObjectWriter w(line);
-  w.string("time", format_rfc3339(SystemClock::instance().now()))
+  w.string("time", time_now())
       .string("level", r.status >= 500 ? "error" : "info")
       .string("requestId", request_id)
       .string("principal", r.principal)
