@@ -24,6 +24,13 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 using Hostile = ServerTest;
 
+// A raw connection to the server on `port`, for requests no client library would send.
+tcp::socket connect_raw(net::io_context& ioc, unsigned short port) {
+  tcp::socket s(ioc);
+  s.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+  return s;
+}
+
 TEST_F(Hostile, oversized_body_is_413_and_the_server_keeps_serving) {
   auto c = alice();
   std::string huge = "{\"taskTitle\":\"" + std::string(2 << 20, 'x') + "\"}";
@@ -59,8 +66,7 @@ TEST_F(Hostile, deep_json_nesting_is_malformed_not_a_crash) {
 TEST_F(Hostile, a_client_that_sends_too_slowly_is_cut_off_without_disturbing_others) {
   start({"--read-timeout", "1"});
   net::io_context ioc;
-  tcp::socket slow(ioc);
-  slow.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), server_->port()));
+  tcp::socket slow = connect_raw(ioc, server_->port());
   net::write(slow, net::buffer(std::string("GET /v1/tasks HTTP/1.1\r\nHost: x\r\n")));
   // Others are served while the slow client dawdles.
   auto c = alice();
@@ -78,8 +84,7 @@ TEST_F(Hostile, a_client_that_sends_too_slowly_is_cut_off_without_disturbing_oth
 TEST_F(Hostile, a_keep_alive_client_that_dawdles_after_an_answer_is_cut_off_too) {
   start({"--read-timeout", "1"});
   net::io_context ioc;
-  tcp::socket s(ioc);
-  s.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), server_->port()));
+  tcp::socket s = connect_raw(ioc, server_->port());
   net::write(s, net::buffer(std::string("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")));
   std::string answer;
   char buf[1024];
@@ -96,8 +101,7 @@ TEST_F(Hostile, a_keep_alive_client_that_dawdles_after_an_answer_is_cut_off_too)
 
 TEST_F(Hostile, half_closed_connection_still_gets_its_answer) {
   net::io_context ioc;
-  tcp::socket s(ioc);
-  s.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), server_->port()));
+  tcp::socket s = connect_raw(ioc, server_->port());
   net::write(s, net::buffer(std::string("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")));
   s.shutdown(tcp::socket::shutdown_send);
   std::string answer;
@@ -166,8 +170,7 @@ TEST_F(Hostile, slow_loris_half_open_and_non_reading_clients_do_not_starve_a_nor
 // without keep-alive closed after its answer), with the same fields in the same order as before.
 TEST_F(Hostile, pipelined_answers_are_framed_exactly_and_in_order) {
   net::io_context ioc;
-  tcp::socket s(ioc);
-  s.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), server_->port()));
+  tcp::socket s = connect_raw(ioc, server_->port());
   net::write(s, net::buffer(std::string("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Request-Id: one\r\n\r\n"
                                         "HEAD /healthz HTTP/1.1\r\nHost: x\r\nX-Request-Id: two\r\n\r\n"
                                         "GET /healthz HTTP/1.0\r\nX-Request-Id: three\r\n\r\n")));
