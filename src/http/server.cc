@@ -172,9 +172,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   // The connection's one timeout: whatever it waits for (a handshake, a request, the client taking
   // an answer) must be over by then, or the socket is closed and the wait fails. Setting it costs a
-  // clock read: the timer is armed only when none is pending, and when it fires early (the
-  // deadline moved on meanwhile) it waits again for the rest, so that a request re-arms no timer
-  // and cancels none.
+  // clock read: the timer is armed only when no wait is pending or the deadline came sooner, and
+  // when it fires early (the deadline moved on meanwhile) it waits again for the rest, so that a
+  // request on a busy connection re-arms no timer and cancels none.
   void expire_after(std::chrono::steady_clock::duration d) {
     deadline_ = std::chrono::steady_clock::now() + d;
     if (!timer_armed_ || timer_.expiry() > deadline_) arm_timer();
