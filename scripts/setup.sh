@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config curl jq
   libboost1.81-dev libboost-json1.81-dev
-  libsqlite3-dev libssl-dev libspdlog-dev libcli11-dev
+  libsqlite3-dev libssl-dev libcli11-dev
   libpq-dev postgresql
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev clang-format clang-tidy

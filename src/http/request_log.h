@@ -1,5 +1,6 @@
-// One structured JSON line per request (API.md §10), written by spdlog's asynchronous logger so
-// that logging never stalls an I/O thread on a slow terminal.
+// One structured JSON line per request (API.md §10). Lines are gathered in a bounded buffer and
+// written to stderr by one thread in batches, so that logging never stalls an I/O thread on a slow
+// terminal and costs a request no signal to another thread.
 #pragma once
 
 #include <chrono>

@@ -9,19 +9,21 @@
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <atomic>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <condition_variable>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <mutex>
@@ -47,8 +49,12 @@ namespace bhttp = boost::beast::http;
 namespace net = boost::asio;
 namespace ssl = boost::asio::ssl;
 using tcp = net::ip::tcp;
-using PlainStream = beast::tcp_stream;
-using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+// Each I/O thread runs its own io_context, and a connection lives on one of them: its handlers
+// run on that one thread, in order, without a strand, and no handler wakes another I/O thread.
+using Executor = net::io_context::executor_type;
+using Socket = net::basic_stream_socket<tcp, Executor>;
+using PlainStream = Socket;
+using TlsStream = beast::ssl_stream<Socket>;
 
 // Counts requests being handled, so that shutdown can wait for them.
 struct Tracker {
@@ -79,6 +85,46 @@ bool valid_request_id(std::string_view id) {
     if (c < 0x21 || c > 0x7e) return false;
   }
   return true;
+}
+
+// The Date header's value for now, formatted once a second per thread rather than per answer.
+std::string_view http_date_now() {
+  thread_local Millis second = -1;
+  thread_local std::string text;
+  const Millis now = SystemClock::instance().now();
+  if (now / 1000 != second) {
+    second = now / 1000;
+    text = format_http_date(now);
+  }
+  return text;
+}
+
+void append_header(std::string& out, std::string_view name, std::string_view value) {
+  out.append(name).append(": ").append(value).append("\r\n");
+}
+
+// The head of the answer `r` as HTTP/1.1 bytes, appended to `out`: what Beast's serializer wrote
+// for the same answer, field for field and in the same order, without building a field map. The
+// body goes out beside it (Session::send), not copied in.
+void append_head(std::string& out, const Response& r, std::string_view request_id, bool close) {
+  const bool no_content = r.status == 204 || r.status == 304;
+  char digits[16];
+  out.append("HTTP/1.1 ");
+  out.append(digits, static_cast<std::size_t>(std::snprintf(digits, sizeof digits, "%d", r.status)));
+  out += ' ';
+  out.append(bhttp::obsolete_reason(static_cast<bhttp::status>(r.status)));
+  out.append("\r\n");
+  if (!no_content && (!r.body.empty() || r.status >= 200)) append_header(out, "Content-Type", r.content_type);
+  for (const auto& [k, v] : r.headers) append_header(out, k, v);
+  append_header(out, "X-Request-Id", request_id);
+  append_header(out, "Date", http_date_now());
+  if (close) append_header(out, "Connection", "close");
+  if (!no_content) {
+    out.append("Content-Length: ");
+    out.append(digits, static_cast<std::size_t>(std::snprintf(digits, sizeof digits, "%zu", r.body.size())));
+    out.append("\r\n");
+  }
+  out.append("\r\n");
 }
 
 // One connection, over plain TCP (PlainStream) or TLS (TlsStream): the one place where every limit
@@ -114,7 +160,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       if (ec) return;  // cancelled: the request came in time
       self->grace_over_ = true;
       beast::error_code ignored;
-      self->lowest().socket().cancel(ignored);  // on_read answers (on_handshake closes)
+      self->lowest().cancel(ignored);  // on_read answers (on_handshake closes)
     });
     start();
   }
@@ -122,13 +168,42 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
  private:
   using std::enable_shared_from_this<Session<Stream>>::shared_from_this;
 
-  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+  Socket& lowest() { return beast::get_lowest_layer(stream_); }
+
+  // The connection's one timeout: whatever it waits for (a handshake, a request, the client taking
+  // an answer) must be over by then, or the socket is closed and the wait fails. Setting it costs a
+  // clock read: the timer is armed only when no wait is pending or the deadline came sooner, and
+  // when it fires early (the deadline moved on meanwhile) it waits again for the rest, so that a
+  // request on a busy connection re-arms no timer and cancels none.
+  void expire_after(std::chrono::steady_clock::duration d) {
+    deadline_ = std::chrono::steady_clock::now() + d;
+    if (!timer_armed_ || timer_.expiry() > deadline_) arm_timer();
+  }
+  void expire_never() { deadline_ = std::chrono::steady_clock::time_point::max(); }
+
+  void arm_timer() {
+    timer_armed_ = true;
+    timer_.expires_at(deadline_);
+    timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec) return;  // re-armed (another wait is pending) or closed
+      self->on_timer();
+    });
+  }
+
+  void on_timer() {
+    timer_armed_ = false;
+    if (closed_) return;
+    if (deadline_ == std::chrono::steady_clock::time_point::max()) return;  // armed again when set
+    if (std::chrono::steady_clock::now() < deadline_) return arm_timer();
+    beast::error_code ignored;
+    lowest().close(ignored);  // what waited fails; its handler closes the session
+  }
 
   // TLS first: the handshake must finish within the read timeout like a request, so a client that
   // connects and says nothing (or half a ClientHello) holds its connection no longer than that.
   void handshake() {
     if constexpr (kTls) {
-      lowest().expires_after(options_.read_timeout);
+      expire_after(options_.read_timeout);
       stream_.async_handshake(ssl::stream_base::server,
                               beast::bind_front_handler(&Session::on_handshake, shared_from_this()));
     } else {
@@ -156,16 +231,17 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   // than only closing, so that a mistyped URL says what is wrong.
   void answer_plain_http() {
     Error e(Code::kValidationFailed, "This port speaks HTTPS: use an https:// URL.");
-    auto res = message(problem(e), make_ulid(SystemClock::instance().now()), "-", true);
-    lowest().expires_after(options_.read_timeout);
-    bhttp::async_write(lowest(), *res,
-                       [self = shared_from_this(), res](beast::error_code, std::size_t) { self->drain(); });
+    Response r = problem(e);
+    prepare(r, make_ulid(SystemClock::instance().now()), false, true);
+    expire_after(options_.read_timeout);
+    net::async_write(lowest(), answer_buffers(),
+                     [self = shared_from_this()](beast::error_code, std::size_t) { self->drain(); });
   }
 
   void read() {
     parser_.emplace();
     limit_parser(*parser_, options_.max_header, options_.max_body);
-    lowest().expires_after(options_.read_timeout);
+    expire_after(options_.read_timeout);
     bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read, shared_from_this()));
   }
 
@@ -177,10 +253,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       r.close = true;
       return send(std::move(r), make_ulid(SystemClock::instance().now()), "-", started);
     }
-    if (ec == bhttp::error::end_of_stream || ec == net::error::eof || ec == beast::error::timeout ||
+    if (ec == bhttp::error::end_of_stream || ec == net::error::eof || ec == net::error::bad_descriptor ||
         ec == net::error::operation_aborted || ec == net::error::connection_reset ||
         ec == ssl::error::stream_truncated || ec.category() == net::error::get_ssl_category()) {
-      return close();  // gone, or its TLS broke: nothing can be answered
+      return close();  // gone, timed out (the socket closed), or its TLS broke: nothing can be answered
     }
     if (ec) {
       // The request could not be read whole: answer why, then close (the rest is unread).
@@ -216,7 +292,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     Request req = std::move(*parsed);
 
     tracker_.begin();
-    lowest().expires_never();  // the store answers; the write below sets its own timeout
+    expire_never();  // the store answers; the write below sets its own timeout
     auto cancel = std::make_shared<Cancellation>();
     in_flight_ = cancel;
     // Watched only once the Api parks the request: a request answered at once costs nothing.
@@ -228,10 +304,13 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         if (cancel && self->in_flight_ == cancel && self->watching_ != cancel) self->watch_hangup(cancel);
       });
     });
+    // An answer made at once, on this thread (/healthz, a refusal), is sent at once (dispatch runs
+    // it inline); one from a store thread is posted to this connection's thread.
     api_.handle(
         std::move(req),
-        [self = shared_from_this(), request_id, method, started](Response r) {
-          net::post(self->stream_.get_executor(), [self, r = std::move(r), request_id, method, started]() mutable {
+        [self = shared_from_this(), request_id, method, started](Response r) mutable {  // called once
+          net::dispatch(self->stream_.get_executor(), [self, r = std::move(r), request_id = std::move(request_id),
+                                                       method = std::move(method), started]() mutable {
             self->stop_watching();
             self->send(std::move(r), request_id, method, started);
             self->tracker_.end();
@@ -245,14 +324,14 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   // or an error means gone; data (a pipelined request) means still there, and the watch ends.
   void watch_hangup(std::shared_ptr<Cancellation> cancel) {
     watching_ = cancel;
-    lowest().socket().async_wait(tcp::socket::wait_read, [self = shared_from_this(), cancel](beast::error_code ec) {
+    lowest().async_wait(tcp::socket::wait_read, [self = shared_from_this(), cancel](beast::error_code ec) {
       if (self->watching_ != cancel) return;  // answered meanwhile
       if (ec) {
         if (ec != net::error::operation_aborted) cancel->cancel();
         return;
       }
       char byte = 0;
-      const ssize_t n = ::recv(self->lowest().socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+      const ssize_t n = ::recv(self->lowest().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
       if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) return cancel->cancel();
       if (n < 0) return self->watch_hangup(cancel);
     });
@@ -263,7 +342,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (!watching_) return;
     watching_.reset();
     beast::error_code ignored;
-    lowest().socket().cancel(ignored);  // ends the wait; nothing else is pending on the socket now
+    lowest().cancel(ignored);  // ends the wait; nothing else is pending on the socket now
   }
 
   void send(Response r, const std::string& request_id, const std::string& method,
@@ -272,36 +351,27 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     bool close = r.close || !keep_alive_ || tracker_.draining || over_limit_;
     log_request(request_id, method, r,
                 std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started));
-    auto res = message(std::move(r), request_id, method, close);
-    lowest().expires_after(options_.read_timeout);
-    bhttp::async_write(stream_, *res, [self = shared_from_this(), res, close](beast::error_code ec, std::size_t) {
+    prepare(r, request_id, r.head || method == "HEAD", close);
+    expire_after(options_.read_timeout);
+    net::async_write(stream_, answer_buffers(), [self = shared_from_this(), close](beast::error_code ec, std::size_t) {
       self->on_write(ec, close);
     });
   }
 
-  // The HTTP message of `r`.
-  static std::shared_ptr<bhttp::response<bhttp::string_body>> message(Response r, const std::string& request_id,
-                                                                      const std::string& method, bool close) {
-    auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
-    res->version(11);
-    res->result(static_cast<unsigned>(r.status));
-    if (!r.body.empty() || r.status >= 200) res->set(bhttp::field::content_type, r.content_type);
-    for (auto& [k, v] : r.headers) res->insert(k, v);
-    res->set("X-Request-Id", request_id);
-    res->set(bhttp::field::date, format_http_date(SystemClock::instance().now()));
-    res->keep_alive(!close);
-    if (r.status == 204 || r.status == 304) {
-      res->erase(bhttp::field::content_type);
-    } else if (r.head || method == "HEAD") {  // also answers made before any handler (401, 404)
-      res->content_length(r.body.size());
-    } else {
-      res->body() = std::move(r.body);
-      res->prepare_payload();
-    }
-    return res;
+  // Makes `r` the answer to send next: its head in head_ (a buffer reused from answer to answer),
+  // its body, unless HEAD (also for answers made before any handler: 401, 404) or 204/304, in
+  // body_.
+  void prepare(Response& r, std::string_view request_id, bool head, bool close) {
+    head_.clear();
+    append_head(head_, r, request_id, close);
+    body_.clear();
+    if (!head && r.status != 204 && r.status != 304) body_ = std::move(r.body);
   }
 
+  std::array<net::const_buffer, 2> answer_buffers() const { return {net::buffer(head_), net::buffer(body_)}; }
+
   void on_write(beast::error_code ec, bool close) {
+    body_ = std::string();  // an idle connection keeps no answer's memory (the next one brings its own)
     if (ec) return this->close();
     if (!close) return read();
     if (drain_after_send_) return drain();
@@ -327,9 +397,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     // thousands. TCP_NOTSENT_LOWAT bounds only what waits unsent, not what is in flight, so a
     // reading follower on a long path still gets a window as large as its path allows.
     const int unsent = kStreamUnsentBytes;
-    ::setsockopt(lowest().socket().native_handle(), IPPROTO_TCP, TCP_NOTSENT_LOWAT, &unsent, sizeof unsent);
+    ::setsockopt(lowest().native_handle(), IPPROTO_TCP, TCP_NOTSENT_LOWAT, &unsent, sizeof unsent);
     auto sr = std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*res);
-    lowest().expires_after(options_.read_timeout);
+    expire_after(options_.read_timeout);
     bhttp::async_write_header(stream_, *sr, [self = shared_from_this(), res, sr](beast::error_code ec, std::size_t) {
       if (ec) return self->close();
       self->pump();
@@ -338,7 +408,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   void pump() {
     if (tracker_.draining) return finish_stream();
-    lowest().expires_never();  // waiting for news; the source sends a heartbeat when idle
+    expire_never();  // waiting for news; the source sends a heartbeat when idle
     events_->next([self = shared_from_this()](std::string data, bool done) {
       net::post(self->stream_.get_executor(),
                 [self, data = std::move(data), done]() mutable { self->write_piece(std::move(data), done); });
@@ -348,7 +418,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void write_piece(std::string data, bool done) {
     if (data.empty()) return done ? finish_stream() : pump();
     auto piece = std::make_shared<std::string>(std::move(data));
-    lowest().expires_after(options_.read_timeout);
+    expire_after(options_.read_timeout);
     net::async_write(stream_, bhttp::make_chunk(net::buffer(*piece)),
                      [self = shared_from_this(), piece, done](beast::error_code ec, std::size_t) {
                        if (ec) return self->close();
@@ -357,7 +427,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void finish_stream() {
-    lowest().expires_after(std::chrono::seconds(5));
+    expire_after(std::chrono::seconds(5));
     net::async_write(stream_, bhttp::make_chunk_last(),
                      [self = shared_from_this()](beast::error_code, std::size_t) { self->close(); });
   }
@@ -368,8 +438,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   // Discards raw bytes, beneath TLS: they need not be decrypted to be thrown away.
   void drain() {
     beast::error_code ignored;
-    lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
-    lowest().expires_after(std::chrono::seconds(2));
+    lowest().shutdown(tcp::socket::shutdown_send, ignored);
+    expire_after(std::chrono::seconds(2));
     drain_buffer_.resize(16 << 10);
     read_some_discard();
   }
@@ -387,9 +457,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   // can tell the end from a cut connection.
   void close() {
     if constexpr (kTls) {
-      if (handshake_done_ && !shutting_down_) {
+      if (handshake_done_ && !shutting_down_ && lowest().is_open()) {
         shutting_down_ = true;
-        lowest().expires_after(std::chrono::seconds(2));
+        expire_after(std::chrono::seconds(2));
         stream_.async_shutdown([self = shared_from_this()](beast::error_code) { self->close_socket(); });
         return;
       }
@@ -398,9 +468,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void close_socket() {
+    closed_ = true;
+    timer_.cancel();  // its wait holds the session
     beast::error_code ignored;
-    lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
-    lowest().close();
+    lowest().shutdown(tcp::socket::shutdown_both, ignored);
+    lowest().close(ignored);
   }
 
   Stream stream_;
@@ -409,8 +481,15 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   Tracker& tracker_;
   beast::flat_buffer buffer_;
   std::optional<RequestParser> parser_;
+  std::string head_;  // the head of the answer being written
+  std::string body_;  // its body
   bool keep_alive_ = true;
   bool drain_after_send_ = false;
+  net::basic_waitable_timer<std::chrono::steady_clock, net::wait_traits<std::chrono::steady_clock>, Executor> timer_{
+      stream_.get_executor()};
+  std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
+  bool timer_armed_ = false;  // a wait of timer_ is pending (it fires at or before deadline_)
+  bool closed_ = false;
   bool over_limit_ = false;                          // accepted past --max-connections
   net::steady_timer grace_{stream_.get_executor()};  // an over-limit connection's time to send
   bool grace_over_ = false;
@@ -491,29 +570,41 @@ std::unique_ptr<ssl::context> load_tls(const std::string& cert, const std::strin
 }  // namespace
 
 struct Server::Impl {
-  // Sessions refer to api, options and tracker until the io_context destroys them: those are
+  // Sessions refer to api, options and tracker until their io_context destroys them: those are
   // declared first, so that they are destroyed last.
   Api& api;
   ServerOptions options;
   std::unique_ptr<ssl::context> tls;  // null: plain HTTP
   Tracker tracker;
-  net::io_context ioc;
+  // One per I/O thread (see Executor); the first also runs the acceptor and the signal wait.
+  std::vector<std::unique_ptr<net::io_context>> contexts;
+  std::size_t next_context = 0;  // where the next connection goes (round robin)
   tcp::acceptor acceptor;
-  net::steady_timer accept_retry;               // on the acceptor's strand, as is accept_backoff
+  net::steady_timer accept_retry;               // on the acceptor's thread, as is accept_backoff
   std::chrono::milliseconds accept_backoff{0};  // 0: accepting works
   net::signal_set signals;
   std::thread shutdown_waiter;
 
+  static std::vector<std::unique_ptr<net::io_context>> make_contexts(int threads) {
+    std::vector<std::unique_ptr<net::io_context>> v;
+    for (int i = 0; i < std::max(1, threads); ++i) v.push_back(std::make_unique<net::io_context>(1));
+    return v;
+  }
+
   Impl(Api& a, ServerOptions o)
       : api(a),
         options(std::move(o)),
-        ioc(std::max(1, options.threads)),
-        acceptor(net::make_strand(ioc)),
-        accept_retry(acceptor.get_executor()),
-        signals(ioc, SIGINT, SIGTERM) {}
+        contexts(make_contexts(options.threads)),
+        acceptor(*contexts[0]),
+        accept_retry(*contexts[0]),
+        signals(*contexts[0], SIGINT, SIGTERM) {}
+
+  net::io_context& main_context() { return *contexts[0]; }
 
   void accept() {
-    acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    net::io_context& home = *contexts[next_context];
+    next_context = (next_context + 1) % contexts.size();
+    acceptor.async_accept(home, [this](beast::error_code ec, Socket socket) {
       if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
       if (ec && ec != net::error::connection_aborted) return accept_later(ec);
       if (accept_backoff.count() > 0) log_event("info", "accepting connections again");
@@ -539,7 +630,7 @@ struct Server::Impl {
     });
   }
 
-  void admit(tcp::socket socket) {
+  void admit(Socket socket) {
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
     if (tls) {
@@ -560,7 +651,7 @@ struct Server::Impl {
 
   void begin_shutdown() {
     if (tracker.draining.exchange(true)) return;
-    net::post(acceptor.get_executor(), [this] {
+    net::post(main_context(), [this] {
       beast::error_code ignored;
       acceptor.close(ignored);
       accept_retry.cancel();
@@ -575,7 +666,7 @@ struct Server::Impl {
         while (tracker.in_flight != 0 && lock.wait_until(tracker.idle, until) == std::cv_status::no_timeout) {
         }
       }
-      ioc.stop();
+      for (auto& c : contexts) c->stop();
     });
   }
 };
@@ -611,17 +702,20 @@ void Server::run() {
   impl_->accept();
   // Parked requests (long polls, lock waits) are no Asio operations: once shutdown has closed
   // the acceptor and the signal wait, nothing else might keep run() going, and the answers they
-  // post would never be sent. The shutdown waiter ends the run with ioc.stop().
-  auto keep_running = net::make_work_guard(impl_->ioc);
+  // post would never be sent. The shutdown waiter ends the run with stop().
+  std::vector<net::executor_work_guard<Executor>> keep_running;
+  for (auto& c : impl_->contexts) keep_running.push_back(net::make_work_guard(*c));
   std::vector<std::thread> threads;
-  for (int i = 1; i < impl_->options.threads; ++i) threads.emplace_back([this] { impl_->ioc.run(); });
-  impl_->ioc.run();
+  for (std::size_t i = 1; i < impl_->contexts.size(); ++i) {
+    threads.emplace_back([c = impl_->contexts[i].get()] { c->run(); });
+  }
+  impl_->main_context().run();
   for (auto& t : threads) t.join();
   if (impl_->shutdown_waiter.joinable()) impl_->shutdown_waiter.join();
 }
 
 void Server::stop() {
-  net::post(impl_->ioc, [this] { impl_->begin_shutdown(); });
+  net::post(impl_->main_context(), [this] { impl_->begin_shutdown(); });
 }
 
 }  // namespace lockstep::http

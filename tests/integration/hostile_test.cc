@@ -24,6 +24,13 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 using Hostile = ServerTest;
 
+// A raw connection to the server on `port`, for requests no client library would send.
+tcp::socket connect_raw(net::io_context& ioc, unsigned short port) {
+  tcp::socket s(ioc);
+  s.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+  return s;
+}
+
 TEST_F(Hostile, oversized_body_is_413_and_the_server_keeps_serving) {
   auto c = alice();
   std::string huge = "{\"taskTitle\":\"" + std::string(2 << 20, 'x') + "\"}";
@@ -59,8 +66,7 @@ TEST_F(Hostile, deep_json_nesting_is_malformed_not_a_crash) {
 TEST_F(Hostile, a_client_that_sends_too_slowly_is_cut_off_without_disturbing_others) {
   start({"--read-timeout", "1"});
   net::io_context ioc;
-  tcp::socket slow(ioc);
-  slow.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), server_->port()));
+  tcp::socket slow = connect_raw(ioc, server_->port());
   net::write(slow, net::buffer(std::string("GET /v1/tasks HTTP/1.1\r\nHost: x\r\n")));
   // Others are served while the slow client dawdles.
   auto c = alice();
@@ -72,10 +78,30 @@ TEST_F(Hostile, a_client_that_sends_too_slowly_is_cut_off_without_disturbing_oth
   EXPECT_TRUE(ec == net::error::eof || ec == net::error::connection_reset) << ec.message();
 }
 
+// The read timeout runs again from each answer: a keep-alive connection that was served and then
+// dawdles is cut off like one that never was (the connection's one timer, armed at its first
+// request, must wait again for the deadline that has moved on since).
+TEST_F(Hostile, a_keep_alive_client_that_dawdles_after_an_answer_is_cut_off_too) {
+  start({"--read-timeout", "1"});
+  net::io_context ioc;
+  tcp::socket s = connect_raw(ioc, server_->port());
+  net::write(s, net::buffer(std::string("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")));
+  std::string answer;
+  char buf[1024];
+  while (answer.find(R"({"status":"ok"})") == std::string::npos) {
+    boost::system::error_code ec;
+    answer.append(buf, s.read_some(net::buffer(buf), ec));
+    ASSERT_FALSE(ec) << ec.message();
+  }
+  net::write(s, net::buffer(std::string("GET /healthz HTTP/1.1\r\nHost: x\r\n")));
+  auto rest = read_until_closed(s, std::chrono::seconds(10));
+  ASSERT_TRUE(rest) << "still open 10 s after the answer, with a read timeout of 1 s";
+  EXPECT_EQ(*rest, "");
+}
+
 TEST_F(Hostile, half_closed_connection_still_gets_its_answer) {
   net::io_context ioc;
-  tcp::socket s(ioc);
-  s.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), server_->port()));
+  tcp::socket s = connect_raw(ioc, server_->port());
   net::write(s, net::buffer(std::string("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")));
   s.shutdown(tcp::socket::shutdown_send);
   std::string answer;
@@ -137,6 +163,35 @@ TEST_F(Hostile, slow_loris_half_open_and_non_reading_clients_do_not_starve_a_nor
   long rss = rss_kib(server_->pid());
   EXPECT_LT(rss, 128 * 1024) << "RSS " << rss << " KiB";
   RecordProperty("rss_kib", static_cast<int>(rss));
+}
+
+// The server writes its answers' bytes itself (not Beast's serializer): pipelined requests are
+// answered in order, each framed exactly (a HEAD's Content-Length without its body, HTTP/1.0
+// without keep-alive closed after its answer), with the same fields in the same order as before.
+TEST_F(Hostile, pipelined_answers_are_framed_exactly_and_in_order) {
+  net::io_context ioc;
+  tcp::socket s = connect_raw(ioc, server_->port());
+  net::write(s, net::buffer(std::string("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Request-Id: one\r\n\r\n"
+                                        "HEAD /healthz HTTP/1.1\r\nHost: x\r\nX-Request-Id: two\r\n\r\n"
+                                        "GET /healthz HTTP/1.0\r\nX-Request-Id: three\r\n\r\n")));
+  auto got = read_until_closed(s, std::chrono::seconds(10));
+  ASSERT_TRUE(got) << "the server did not close after the HTTP/1.0 answer";
+  // Every Date is an HTTP-date; the rest must be exactly these bytes.
+  std::string answers;
+  std::istringstream lines(*got);
+  for (std::string line; std::getline(lines, line, '\n');) {
+    if (line.starts_with("Date: ")) {
+      EXPECT_TRUE(line.ends_with(" GMT\r") && line.size() == 6 + 29 + 1) << line;
+      line = "Date: D\r";
+    }
+    answers += line + (lines.eof() ? "" : "\n");
+  }
+  auto answer = [](const std::string& id, const std::string& connection, const std::string& body) {
+    return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Request-Id: " + id + "\r\nDate: D\r\n" + connection +
+           "Content-Length: 15\r\n\r\n" + body;
+  };
+  const std::string ok = R"({"status":"ok"})";
+  EXPECT_EQ(answers, answer("one", "", ok) + answer("two", "", "") + answer("three", "Connection: close\r\n", ok));
 }
 
 TEST_F(Hostile, a_stderr_nobody_reads_does_not_stall_the_server) {
