@@ -50,7 +50,7 @@ done
 
 for i in "${!builds[@]}"; do echo "${labels[$i]}: ${builds[$i]}"; done
 echo "medians:"
-jq -s -c 'group_by(.build + " " + .name + " " + .flags)[] | length as $n | (($n - 1) / 2 | floor) as $k
+jq -s -c 'map(select(.disturbed | not)) | group_by(.build + " " + .name + " " + .flags)[] | length as $n | (($n - 1) / 2 | floor) as $k
   | def med(f): ([ .[] | f ] | sort | .[$k]);
   {build: .[0].build, name: .[0].name, flags: .[0].flags, runs: $n, rps: (med(.rps) | round),
    ops: (med(.ops) | round), p99: med(.p99), op_p99: med(.op_p99), server_cpu: (med(.server_cpu) | round),
