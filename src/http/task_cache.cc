@@ -1,0 +1,99 @@
+#include "http/task_cache.h"
+
+#include "http/problem.h"
+#include "http/responses.h"
+#include "service/task_service.h"
+
+namespace lockstep::http {
+
+TaskCache::TaskCache(std::size_t max_bytes) : max_bytes_(max_bytes), forgotten_at_(kStripes, 0) {}
+
+std::size_t TaskCache::bytes_of(const std::string& id, const Entry& e) {
+  // Heap blocks are counted whole, plus 16 bytes of allocator header each.
+  constexpr std::size_t kBlock = 16;
+  auto text = [](const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 + kBlock : 0; };
+  std::size_t n = sizeof(Entry) + 2 * sizeof(void*) + kBlock;                // the Entry and shared_ptr's control block
+  n += sizeof(std::pair<const std::string, Slot>) + sizeof(void*) + kBlock;  // the map's node and bucket
+  n += 3 * sizeof(void*) + kBlock;                                           // the list's node
+  n += text(id) + text(e.etag.opaque);
+  const Response& r = e.ok;
+  n += text(r.body) + text(r.content_type) + r.headers.capacity() * sizeof(r.headers[0]) + kBlock;
+  for (const auto& [name, value] : r.headers) n += text(name) + text(value);
+  return n;
+}
+
+std::shared_ptr<const TaskCache::Entry> TaskCache::find(std::string_view id) {
+  MutexLock lock(mu_);
+  auto it = slots_.find(id);
+  if (it == slots_.end()) {
+    misses_.fetch_add(1, std::memory_order_relaxed);
+    return nullptr;
+  }
+  used_.splice(used_.begin(), used_, it->second.used);
+  hits_.fetch_add(1, std::memory_order_relaxed);
+  return it->second.entry;
+}
+
+TaskCache::Ticket TaskCache::ticket() const {
+  MutexLock lock(mu_);
+  return forgets_;
+}
+
+void TaskCache::fill(const Task& task, const Response& ok, Ticket ticket) {
+  if (task.lock) return;
+  auto entry = std::make_shared<Entry>(Entry{ok, task.etag(), task.updated_at, task.version});
+  const std::size_t bytes = bytes_of(task.id, *entry);
+  if (bytes > max_bytes_) return;
+  MutexLock lock(mu_);
+  if (forgotten_at_[stripe_of(task.id)] > ticket) return;  // written since the read: maybe stale
+  if (auto it = slots_.find(task.id); it != slots_.end()) erase(it);
+  while (bytes_ + bytes > max_bytes_) erase(slots_.find(*used_.back()));
+  auto [it, inserted] = slots_.try_emplace(task.id);
+  used_.push_front(&it->first);
+  it->second = Slot{std::move(entry), used_.begin(), bytes};
+  bytes_ += bytes;
+}
+
+void TaskCache::forget(const std::vector<std::string>& task_ids) {
+  MutexLock lock(mu_);
+  ++forgets_;
+  for (const auto& id : task_ids) {
+    forgotten_at_[stripe_of(id)] = forgets_;
+    if (auto it = slots_.find(id); it != slots_.end()) erase(it);
+  }
+}
+
+void TaskCache::erase(std::unordered_map<std::string, Slot, Hash, std::equal_to<>>::iterator it) {
+  bytes_ -= it->second.bytes;
+  used_.erase(it->second.used);
+  slots_.erase(it);
+}
+
+TaskCache::Usage TaskCache::usage() const {
+  MutexLock lock(mu_);
+  return Usage{slots_.size(), bytes_, hits_.load(std::memory_order_relaxed), misses_.load(std::memory_order_relaxed)};
+}
+
+namespace {
+
+Response task_not_modified(const EntityTag& etag, Millis updated_at) {
+  Response r = not_modified(etag);
+  r.set("Last-Modified", format_http_date(updated_at));
+  return r;
+}
+
+}  // namespace
+
+Response task_read_answer(const Task& task, bool not_modified) {
+  return not_modified ? task_not_modified(task.etag(), task.updated_at) : task_response(200, task);
+}
+
+std::optional<Response> answer_from_memory(const TaskCache::Entry& entry, const ConditionalHeaders& headers) {
+  auto checked = check_read_in_memory(entry.etag, entry.updated_at, entry.version, entry.ok.body, headers);
+  if (!checked) return std::nullopt;
+  if (!*checked) return problem(checked->error());
+  if (**checked) return task_not_modified(entry.etag, entry.updated_at);
+  return entry.ok;
+}
+
+}  // namespace lockstep::http

@@ -1,0 +1,105 @@
+// The node's memory of current tasks, as GET /v1/tasks/{id} answers them (docs/architecture.md,
+// "Reads from memory"), on the embedded SQLite store only (store/local_reads.h). Bounded in bytes;
+// the least recently read go first. Thread-safe.
+//
+// Nothing stale is ever answered from it:
+// - The writer forgets every task a transaction writes before its COMMIT and again after it
+//   (forget(), through LocalReads::on_tasks_written), before any of its answers is sent. So a read
+//   that starts after a write's answer cannot find the task's old value, and a read that starts
+//   once the writer forgot it can only have missed.
+// - Only reads from the store fill it, and each carries the ticket it took before its store read
+//   was queued (so before its snapshot). A fill is refused when any task hashed with its task to
+//   the same stripe was forgotten after that ticket: whatever it read may be older than a commit,
+//   and the writer's forgetting always wins.
+// - It keeps tasks without a live lock only: a lock changes the answer (it is shown) and is
+//   written as the task's (put_lock, delete_lock), and one that has expired never lives again.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/mutex.h"
+#include "core/preconditions.h"
+#include "domain/task.h"
+#include "http/message.h"
+
+namespace lockstep::http {
+
+class TaskCache {
+ public:
+  // What it keeps of a task without a live lock: its 200 answer, and what preconditions read.
+  struct Entry {
+    Response ok;
+    EntityTag etag;
+    Millis updated_at = 0;
+    std::int64_t version = 0;
+  };
+  using Ticket = std::uint64_t;
+  struct Usage {
+    std::size_t entries = 0;
+    std::size_t bytes = 0;  // as bytes_of() counts them, never above max_bytes
+    std::uint64_t hits = 0;
+    std::uint64_t misses = 0;
+  };
+
+  explicit TaskCache(std::size_t max_bytes);
+
+  std::shared_ptr<const Entry> find(std::string_view id);
+  // Taken before queuing a store read whose task may fill() it.
+  Ticket ticket() const;
+  // `task` was just read from the store (its live lock attached), answered `ok` (200), by a read
+  // that took `ticket`.
+  void fill(const Task& task, const Response& ok, Ticket ticket);
+  // The writer wrote these tasks (or is about to commit them).
+  void forget(const std::vector<std::string>& task_ids);
+
+  Usage usage() const;
+  std::size_t max_bytes() const { return max_bytes_; }
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  struct Slot {
+    std::shared_ptr<const Entry> entry;
+    std::list<const std::string*>::iterator used;  // its place in used_
+    std::size_t bytes = 0;
+  };
+  static constexpr std::size_t kStripes = 4096;
+
+  // What one entry costs, its bookkeeping included (approximately: the allocator's own headers
+  // are guessed, not measured).
+  static std::size_t bytes_of(const std::string& id, const Entry& e);
+  static std::size_t stripe_of(std::string_view id) { return Hash{}(id) % kStripes; }
+  void erase(std::unordered_map<std::string, Slot, Hash, std::equal_to<>>::iterator it) LOCKSTEP_REQUIRES(mu_);
+
+  const std::size_t max_bytes_;
+  mutable Mutex mu_;
+  std::unordered_map<std::string, Slot, Hash, std::equal_to<>> slots_ LOCKSTEP_GUARDED_BY(mu_);
+  std::list<const std::string*> used_ LOCKSTEP_GUARDED_BY(mu_);  // keys of slots_, most recently read first
+  std::size_t bytes_ LOCKSTEP_GUARDED_BY(mu_) = 0;
+  Ticket forgets_ LOCKSTEP_GUARDED_BY(mu_) = 0;  // forget() calls so far: the next ticket
+  // Per stripe: the value of forgets_ at the last forget() of a task of the stripe.
+  std::vector<Ticket> forgotten_at_ LOCKSTEP_GUARDED_BY(mu_);
+  std::atomic<std::uint64_t> hits_{0};
+  std::atomic<std::uint64_t> misses_{0};
+};
+
+// The answer to a GET of `task` read from the store: 200, or 304 when the request's If-None-Match
+// named it.
+Response task_read_answer(const Task& task, bool not_modified);
+
+// A GET of a task answered from `entry`, or nullopt when its preconditions need the store (a date
+// condition may need the task's history).
+std::optional<Response> answer_from_memory(const TaskCache::Entry& entry, const ConditionalHeaders& headers);
+
+}  // namespace lockstep::http
