@@ -99,7 +99,8 @@ Api::Api(Store& store, const Clock& clock, const ApiOptions& options, std::uniqu
   if (local_reads && options_.read_cache_bytes > 0) {
     task_cache_ = std::make_unique<TaskCache>(options_.read_cache_bytes);
     local_reads_ = std::move(local_reads);
-    local_reads_->on_tasks_written([cache = task_cache_.get()](const std::vector<std::string>& ids) { cache->forget(ids); });
+    local_reads_->on_tasks_written(
+        [cache = task_cache_.get()](const std::vector<std::string>& ids) { cache->forget(ids); });
   }
   add_all_routes(router_, lock_queue_);
   add_operation_routes();
@@ -146,11 +147,11 @@ struct Api::Exchange {
   // The rate-limit verdict of its one token (taken on the first run, not again when a parked
   // request re-runs); every answer to it describes it (API.md §7).
   std::optional<RateLimiter::Verdict> rate;
-  std::optional<Principal> who;      // once authenticated (again at each run)
-  std::optional<Result<Body>> body;  // a write's body, read once, before it first reaches the writer
-  std::string body_hash;             // of a write with an Idempotency-Key, taken with its body
-  std::string token_hash;            // of a write's bearer token, taken once (empty: none)
-  bool recheck = false;              // admitted on a known token: the writer authenticates it (submit_write)
+  std::optional<Principal> who;           // once authenticated (again at each run)
+  std::optional<Result<Body>> body;       // a write's body, read once, before it first reaches the writer
+  std::string body_hash;                  // of a write with an Idempotency-Key, taken with its body
+  std::string token_hash;                 // of a write's bearer token, taken once (empty: none)
+  bool recheck = false;                   // admitted on a known token: the writer authenticates it (submit_write)
   std::optional<TaskCache::Ticket> fill;  // a GET of a task the read cache missed: its store read may fill it
 
   // A waiting request whose client has gone away: it is answered without being served.
@@ -203,6 +204,13 @@ void Api::handle(Request req, Respond respond, std::shared_ptr<Cancellation> can
 
 bool Api::answered_from_memory(Exchange& ex) {
   if (!task_cache_ || !ex.match.handler || ex.match.pattern != "/v1/tasks/{id}") return false;
+  // The entry, found after the request arrived, was current then: the writer forgets a task before
+  // committing it.
+  auto entry = task_cache_->find(ex.match.params[0]);
+  if (!entry) {
+    ex.fill = task_cache_->ticket();
+    return false;
+  }
   try {
     ex.who = principal_in_memory(ex.req);
   } catch (const StoreError&) {
@@ -213,15 +221,11 @@ bool Api::answered_from_memory(Exchange& ex) {
     ex.respond(described(ex, std::move(*limited)));
     return true;
   }
-  if (auto entry = task_cache_->find(ex.match.params[0])) {
-    if (auto r = answer_from_memory(*entry, conditional_headers(ex.req))) {
-      r->head = ex.req.method == "HEAD";
-      ex.respond(described(ex, std::move(*r)));
-      return true;
-    }
-  }
-  ex.fill = task_cache_->ticket();
-  return false;
+  auto r = answer_from_memory(*entry, conditional_headers(ex.req));
+  if (!r) return false;
+  r->head = ex.req.method == "HEAD";
+  ex.respond(described(ex, std::move(*r)));
+  return true;
 }
 
 std::optional<Principal> Api::principal_in_memory(const Request& req) {
@@ -534,14 +538,12 @@ std::optional<Response> Api::limit(Exchange& ex) {
 }
 
 Response Api::run(Tx& tx, Exchange& ex, bool may_wait) {
-  if (!ex.fill) {  // else answered_from_memory authenticated it already, against the store of its start
-    auto who = principal_of(tx, ex.req.header("authorization"));
-    if (!who) {
-      ex.who.reset();
-      return described(ex, problem(who.error()));
-    }
-    ex.who = std::move(*who);
+  auto who = principal_of(tx, ex.req.header("authorization"));
+  if (!who) {
+    ex.who.reset();
+    return described(ex, problem(who.error()));
   }
+  ex.who = std::move(*who);
   if (auto limited = limit(ex)) return described(ex, std::move(*limited));
   return run_authorized(tx, ex, may_wait);
 }
@@ -601,8 +603,8 @@ Response Api::dispatch(Tx& tx, Exchange& ex, const Principal& who, bool may_wait
                    prefers_merge(req),
                    options_.retention,
                    req.header_string("lock-token")};
-  Call call{req, match.params, std::move(ctx), conditional_headers(req), req.method == "HEAD", may_wait,
-            options_.max_batch};
+  Call call{req,      match.params,      std::move(ctx), conditional_headers(req), req.method == "HEAD",
+            may_wait, options_.max_batch};
   call.parsed = ex.body ? &*ex.body : &no_body();
   call.kept = &ex.kept;
   if (ex.fill) {

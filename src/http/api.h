@@ -79,9 +79,9 @@ class Api {
   void ready(Respond respond);
   void metrics(const Request& req, Respond respond);
   std::string metrics_text(Tx& tx) const;
-  // A GET of a task answered on this thread from the read cache: authenticated by
-  // principal_in_memory, its rate-limit token taken, then the task if the cache holds it. False
-  // (the ticket of the fill its store read may make taken) when the store must answer.
+  // A GET of a task answered on this thread from the read cache when it holds the task:
+  // authenticated by principal_in_memory, its rate-limit token taken, then answered. False when
+  // the store must answer (on a miss, with the ticket its store read may fill the cache with).
   bool answered_from_memory(Exchange& ex);
   // A read's principal, checked against the store as it is now without a hand-off: from
   // known_tokens_ while no connection has committed since the token was checked, else by a point

@@ -6,7 +6,8 @@
 
 namespace lockstep::http {
 
-TaskCache::TaskCache(std::size_t max_bytes) : max_bytes_(max_bytes), forgotten_at_(kStripes, 0) {}
+TaskCache::TaskCache(std::size_t max_bytes)
+    : max_bytes_(max_bytes), forgotten_at_(kStripes, 0), missed_(kDoorkeeperBits, false) {}
 
 std::size_t TaskCache::bytes_of(const std::string& id, const Entry& e) {
   // Heap blocks are counted whole, plus 16 bytes of allocator header each.
@@ -44,10 +45,12 @@ void TaskCache::fill(const Task& task, const Response& ok, Ticket ticket) {
   auto entry = std::make_shared<Entry>(Entry{ok, task.etag(), task.updated_at, task.version});
   const std::size_t bytes = bytes_of(task.id, *entry);
   if (bytes > max_bytes_) return;
+  std::vector<std::shared_ptr<const Entry>> dropped;  // freed after the lock is released
   MutexLock lock(mu_);
   if (forgotten_at_[stripe_of(task.id)] > ticket) return;  // written since the read: maybe stale
-  if (auto it = slots_.find(task.id); it != slots_.end()) erase(it);
-  while (bytes_ + bytes > max_bytes_) erase(slots_.find(*used_.back()));
+  if (auto it = slots_.find(task.id); it != slots_.end()) dropped.push_back(erase(it));
+  if (bytes_ + bytes > max_bytes_ && !missed_before(task.id)) return;
+  while (bytes_ + bytes > max_bytes_) dropped.push_back(erase(slots_.find(*used_.back())));
   auto [it, inserted] = slots_.try_emplace(task.id);
   used_.push_front(&it->first);
   it->second = Slot{std::move(entry), used_.begin(), bytes};
@@ -55,18 +58,33 @@ void TaskCache::fill(const Task& task, const Response& ok, Ticket ticket) {
 }
 
 void TaskCache::forget(const std::vector<std::string>& task_ids) {
+  std::vector<std::shared_ptr<const Entry>> dropped;  // freed after the lock is released
   MutexLock lock(mu_);
   ++forgets_;
   for (const auto& id : task_ids) {
     forgotten_at_[stripe_of(id)] = forgets_;
-    if (auto it = slots_.find(id); it != slots_.end()) erase(it);
+    if (auto it = slots_.find(id); it != slots_.end()) dropped.push_back(erase(it));
   }
 }
 
-void TaskCache::erase(std::unordered_map<std::string, Slot, Hash, std::equal_to<>>::iterator it) {
+std::shared_ptr<const TaskCache::Entry> TaskCache::erase(
+    std::unordered_map<std::string, Slot, Hash, std::equal_to<>>::iterator it) {
+  std::shared_ptr<const Entry> entry = std::move(it->second.entry);
   bytes_ -= it->second.bytes;
   used_.erase(it->second.used);
   slots_.erase(it);
+  return entry;
+}
+
+bool TaskCache::missed_before(std::string_view id) {
+  const std::size_t bit = (Hash{}(id) / kStripes) % kDoorkeeperBits;
+  if (missed_[bit]) return true;
+  if (++missed_count_ > kDoorkeeperBits / 2) {
+    missed_.assign(kDoorkeeperBits, false);
+    missed_count_ = 1;
+  }
+  missed_[bit] = true;
+  return false;
 }
 
 TaskCache::Usage TaskCache::usage() const {

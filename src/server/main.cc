@@ -88,7 +88,7 @@ struct Config {
   std::int64_t idempotency_ttl = 86400;
   std::size_t max_batch = 100;
   std::size_t read_cache_mib = 8;  // 0: off (always off on PostgreSQL)
-  std::string web_root;  // empty: the board built into the binary
+  std::string web_root;            // empty: the board built into the binary
   std::string tls_cert;
   std::string tls_key;
   std::string config_file;

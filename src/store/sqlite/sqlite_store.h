@@ -51,7 +51,7 @@ class SqliteStore final : public Store {
  private:
   StoreOptions options_;
   const Clock& clock_;
-  std::atomic<bool> healthy_{true};  // the last group commit's outcome
+  std::atomic<bool> healthy_{true};                // the last group commit's outcome
   std::unique_ptr<sqlite::TaskWriteWatch> watch_;  // before queue_: the writer uses it
   JobQueue queue_;
 };
