@@ -206,9 +206,10 @@ bool Api::answered_from_memory(Exchange& ex) {
   if (!task_cache_ || !ex.match.handler || ex.match.pattern != "/v1/tasks/{id}") return false;
   // The entry, found after the request arrived, was current then: the writer forgets a task before
   // committing it.
-  auto entry = task_cache_->find(ex.match.params[0]);
+  TaskCache::Ticket ticket = 0;
+  auto entry = task_cache_->find(ex.match.params[0], ticket);
   if (!entry) {
-    ex.fill = task_cache_->ticket();
+    ex.fill = ticket;
     return false;
   }
   try {

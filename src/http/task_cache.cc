@@ -23,11 +23,12 @@ std::size_t TaskCache::bytes_of(const std::string& id, const Entry& e) {
   return n;
 }
 
-std::shared_ptr<const TaskCache::Entry> TaskCache::find(std::string_view id) {
+std::shared_ptr<const TaskCache::Entry> TaskCache::find(std::string_view id, Ticket& ticket) {
   MutexLock lock(mu_);
   auto it = slots_.find(id);
   if (it == slots_.end()) {
     misses_.fetch_add(1, std::memory_order_relaxed);
+    ticket = forgets_;
     return nullptr;
   }
   used_.splice(used_.begin(), used_, it->second.used);
@@ -40,16 +41,26 @@ TaskCache::Ticket TaskCache::ticket() const {
   return forgets_;
 }
 
+bool TaskCache::admits(std::string_view id, std::size_t bytes, Ticket ticket) {
+  if (forgotten_at_[stripe_of(id)] > ticket) return false;  // written since the read: maybe stale
+  return bytes_ + bytes <= max_bytes_ || slots_.contains(id) || missed_before(id);
+}
+
 void TaskCache::fill(const Task& task, const Response& ok, Ticket ticket) {
   if (task.lock) return;
+  // An estimate first (the entry's own size), so that a fill the doorkeeper refuses copies nothing.
+  const std::size_t estimate = bytes_of(task.id, Entry{Response{}, task.etag()}) + ok.body.size();
+  {
+    MutexLock lock(mu_);
+    if (!admits(task.id, estimate, ticket)) return;
+  }
   auto entry = std::make_shared<Entry>(Entry{ok, task.etag(), task.updated_at, task.version});
   const std::size_t bytes = bytes_of(task.id, *entry);
   if (bytes > max_bytes_) return;
   std::vector<std::shared_ptr<const Entry>> dropped;  // freed after the lock is released
   MutexLock lock(mu_);
-  if (forgotten_at_[stripe_of(task.id)] > ticket) return;  // written since the read: maybe stale
+  if (forgotten_at_[stripe_of(task.id)] > ticket) return;  // written since the first look
   if (auto it = slots_.find(task.id); it != slots_.end()) dropped.push_back(erase(it));
-  if (bytes_ + bytes > max_bytes_ && !missed_before(task.id)) return;
   while (bytes_ + bytes > max_bytes_) dropped.push_back(erase(slots_.find(*used_.back())));
   auto [it, inserted] = slots_.try_emplace(task.id);
   used_.push_front(&it->first);

@@ -56,8 +56,10 @@ class TaskCache {
 
   explicit TaskCache(std::size_t max_bytes);
 
-  std::shared_ptr<const Entry> find(std::string_view id);
-  // Taken before queuing a store read whose task may fill() it.
+  // The task's entry; null on a miss, when `ticket` is set to what the store read that follows
+  // fills with (fill()).
+  std::shared_ptr<const Entry> find(std::string_view id, Ticket& ticket);
+  // The ticket of a store read queued now.
   Ticket ticket() const;
   // `task` was just read from the store (its live lock attached), answered `ok` (200), by a read
   // that took `ticket`.
@@ -89,6 +91,8 @@ class TaskCache {
       LOCKSTEP_REQUIRES(mu_);
   // Whether `id` was missed lately (and notes that it was now).
   bool missed_before(std::string_view id) LOCKSTEP_REQUIRES(mu_);
+  // Whether a fill of `bytes` for `id` under `ticket` may go in (the stripe, then the doorkeeper).
+  bool admits(std::string_view id, std::size_t bytes, Ticket ticket) LOCKSTEP_REQUIRES(mu_);
 
   const std::size_t max_bytes_;
   mutable Mutex mu_;
