@@ -17,25 +17,17 @@ namespace {
 
 using ReadCache = StoreServerTest;
 
-// A counter or gauge of /metrics; -1 when absent.
-std::int64_t metric(ApiClient& c, const std::string& name) {
-  auto m = c.get("/metrics");
-  auto pos = m.raw.body.find("\n" + name + " ");
-  if (pos == std::string::npos) return -1;
-  return std::stoll(m.raw.body.substr(pos + name.size() + 2));
-}
-
 bool on_sqlite() { return ::testing::TestWithParam<std::string>::GetParam() == "sqlite"; }
 
 // On SQLite the cache must have answered some reads (else these tests test nothing of it); on
 // PostgreSQL it must not exist.
 void expect_cache_used(ApiClient& admin, std::int64_t hits_before) {
-  const std::int64_t hits = metric(admin, "lockstep_read_cache_hits_total");
+  const std::int64_t hits = admin.metric("lockstep_read_cache_hits_total");
   if (on_sqlite()) {
     EXPECT_GT(hits, hits_before);
   } else {
     EXPECT_EQ(hits, -1);
-    EXPECT_EQ(metric(admin, "lockstep_read_cache_max_bytes"), -1);
+    EXPECT_EQ(admin.metric("lockstep_read_cache_max_bytes"), -1);
   }
 }
 
@@ -68,7 +60,7 @@ TEST_P(ReadCache, a_read_that_starts_after_a_writes_answer_sees_the_write) {
       }
     });
   }
-  const std::int64_t hits_before = metric(a, "lockstep_read_cache_hits_total");
+  const std::int64_t hits_before = a.metric("lockstep_read_cache_hits_total");
   for (int round = 0; round < kRounds; ++round) {
     sync.arrive_and_wait();
     for (const auto& p : paths) EXPECT_EQ(a.patch(p, {{"taskTitle", "round " + std::to_string(round)}}).status, 200);
@@ -87,7 +79,7 @@ TEST_P(ReadCache, a_revoked_token_is_refused_on_the_very_next_read_even_when_cac
   auto adm = admin();
   for (const std::string name : {"carol", "dora"}) {
     ApiClient c(server_->port(), add_user(db_, name));
-    const std::int64_t hits_before = metric(adm, "lockstep_read_cache_hits_total");
+    const std::int64_t hits_before = adm.metric("lockstep_read_cache_hits_total");
     for (int i = 0; i < 3; ++i) ASSERT_EQ(c.get(path).status, 200) << name;
     expect_cache_used(adm, hits_before);
     if (name == "carol") {
@@ -196,19 +188,19 @@ TEST_P(ReadCache, the_cache_stays_within_its_bound) {
   for (const auto& p : paths) ASSERT_EQ(a.get(p).status, 200);
   auto adm = admin();
   if (!on_sqlite()) return expect_cache_used(adm, 0);
-  const std::int64_t bytes = metric(adm, "lockstep_read_cache_bytes");
-  const std::int64_t entries = metric(adm, "lockstep_read_cache_entries");
-  EXPECT_EQ(metric(adm, "lockstep_read_cache_max_bytes"), 1 << 20);
+  const std::int64_t bytes = adm.metric("lockstep_read_cache_bytes");
+  const std::int64_t entries = adm.metric("lockstep_read_cache_entries");
+  EXPECT_EQ(adm.metric("lockstep_read_cache_max_bytes"), 1 << 20);
   EXPECT_LE(bytes, 1 << 20);
   EXPECT_GT(bytes, (1 << 20) / 2);
   EXPECT_LT(entries, 1000);
   EXPECT_GT(entries, 100);
   // Full now: the last 50, read once already, go in at their second read and are hits at the third.
   for (std::size_t i = paths.size() - 50; i < paths.size(); ++i) ASSERT_EQ(a.get(paths[i]).status, 200);
-  const std::int64_t hits_before = metric(adm, "lockstep_read_cache_hits_total");
+  const std::int64_t hits_before = adm.metric("lockstep_read_cache_hits_total");
   for (std::size_t i = paths.size() - 50; i < paths.size(); ++i) ASSERT_EQ(a.get(paths[i]).status, 200);
-  EXPECT_EQ(metric(adm, "lockstep_read_cache_hits_total"), hits_before + 50);
-  EXPECT_LE(metric(adm, "lockstep_read_cache_bytes"), 1 << 20);
+  EXPECT_EQ(adm.metric("lockstep_read_cache_hits_total"), hits_before + 50);
+  EXPECT_LE(adm.metric("lockstep_read_cache_bytes"), 1 << 20);
 }
 
 }  // namespace
