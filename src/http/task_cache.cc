@@ -9,17 +9,16 @@ namespace lockstep::http {
 TaskCache::TaskCache(std::size_t max_bytes)
     : max_bytes_(max_bytes), forgotten_at_(kStripes, 0), missed_(kDoorkeeperBits, false) {}
 
-std::size_t TaskCache::bytes_of(const std::string& id, const Entry& e) {
+std::size_t TaskCache::bytes_of(const std::string& id, const Response& ok, const EntityTag& etag) {
   // Heap blocks are counted whole, plus 16 bytes of allocator header each.
   constexpr std::size_t kBlock = 16;
   auto text = [](const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 + kBlock : 0; };
   std::size_t n = sizeof(Entry) + 2 * sizeof(void*) + kBlock;                // the Entry and shared_ptr's control block
   n += sizeof(std::pair<const std::string, Slot>) + sizeof(void*) + kBlock;  // the map's node and bucket
   n += 3 * sizeof(void*) + kBlock;                                           // the list's node
-  n += text(id) + text(e.etag.opaque);
-  const Response& r = e.ok;
-  n += text(r.body) + text(r.content_type) + r.headers.capacity() * sizeof(r.headers[0]) + kBlock;
-  for (const auto& [name, value] : r.headers) n += text(name) + text(value);
+  n += text(id) + text(etag.opaque);
+  n += text(ok.body) + text(ok.content_type) + ok.headers.capacity() * sizeof(ok.headers[0]) + kBlock;
+  for (const auto& [name, value] : ok.headers) n += text(name) + text(value);
   return n;
 }
 
@@ -48,15 +47,14 @@ bool TaskCache::admits(std::string_view id, std::size_t bytes, Ticket ticket) {
 
 void TaskCache::fill(const Task& task, const Response& ok, Ticket ticket) {
   if (task.lock) return;
-  // An estimate first (the entry's own size), so that a fill the doorkeeper refuses copies nothing.
-  const std::size_t estimate = bytes_of(task.id, Entry{Response{}, task.etag()}) + ok.body.size();
-  {
-    MutexLock lock(mu_);
-    if (!admits(task.id, estimate, ticket)) return;
-  }
-  auto entry = std::make_shared<Entry>(Entry{ok, task.etag(), task.updated_at, task.version});
-  const std::size_t bytes = bytes_of(task.id, *entry);
+  EntityTag etag = task.etag();
+  const std::size_t bytes = bytes_of(task.id, ok, etag);
   if (bytes > max_bytes_) return;
+  {  // before copying anything: most fills of a full cache are refused
+    MutexLock lock(mu_);
+    if (!admits(task.id, bytes, ticket)) return;
+  }
+  auto entry = std::make_shared<Entry>(Entry{ok, std::move(etag), task.updated_at, task.version});
   std::vector<std::shared_ptr<const Entry>> dropped;  // freed after the lock is released
   MutexLock lock(mu_);
   if (forgotten_at_[stripe_of(task.id)] > ticket) return;  // written since the first look
@@ -90,7 +88,7 @@ std::shared_ptr<const TaskCache::Entry> TaskCache::erase(
 bool TaskCache::missed_before(std::string_view id) {
   const std::size_t bit = (Hash{}(id) / kStripes) % kDoorkeeperBits;
   if (missed_[bit]) return true;
-  if (++missed_count_ > kDoorkeeperBits / 2) {
+  if (++missed_count_ > kDoorkeeperWindow) {
     missed_.assign(kDoorkeeperBits, false);
     missed_count_ = 1;
   }

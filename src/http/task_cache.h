@@ -14,8 +14,8 @@
 // - It keeps tasks without a live lock only: a lock changes the answer (it is shown) and is
 //   written as the task's (put_lock, delete_lock), and one that has expired never lives again.
 //
-// Once full, a task read only once lately does not push another out (a doorkeeper: a bit per hash
-// of the tasks missed lately, cleared once half are set): reads spread over far more tasks than it
+// Once full, a task not missed before lately does not push another out (a doorkeeper: a bit per
+// hash of the tasks missed in the last 8,192 fills or so): reads spread over far more tasks than it
 // holds would otherwise cost a fill and an eviction each, for almost no hits.
 #pragma once
 
@@ -84,7 +84,7 @@ class TaskCache {
 
   // What one entry costs, its bookkeeping included (approximately: the allocator's own headers
   // are guessed, not measured).
-  static std::size_t bytes_of(const std::string& id, const Entry& e);
+  static std::size_t bytes_of(const std::string& id, const Response& ok, const EntityTag& etag);
   static std::size_t stripe_of(std::string_view id) { return Hash{}(id) % kStripes; }
   // Removes the slot; returns its entry, to be let go of once mu_ is released.
   std::shared_ptr<const Entry> erase(std::unordered_map<std::string, Slot, Hash, std::equal_to<>>::iterator it)
@@ -103,7 +103,8 @@ class TaskCache {
   // Per stripe: the value of forgets_ at the last forget() of a task of the stripe.
   std::vector<Ticket> forgotten_at_ LOCKSTEP_GUARDED_BY(mu_);
   static constexpr std::size_t kDoorkeeperBits = std::size_t{1} << 16;
-  std::vector<bool> missed_ LOCKSTEP_GUARDED_BY(mu_);  // the doorkeeper, kDoorkeeperBits
+  static constexpr std::size_t kDoorkeeperWindow = kDoorkeeperBits / 8;  // cleared after this many
+  std::vector<bool> missed_ LOCKSTEP_GUARDED_BY(mu_);                    // the doorkeeper, kDoorkeeperBits
   std::size_t missed_count_ LOCKSTEP_GUARDED_BY(mu_) = 0;
   std::atomic<std::uint64_t> hits_{0};
   std::atomic<std::uint64_t> misses_{0};

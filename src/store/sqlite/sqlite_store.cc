@@ -76,12 +76,12 @@ class SqliteSession final : public Session {
   void commit() override {
     if (watch_) watch_->tell(written_);
     db_->run("COMMIT");
-    told_ended();
+    tell_ended();
   }
   void rollback() noexcept override {
     db_->rollback_if_open();
     try {
-      told_ended();
+      tell_ended();
     } catch (...) {  // a cache that could not forget a task would answer it stale: stop instead
       std::terminate();
     }
@@ -91,7 +91,7 @@ class SqliteSession final : public Session {
   void release_savepoint() override { db_->run("RELEASE job"); }
 
  private:
-  void told_ended() {
+  void tell_ended() {
     if (watch_) watch_->tell(written_);
     written_.clear();
   }
