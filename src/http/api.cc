@@ -99,8 +99,9 @@ Api::Api(Store& store, const Clock& clock, const ApiOptions& options, std::uniqu
   if (local_reads && options_.read_cache_bytes > 0) {
     task_cache_ = std::make_unique<TaskCache>(options_.read_cache_bytes);
     local_reads_ = std::move(local_reads);
-    local_reads_->on_tasks_written(
-        [cache = task_cache_.get()](const std::vector<std::string>& ids) { cache->forget(ids); });
+    local_reads_->on_tasks_written([cache = task_cache_.get()](const std::vector<std::string>& ids, WritePhase phase) {
+      cache->forget(ids, phase == WritePhase::kEnded);
+    });
   }
   add_all_routes(router_, lock_queue_);
   add_operation_routes();

@@ -41,7 +41,7 @@ TaskCache::Ticket TaskCache::ticket() const {
 }
 
 bool TaskCache::admits(std::string_view id, std::size_t bytes, Ticket ticket) {
-  if (forgotten_at_[stripe_of(id)] > ticket) return false;  // written since the read: maybe stale
+  if (forgotten_at_[stripe_of(id)] > ticket) return false;  // written since the read (or now): maybe stale
   return bytes_ + bytes <= max_bytes_ || slots_.contains(id) || missed_before(id);
 }
 
@@ -66,12 +66,12 @@ void TaskCache::fill(const Task& task, const Response& ok, Ticket ticket) {
   bytes_ += bytes;
 }
 
-void TaskCache::forget(const std::vector<std::string>& task_ids) {
+void TaskCache::forget(const std::vector<std::string>& task_ids, bool ended) {
   std::vector<std::shared_ptr<const Entry>> dropped;  // freed after the lock is released
   MutexLock lock(mu_);
   ++forgets_;
   for (const auto& id : task_ids) {
-    forgotten_at_[stripe_of(id)] = forgets_;
+    forgotten_at_[stripe_of(id)] = ended ? forgets_ : kCommitting;
     if (auto it = slots_.find(id); it != slots_.end()) dropped.push_back(erase(it));
   }
 }

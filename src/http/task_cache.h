@@ -3,14 +3,14 @@
 // the least recently read go first. Thread-safe.
 //
 // Nothing stale is ever answered from it:
-// - The writer forgets every task a transaction writes before its COMMIT and again after it
-//   (forget(), through LocalReads::on_tasks_written), before any of its answers is sent. So a read
-//   that starts after a write's answer cannot find the task's old value, and a read that starts
-//   once the writer forgot it can only have missed.
+// - The writer forgets every task a transaction writes before its COMMIT and again once the
+//   transaction ended (forget(), through LocalReads::on_tasks_written), before any of its answers
+//   is sent. In between, the task's stripe takes no fill at all. So from before the commit on, no
+//   read finds the old value, and a read that starts after a write's answer cannot.
 // - Only reads from the store fill it, and each carries the ticket it took before its store read
 //   was queued (so before its snapshot). A fill is refused when any task hashed with its task to
-//   the same stripe was forgotten after that ticket: whatever it read may be older than a commit,
-//   and the writer's forgetting always wins.
+//   the same stripe was forgotten after that ticket (or is being committed): whatever it read may
+//   be older than a commit, and the writer's forgetting always wins.
 // - It keeps tasks without a live lock only: a lock changes the answer (it is shown) and is
 //   written as the task's (put_lock, delete_lock), and one that has expired never lives again.
 //
@@ -64,8 +64,9 @@ class TaskCache {
   // `task` was just read from the store (its live lock attached), answered `ok` (200), by a read
   // that took `ticket`.
   void fill(const Task& task, const Response& ok, Ticket ticket);
-  // The writer wrote these tasks (or is about to commit them).
-  void forget(const std::vector<std::string>& task_ids);
+  // The writer is about to commit these tasks (`ended` false: their stripes take no fill until it
+  // says so again), or the transaction has ended (`ended` true).
+  void forget(const std::vector<std::string>& task_ids, bool ended);
 
   Usage usage() const;
   std::size_t max_bytes() const { return max_bytes_; }
@@ -81,6 +82,7 @@ class TaskCache {
     std::size_t bytes = 0;
   };
   static constexpr std::size_t kStripes = 4096;
+  static constexpr Ticket kCommitting = ~Ticket{0};
 
   // What one entry costs, its bookkeeping included (approximately: the allocator's own headers
   // are guessed, not measured).
@@ -100,7 +102,8 @@ class TaskCache {
   std::list<const std::string*> used_ LOCKSTEP_GUARDED_BY(mu_);  // keys of slots_, most recently read first
   std::size_t bytes_ LOCKSTEP_GUARDED_BY(mu_) = 0;
   Ticket forgets_ LOCKSTEP_GUARDED_BY(mu_) = 0;  // forget() calls so far: the next ticket
-  // Per stripe: the value of forgets_ at the last forget() of a task of the stripe.
+  // Per stripe: the value of forgets_ at the last forget() of a task of the stripe; kCommitting
+  // while one is being committed.
   std::vector<Ticket> forgotten_at_ LOCKSTEP_GUARDED_BY(mu_);
   static constexpr std::size_t kDoorkeeperBits = std::size_t{1} << 16;
   static constexpr std::size_t kDoorkeeperWindow = kDoorkeeperBits / 8;  // cleared after this many

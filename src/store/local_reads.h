@@ -13,11 +13,16 @@
 
 namespace lockstep {
 
+// When the writer reports a transaction's tasks (TasksWritten).
+enum class WritePhase {
+  kCommitting,  // before its COMMIT: from now on, what a read finds of them may be overtaken
+  kEnded,       // it has ended, committed or not: a read that begins now sees its outcome
+};
+
 // The ids of the tasks whose row or lock a write transaction changed or tried to change. Called
-// on the writer twice per transaction that wrote any: before its COMMIT and again after the
-// transaction ended, whether it committed or not, so that nothing read before the commit can be
-// kept after it, and before any of its writes is acknowledged.
-using TasksWritten = std::function<void(const std::vector<std::string>& task_ids)>;
+// on the writer twice per transaction that wrote any (kCommitting, then kEnded, even when the
+// COMMIT fails), both before any of its writes is acknowledged.
+using TasksWritten = std::function<void(const std::vector<std::string>& task_ids, WritePhase phase)>;
 
 class LocalReads {
  public:

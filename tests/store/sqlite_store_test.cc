@@ -123,11 +123,12 @@ TEST(SqliteStore, local_reads_hear_of_each_written_task_before_and_after_its_com
   ASSERT_TRUE(local);
   struct Told {
     std::vector<std::string> ids;
+    WritePhase phase;
     bool visible = false;  // to the local connection, at that moment
   };
   std::vector<Told> told;
-  local->on_tasks_written([&](const std::vector<std::string>& ids) {
-    Told t{ids};
+  local->on_tasks_written([&](const std::vector<std::string>& ids, WritePhase phase) {
+    Told t{ids, phase};
     local->read_here([&](Tx& tx) { t.visible = tx.get_task(ids.front()).has_value(); });
     told.push_back(std::move(t));
   });
@@ -139,8 +140,10 @@ TEST(SqliteStore, local_reads_hear_of_each_written_task_before_and_after_its_com
   }));
   ASSERT_EQ(told.size(), 2u);
   EXPECT_EQ(told[0].ids, std::vector<std::string>{"t1"});
+  EXPECT_EQ(told[0].phase, WritePhase::kCommitting);
   EXPECT_FALSE(told[0].visible);
   EXPECT_EQ(told[1].ids, std::vector<std::string>{"t1"});
+  EXPECT_EQ(told[1].phase, WritePhase::kEnded);
   EXPECT_TRUE(told[1].visible);
   const std::uint64_t v1 = local->data_version();
   EXPECT_NE(v1, v0);
@@ -152,6 +155,7 @@ TEST(SqliteStore, local_reads_hear_of_each_written_task_before_and_after_its_com
   });
   ASSERT_EQ(told.size(), 2u);
   EXPECT_EQ(told[1].ids, std::vector<std::string>{"t2"});
+  EXPECT_EQ(told[1].phase, WritePhase::kEnded);
   EXPECT_FALSE(told[1].visible);
 
   told.clear();

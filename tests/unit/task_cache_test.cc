@@ -53,18 +53,24 @@ TEST(TaskCache, keeps_no_task_with_a_live_lock) {
 }
 
 // A read that took its ticket before the writer forgot the task (so may hold the old value) is
-// refused after the forget; one that filled before the forget is erased by it; one whose ticket is
-// newer than the forget fills.
+// refused after the forget; one that filled before the forget is erased by it; while the write is
+// being committed no fill goes in, whatever its ticket; after it, one whose ticket is newer fills.
 TEST(TaskCache, the_writers_forget_wins_over_a_read_that_began_before_it) {
   TaskCache cache(1 << 20);
   const auto before = cache.ticket();
   fill(cache, task("a", 1), before);  // filled before the writer's forget
-  cache.forget({"a"});
+  cache.forget({"a"}, false);         // about to commit version 2
   EXPECT_FALSE(find(cache, "a"));
   fill(cache, task("a", 1), before);  // filled after it, from a snapshot that may be older
   EXPECT_FALSE(find(cache, "a"));
+  fill(cache, task("a", 1), cache.ticket());  // a read that began before the COMMIT: still old
+  EXPECT_FALSE(find(cache, "a"));
   fill(cache, task("b", 1), before);  // another task, in another stripe: not refused
   EXPECT_TRUE(find(cache, "b"));
+  const auto during = cache.ticket();
+  cache.forget({"a"}, true);          // committed
+  fill(cache, task("a", 1), during);  // its snapshot may still be from before the COMMIT
+  EXPECT_FALSE(find(cache, "a"));
   const auto after = cache.ticket();
   fill(cache, task("a", 2), after);
   ASSERT_TRUE(find(cache, "a"));

@@ -21,10 +21,10 @@ class TaskWriteWatch {
     MutexLock lock(mu_);
     written_ = std::move(written);
   }
-  void tell(const std::vector<std::string>& task_ids) {
+  void tell(const std::vector<std::string>& task_ids, WritePhase phase) {
     if (task_ids.empty()) return;
     MutexLock lock(mu_);
-    if (written_) written_(task_ids);
+    if (written_) written_(task_ids, phase);
   }
 
  private:
@@ -58,9 +58,8 @@ void configure(Db& db, int cache_kib) {
 // BEGIN. Every statement is prepared once.
 //
 // The writer's session also tells `watch` which tasks each transaction wrote (TasksWritten): before
-// COMMIT, so that no read cache keeps or takes a task's old value from then on, and after the
-// transaction ended, so that none keeps one a read took in between; both before commit_group
-// answers any job of the group.
+// COMMIT, so that no read cache keeps or takes a task's value from then on, and after the
+// transaction ended, from when it may again; both before commit_group answers any job of the group.
 class SqliteSession final : public Session {
  public:
   SqliteSession(std::unique_ptr<Db> db, const char* begin, sqlite::TaskWriteWatch* watch = nullptr)
@@ -74,7 +73,7 @@ class SqliteSession final : public Session {
     db_->run(begin_);
   }
   void commit() override {
-    if (watch_) watch_->tell(written_);
+    if (watch_) watch_->tell(written_, WritePhase::kCommitting);
     db_->run("COMMIT");
     tell_ended();
   }
@@ -92,7 +91,7 @@ class SqliteSession final : public Session {
 
  private:
   void tell_ended() {
-    if (watch_) watch_->tell(written_);
+    if (watch_) watch_->tell(written_, WritePhase::kEnded);
     written_.clear();
   }
 
@@ -138,6 +137,7 @@ class SqliteLocalReads final : public LocalReads {
   SqliteLocalReads(const std::string& url, sqlite::TaskWriteWatch& watch) : db_(url), tx_(db_), watch_(watch) {
     configure(db_, 1024);  // point lookups of users: a small cache
     db_.exec("PRAGMA query_only=1");
+    db_.exec("PRAGMA busy_timeout=0");  // never holds up an I/O thread: the caller goes to the store
   }
   ~SqliteLocalReads() override { watch_.set(nullptr); }
 
