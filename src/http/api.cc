@@ -67,6 +67,11 @@ bool prefers_merge(const Request& req) {
   return false;
 }
 
+ConditionalHeaders conditional_headers(const Request& req) {
+  return ConditionalHeaders{req.header_string("if-match"), req.header_string("if-none-match"),
+                            req.header_string("if-modified-since"), req.header_string("if-unmodified-since")};
+}
+
 // 2xx, and not parked: the write's own changes are kept.
 bool succeeded(const Response& r) { return r.status >= 200 && r.status < 300 && !r.park_until; }
 
@@ -84,13 +89,20 @@ Response internal_error(std::string_view what) {
 
 }  // namespace
 
-Api::Api(Store& store, const Clock& clock, const ApiOptions& options)
+Api::Api(Store& store, const Clock& clock, const ApiOptions& options, std::unique_ptr<LocalReads> local_reads)
     : store_(store),
       clock_(clock),
       options_(options),
       rate_limiter_(options.rate, options.burst),
       idempotency_(options.idempotency_ttl_ms),
       web_(options.web_root) {
+  if (local_reads && options_.read_cache_bytes > 0) {
+    task_cache_ = std::make_unique<TaskCache>(options_.read_cache_bytes);
+    local_reads_ = std::move(local_reads);
+    local_reads_->on_tasks_written([cache = task_cache_.get()](const std::vector<std::string>& ids, WritePhase phase) {
+      cache->forget(ids, phase == WritePhase::kEnded);
+    });
+  }
   add_all_routes(router_, lock_queue_);
   add_operation_routes();
   // A waiter that leaves a task's queue, however its request ends, lets the next one try at once.
@@ -136,11 +148,12 @@ struct Api::Exchange {
   // The rate-limit verdict of its one token (taken on the first run, not again when a parked
   // request re-runs); every answer to it describes it (API.md §7).
   std::optional<RateLimiter::Verdict> rate;
-  std::optional<Principal> who;      // once authenticated (again at each run)
-  std::optional<Result<Body>> body;  // a write's body, read once, before it first reaches the writer
-  std::string body_hash;             // of a write with an Idempotency-Key, taken with its body
-  std::string token_hash;            // of a write's bearer token, taken once (empty: none)
-  bool recheck = false;              // admitted on a known token: the writer authenticates it (submit_write)
+  std::optional<Principal> who;           // once authenticated (again at each run)
+  std::optional<Result<Body>> body;       // a write's body, read once, before it first reaches the writer
+  std::string body_hash;                  // of a write with an Idempotency-Key, taken with its body
+  std::string token_hash;                 // of a write's bearer token, taken once (empty: none)
+  bool recheck = false;                   // admitted on a known token: the writer authenticates it (submit_write)
+  std::optional<TaskCache::Ticket> fill;  // a GET of a task the read cache missed: its store read may fill it
 
   // A waiting request whose client has gone away: it is answered without being served.
   bool client_gone() const { return waited && cancel && cancel->cancelled(); }
@@ -183,8 +196,56 @@ void Api::handle(Request req, Respond respond, std::shared_ptr<Cancellation> can
   }
   if (match.pattern.empty()) match.pattern = "/v1/*";
   auto ex = std::make_shared<Exchange>(std::move(req), std::move(match), std::move(respond), std::move(cancel));
-  if (is_safe(ex->req.method)) return submit_read(std::move(ex), true);
+  if (is_safe(ex->req.method)) {
+    if (answered_from_memory(*ex)) return;
+    return submit_read(std::move(ex), true);
+  }
   admit(std::move(ex), true);
+}
+
+bool Api::answered_from_memory(Exchange& ex) {
+  if (!task_cache_ || !ex.match.handler || ex.match.pattern != "/v1/tasks/{id}") return false;
+  // The entry, found after the request arrived, was current then: the writer forgets a task before
+  // committing it.
+  TaskCache::Ticket ticket = 0;
+  auto entry = task_cache_->find(ex.match.params[0], ticket);
+  if (!entry) {
+    ex.fill = ticket;
+    return false;
+  }
+  try {
+    ex.who = principal_in_memory(ex.req);
+  } catch (const StoreError&) {
+    return false;  // the store's readers answer, or say it is unavailable
+  }
+  if (!ex.who) return false;
+  if (auto limited = limit(ex)) {
+    ex.respond(described(ex, std::move(*limited)));
+    return true;
+  }
+  auto r = answer_from_memory(*entry, conditional_headers(ex.req));
+  if (!r) return false;
+  r->head = ex.req.method == "HEAD";
+  ex.respond(described(ex, std::move(*r)));
+  return true;
+}
+
+std::optional<Principal> Api::principal_in_memory(const Request& req) {
+  if (options_.insecure_no_auth) return anonymous();
+  auto hash = token_hash_of(req.header("authorization"));
+  if (!hash) return std::nullopt;
+  const std::uint64_t version = local_reads_->data_version();  // before the check, which sees at least this state
+  if (auto who = known_tokens_.find_checked(*hash, version)) return who;
+  std::optional<Principal> who;
+  local_reads_->read_here([&](Tx& tx) {
+    if (auto accepted = authenticate_hash(tx, *hash)) who = std::move(*accepted);
+  });
+  if (who) {
+    known_tokens_.remember(*hash, *who, version);
+  } else {
+    known_tokens_.forget(*hash);
+  }
+  return who;
 }
 
 void Api::admit(std::shared_ptr<Exchange> ex, bool may_wait) {
@@ -458,6 +519,10 @@ std::string Api::metrics_text(Tx& tx) const {
   g.event_streams = ChangeStream::open_streams();
   g.dropped_log_lines = dropped_log_lines();
   g.oldest_revision = stored.oldest_revision;
+  if (task_cache_) {
+    const TaskCache::Usage u = task_cache_->usage();
+    g.read_cache = ReadCacheGauges{u.entries, u.bytes, task_cache_->max_bytes(), u.hits, u.misses};
+  }
   return metrics_.render(g, store_.commit_seconds(), store_.group_size());
 }
 
@@ -540,16 +605,15 @@ Response Api::dispatch(Tx& tx, Exchange& ex, const Principal& who, bool may_wait
                    prefers_merge(req),
                    options_.retention,
                    req.header_string("lock-token")};
-  Call call{req,
-            match.params,
-            std::move(ctx),
-            ConditionalHeaders{req.header_string("if-match"), req.header_string("if-none-match"),
-                               req.header_string("if-modified-since"), req.header_string("if-unmodified-since")},
-            req.method == "HEAD",
-            may_wait,
-            options_.max_batch};
+  Call call{req,      match.params,      std::move(ctx), conditional_headers(req), req.method == "HEAD",
+            may_wait, options_.max_batch};
   call.parsed = ex.body ? &*ex.body : &no_body();
   call.kept = &ex.kept;
+  if (ex.fill) {
+    call.read_task = [cache = task_cache_.get(), ticket = *ex.fill](const Task& t, const Response& ok) {
+      cache->fill(t, ok, ticket);
+    };
+  }
   Response r = match.handler(tx, call);
   r.head = call.head;
   return r;

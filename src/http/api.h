@@ -16,8 +16,10 @@
 #include "http/rate_limit.h"
 #include "http/router.h"
 #include "http/static_files.h"
+#include "http/task_cache.h"
 #include "http/waits.h"
 #include "service/idempotency_service.h"
+#include "store/local_reads.h"
 #include "store/store.h"
 
 namespace lockstep::http {
@@ -35,14 +37,19 @@ struct ApiOptions {
   Millis idempotency_ttl_ms = Millis{24} * 3600 * 1000;
   std::size_t max_batch = 100;
   std::string web_root;  // a folder of the web board's built files; empty: the board built in
+  // The most the node keeps in memory of current tasks (TaskCache), when the store offers reads
+  // from memory (the Api's `local_reads`).
+  std::size_t read_cache_bytes = std::size_t{8} << 20;
 };
 
 class Api {
  public:
   using Respond = http::Respond;
 
-  // `store` and `clock` must outlive the Api.
-  Api(Store& store, const Clock& clock, const ApiOptions& options);
+  // `store` and `clock` must outlive the Api. With `local_reads` (SQLite only: store/open.h),
+  // GET /v1/tasks/{id} is answered on the calling I/O thread from memory when it can be
+  // (docs/architecture.md, "Reads from memory").
+  Api(Store& store, const Clock& clock, const ApiOptions& options, std::unique_ptr<LocalReads> local_reads = nullptr);
   ~Api();
 
   // Answers `req` by calling `respond` exactly once, possibly on another thread, possibly before
@@ -72,6 +79,15 @@ class Api {
   void ready(Respond respond);
   void metrics(const Request& req, Respond respond);
   std::string metrics_text(Tx& tx) const;
+  // A GET of a task answered on this thread from the read cache when it holds the task:
+  // authenticated by principal_in_memory, its rate-limit token taken, then answered. False when
+  // the store must answer (on a miss, with the ticket its store read may fill the cache with).
+  bool answered_from_memory(Exchange& ex);
+  // A read's principal, checked against the store as it is now without a hand-off: from
+  // known_tokens_ while no connection has committed since the token was checked, else by a point
+  // read on this thread. nullopt when the token is not valid (the store answers the 401). Throws
+  // StoreError.
+  std::optional<Principal> principal_in_memory(const Request& req);
   void submit_read(std::shared_ptr<Exchange> ex, bool may_wait);
   // A write, before it reaches the writer (API.md §1 order: 401, then 429): a token of
   // known_tokens_ goes on at once (the writer authenticates it again: recheck_token); any other is
@@ -136,6 +152,8 @@ class Api {
   RateLimiter rate_limiter_;
   IdempotentWrites idempotency_;
   KnownTokens known_tokens_;
+  std::unique_ptr<TaskCache> task_cache_;    // with local_reads_ only
+  std::unique_ptr<LocalReads> local_reads_;  // after task_cache_: it stops telling it before it goes
   StaticFiles web_;
   Metrics metrics_;
 };

@@ -4,10 +4,16 @@
 // write again inside the write's own transaction, so a token revoked anywhere (another node,
 // `lockstepd user revoke`) is refused at the very next write, and is forgotten then. A token it
 // does not know is checked on a reader first, so bad tokens never take a place in the writer's
-// queue. Thread-safe.
+// queue.
+//
+// Reads answered from memory (SQLite only) use an entry only while the store is still in the
+// state it was checked at (find_checked): a state that no connection of any process has committed
+// anything after (LocalReads::data_version), so a revocation anywhere ends the entry's use at the
+// very next request. Thread-safe.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,9 +32,13 @@ class KnownTokens {
   // (API.md §2). An empty hash (no token) is never known.
   // The principal the token was last accepted for, if any.
   std::optional<Principal> find(const std::string& token_hash) const;
-  // The token was just accepted for `who`. When full, it starts over (all entries go): the cost
-  // is one store read per token on its next write.
-  void remember(const std::string& token_hash, const Principal& who);
+  // The same, only if it was accepted at the store state `version` (a LocalReads::data_version).
+  std::optional<Principal> find_checked(const std::string& token_hash, std::uint64_t version) const;
+  // The token was just accepted for `who`, by a read that began at state `checked_at` when known.
+  // When full, it starts over (all entries go): the cost is one store read per token on its next
+  // request.
+  void remember(const std::string& token_hash, const Principal& who,
+                std::optional<std::uint64_t> checked_at = std::nullopt);
   // The token was just refused.
   void forget(const std::string& token_hash);
 
@@ -37,7 +47,11 @@ class KnownTokens {
  private:
   const std::size_t capacity_;
   mutable Mutex mu_;
-  std::unordered_map<std::string, Principal> principals_ LOCKSTEP_GUARDED_BY(mu_);
+  struct Known {
+    Principal who;
+    std::optional<std::uint64_t> checked_at;
+  };
+  std::unordered_map<std::string, Known> principals_ LOCKSTEP_GUARDED_BY(mu_);
 };
 
 }  // namespace lockstep::http

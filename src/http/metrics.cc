@@ -164,6 +164,16 @@ std::string Metrics::render(const Gauges& g, const Histogram& commit_seconds, co
     gauge("lockstep_oldest_revision", "The oldest revision the change feed still returns; older cursors get 410.",
           static_cast<double>(g.oldest_revision));
   }
+  if (const auto& c = g.read_cache) {
+    counter("lockstep_read_cache_hits_total", "GET /v1/tasks/{id} answered from the read cache.", c->hits);
+    counter("lockstep_read_cache_misses_total", "GET /v1/tasks/{id} the read cache did not hold (the store answered).",
+            c->misses);
+    gauge("lockstep_read_cache_entries", "Tasks in the read cache.", static_cast<double>(c->entries));
+    gauge("lockstep_read_cache_bytes", "Bytes the read cache holds (its own estimate, allocator headers included).",
+          static_cast<double>(c->bytes));
+    gauge("lockstep_read_cache_max_bytes", "The read cache's bound (--read-cache-mib).",
+          static_cast<double>(c->max_bytes));
+  }
   header(out, "lockstep_lock_wait_seconds", "histogram", "How long granted lock requests waited.");
   histogram(out, "lockstep_lock_wait_seconds", "", lock_wait_);
   header(out, "lockstep_commit_duration_seconds", "histogram", "Time of each store commit (one fsync).");

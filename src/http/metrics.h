@@ -8,6 +8,7 @@
 #include <atomic>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -24,6 +25,15 @@ namespace lockstep::http {
 std::string_view method_label(std::string_view method);
 
 // Point-in-time values the Api gathers for a scrape.
+// The read cache's (TaskCache), where there is one.
+struct ReadCacheGauges {
+  std::size_t entries = 0;
+  std::size_t bytes = 0;
+  std::size_t max_bytes = 0;
+  std::uint64_t hits = 0;
+  std::uint64_t misses = 0;
+};
+
 struct Gauges {
   std::size_t pending_writes = 0;
   std::size_t parked_requests = 0;
@@ -37,6 +47,7 @@ struct Gauges {
   std::size_t dropped_log_lines = 0;
   // The oldest revision the change feed may still return (oldest_retained_revision).
   std::int64_t oldest_revision = 0;
+  std::optional<ReadCacheGauges> read_cache;
 };
 
 class Metrics {

@@ -34,6 +34,9 @@ struct Call {
   // at each wake-up), e.g. a lock waiter's place in its task's queue. The request owns it, so it
   // is dropped when the request ends, however it ends.
   std::any* kept = nullptr;
+  // Set on a GET of one task whose answer the node's read cache may keep (TaskCache::fill): the
+  // handler calls it with the task as it read it (live lock attached) and its 200 answer.
+  std::function<void(const Task&, const Response&)> read_task = nullptr;
 
   const Body& body() const { return parsed->value(); }
   // The request's kept T, made on first use.

@@ -3,6 +3,7 @@
 #include "http/problem.h"
 #include "http/responses.h"
 #include "http/router.h"
+#include "http/task_cache.h"
 
 namespace lockstep::http {
 namespace {
@@ -60,12 +61,9 @@ Response create(Tx& tx, const Call& call) {
 Response get(Tx& tx, const Call& call) {
   auto r = get_task(tx, call.params[0], call.cond, call.ctx.now);
   if (!r) return problem(r.error());
-  if (r->not_modified) {
-    Response resp = not_modified(r->task.etag());
-    resp.set("Last-Modified", format_http_date(r->task.updated_at));
-    return resp;
-  }
-  return task_response(200, r->task);
+  Response answer = task_read_answer(r->task, r->not_modified);
+  if (call.read_task && !r->not_modified) call.read_task(r->task, answer);
+  return answer;
 }
 
 // The answer to a successful PATCH or PUT.

@@ -87,7 +87,8 @@ struct Config {
   std::string rate_limit = "1000/2000";
   std::int64_t idempotency_ttl = 86400;
   std::size_t max_batch = 100;
-  std::string web_root;  // empty: the board built into the binary
+  std::size_t read_cache_mib = 8;  // 0: off (always off on PostgreSQL)
+  std::string web_root;            // empty: the board built into the binary
   std::string tls_cert;
   std::string tls_key;
   std::string config_file;
@@ -149,12 +150,14 @@ int serve(const Config& c) {
   api_options.burst = rate->second;
   api_options.idempotency_ttl_ms = c.idempotency_ttl * 1000;
   api_options.max_batch = c.max_batch;
+  api_options.read_cache_bytes = c.read_cache_mib << 20;
   api_options.web_root = c.web_root;
   // The store's clock (on PostgreSQL the database's), moved ahead by a test when it asks to.
   MovableClock movable(store->clock());
   const Clock& clock = c.test_only_movable_clock ? static_cast<const Clock&>(movable) : store->clock();
   Sweeper sweeper(*store, clock, retention, api_options.idempotency_ttl_ms, std::chrono::seconds(30));
-  http::Api api(*store, clock, api_options);
+  // Reads from memory: SQLite only (open_local_reads offers nothing on PostgreSQL).
+  http::Api api(*store, clock, api_options, c.read_cache_mib > 0 ? open_local_reads(*store) : nullptr);
   std::unique_ptr<ClockControl> clock_control;
   if (c.test_only_movable_clock) {
     http::log_event("warn",
@@ -348,6 +351,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--idempotency-ttl", c.idempotency_ttl, "seconds an Idempotency-Key's answer is kept")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 32))
+      ->capture_default_str();
+  app.add_option("--read-cache-mib", c.read_cache_mib,
+                 "MiB of current tasks kept in memory for GET /v1/tasks/{id} (SQLite only; 0: off)")
+      ->check(CLI::Range(std::size_t{0}, std::size_t{1} << 20))
       ->capture_default_str();
   app.add_option("--max-batch", c.max_batch, "most operations in one batch")
       ->check(CLI::Range(std::size_t{1}, std::size_t{100000}))

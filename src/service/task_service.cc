@@ -351,6 +351,12 @@ Result<TaskRead> get_task(Tx& tx, std::string_view id, const ConditionalHeaders&
   return TaskRead{std::move(*current), *not_modified};
 }
 
+std::optional<Result<bool>> check_read_in_memory(const EntityTag& etag, Millis updated_at, std::int64_t version,
+                                                 const std::string& json, const ConditionalHeaders& headers) {
+  if (headers.if_modified_since || headers.if_unmodified_since) return std::nullopt;
+  return check_read_conditions(VersionedState{"task", etag, updated_at, version, [&json] { return json; }}, headers);
+}
+
 Result<TaskPage> list_tasks(Tx& tx, const QueryParams& params, Millis now) {
   TaskQuery q;
   q.limit = kDefaultPageSize;

@@ -77,6 +77,11 @@ struct TaskRead {
   bool not_modified = false;  // 304
 };
 Result<TaskRead> get_task(Tx& tx, std::string_view id, const ConditionalHeaders& headers, Millis now);
+// get_task's preconditions on a task known without a transaction (a node's memory of its ETag,
+// updatedAt, version and JSON): whether the answer is 304, or the error; nullopt when they need the
+// store (a date condition may ask for the task's history).
+std::optional<Result<bool>> check_read_in_memory(const EntityTag& etag, Millis updated_at, std::int64_t version,
+                                                 const std::string& json, const ConditionalHeaders& headers);
 
 struct TaskPage {
   std::vector<Task> tasks;

@@ -14,6 +14,11 @@ std::unique_ptr<Store> open_store(const StoreOptions& options) {
   return std::make_unique<SqliteStore>(options);
 }
 
+std::unique_ptr<LocalReads> open_local_reads(Store& store) {
+  auto* sqlite = dynamic_cast<SqliteStore*>(&store);
+  return sqlite ? sqlite->local_reads() : nullptr;
+}
+
 Status restore_store(const std::string& backup_path, const std::string& url) {
   if (is_postgres_url(url)) {
     return Error(Code::kStoreUnavailable,

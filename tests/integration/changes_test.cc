@@ -14,13 +14,6 @@ namespace {
 
 using Changes = ServerTest;
 
-std::int64_t counter(ApiClient& c, const std::string& name) {
-  auto m = c.get("/metrics");
-  auto pos = m.raw.body.find("\n" + name + " ");
-  if (pos == std::string::npos) return -1;
-  return std::stoll(m.raw.body.substr(pos + name.size() + 2));
-}
-
 std::vector<std::int64_t> revisions_of(const ApiResponse& r) {
   std::vector<std::int64_t> out;
   for (const auto& c : r.json.at("changes").as_array()) out.push_back(c.at("revision").as_int64());
@@ -83,8 +76,8 @@ TEST_F(Changes, a_long_poll_with_nothing_new_ends_at_its_wait_with_no_changes) {
   auto c = alice();
   ApiResponse r;
   std::thread poll([&] { r = alice().get("/v1/changes?wait=20"); });
-  for (int i = 0; i < 2000 && counter(c, "lockstep_change_followers") != 1; ++i) std::this_thread::yield();
-  EXPECT_EQ(counter(c, "lockstep_change_followers"), 1);  // parked: its answer waits for the clock
+  for (int i = 0; i < 2000 && c.metric("lockstep_change_followers") != 1; ++i) std::this_thread::yield();
+  EXPECT_EQ(c.metric("lockstep_change_followers"), 1);  // parked: its answer waits for the clock
   server_->advance_clock(std::chrono::seconds(20));
   poll.join();
   ASSERT_EQ(r.status, 200);
@@ -247,8 +240,8 @@ TEST_P(Feed, many_followers_get_every_change_once_in_order_from_one_store_read_p
     streams.push_back(
         std::make_unique<SseReader>(server_->port(), "/v1/changes/stream?since=" + std::to_string(start), bob_token_));
   }
-  const std::int64_t feed_reads = counter(a, "lockstep_feed_reads_total");
-  const std::int64_t stream_reads = counter(a, "lockstep_stream_store_reads_total");
+  const std::int64_t feed_reads = a.metric("lockstep_feed_reads_total");
+  const std::int64_t stream_reads = a.metric("lockstep_stream_store_reads_total");
   ASSERT_GE(feed_reads, 0);
   ASSERT_GE(stream_reads, 0);
   std::vector<std::vector<std::int64_t>> got(kStreams + kPolls);
@@ -285,8 +278,8 @@ TEST_P(Feed, many_followers_get_every_change_once_in_order_from_one_store_read_p
   // One read per commit (on PostgreSQL per notification, this node's own commits included, and
   // one a second in case one was lost), whatever the number of followers: 20 followers reading
   // on every commit would have made some 800.
-  EXPECT_LE(counter(a, "lockstep_feed_reads_total") - feed_reads, 2 * kWrites + 10);
-  EXPECT_LE(counter(a, "lockstep_stream_store_reads_total") - stream_reads, kStreams);
+  EXPECT_LE(a.metric("lockstep_feed_reads_total") - feed_reads, 2 * kWrites + 10);
+  EXPECT_LE(a.metric("lockstep_stream_store_reads_total") - stream_reads, kStreams);
 }
 
 TEST_P(Feed, a_revoked_tokens_stream_ends_before_any_later_change) {

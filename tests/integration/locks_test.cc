@@ -22,17 +22,10 @@ LOCKSTEP_ON_BOTH_STORES(Locks);
 std::string lock_path(const ApiResponse& task) { return "/v1/tasks/" + task.str("taskId") + "/lock"; }
 std::string task_path(const ApiResponse& task) { return "/v1/tasks/" + task.str("taskId"); }
 
-// Reads a gauge from /metrics: a readiness probe for "the request is parked now".
-std::int64_t gauge(ApiClient& c, const std::string& name) {
-  auto m = c.get("/metrics");
-  auto pos = m.raw.body.find("\n" + name + " ");
-  if (pos == std::string::npos) return -1;
-  return std::stoll(m.raw.body.substr(pos + name.size() + 2));
-}
-
+// A readiness probe for "the request is parked now".
 void wait_for_gauge(ApiClient& c, const std::string& name, std::int64_t value) {
-  for (int i = 0; i < 2000 && gauge(c, name) != value; ++i) std::this_thread::yield();
-  ASSERT_EQ(gauge(c, name), value) << name;
+  for (int i = 0; i < 2000 && c.metric(name) != value; ++i) std::this_thread::yield();
+  ASSERT_EQ(c.metric(name), value) << name;
 }
 
 TEST_P(Locks, acquire_shows_the_lock_without_changing_version_or_etag) {
@@ -281,7 +274,7 @@ TEST_P(Locks, a_waiter_leaves_the_queue_when_its_task_is_deleted) {
   ASSERT_EQ(a.put("/v1/tasks/doomed", body, {{"If-None-Match", "*"}}).status, 201);
   auto taken = a.post("/v1/tasks/doomed/lock", {{"ttlSeconds", 30}});
   EXPECT_EQ(taken.status, 200) << taken.raw.body;
-  EXPECT_EQ(gauge(a, "lockstep_lock_waiters"), 0);
+  EXPECT_EQ(a.metric("lockstep_lock_waiters"), 0);
 }
 
 TEST_P(Locks, a_waiter_whose_token_is_revoked_leaves_the_queue) {
@@ -362,7 +355,7 @@ TEST_P(Locks, a_waiter_answered_from_its_idempotency_key_leaves_the_queue) {
   ASSERT_EQ(a.del(lock_path(task)).status, 204);
   auto taken = admin().post(lock_path(task), {{"ttlSeconds", 30}});
   EXPECT_EQ(taken.status, 200) << taken.raw.body;
-  EXPECT_EQ(gauge(a, "lockstep_lock_waiters"), 0);
+  EXPECT_EQ(a.metric("lockstep_lock_waiters"), 0);
 }
 
 // A waiter is re-run by what concerns its task only: commits to other tasks leave it parked. (On
@@ -376,7 +369,7 @@ TEST_P(Locks, a_waiter_is_not_re_run_by_commits_to_other_tasks) {
   ApiResponse waited;
   std::thread waiter([&] { waited = bob().post(lock_path(task), wait_body()); });
   wait_for_gauge(a, "lockstep_lock_waiters", 1);
-  const std::int64_t runs = gauge(a, "lockstep_lock_wait_runs_total");
+  const std::int64_t runs = a.metric("lockstep_lock_wait_runs_total");
   EXPECT_GE(runs, 0);
   for (int i = 0; i < 5; ++i) {
     EXPECT_EQ(a.patch(task_path(other), {{"warningOffset", i}}).status, 200);
@@ -385,13 +378,13 @@ TEST_P(Locks, a_waiter_is_not_re_run_by_commits_to_other_tasks) {
   }
   a.create_task();
   if (GetParam() == "sqlite") {
-    EXPECT_EQ(gauge(a, "lockstep_lock_wait_runs_total"), runs);
+    EXPECT_EQ(a.metric("lockstep_lock_wait_runs_total"), runs);
   }
-  EXPECT_EQ(gauge(a, "lockstep_lock_waiters"), 1);
+  EXPECT_EQ(a.metric("lockstep_lock_waiters"), 1);
   ASSERT_EQ(a.del(lock_path(task)).status, 204);
   waiter.join();
   EXPECT_EQ(waited.status, 200) << waited.raw.body;
-  EXPECT_GT(gauge(a, "lockstep_lock_wait_runs_total"), runs);
+  EXPECT_GT(a.metric("lockstep_lock_wait_runs_total"), runs);
 }
 
 }  // namespace

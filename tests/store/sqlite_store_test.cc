@@ -112,5 +112,71 @@ TEST(SqliteStore, only_a_postgresql_url_names_postgres_a_file_named_postgres_is_
   EXPECT_FALSE(is_postgres_url("./lockstep.db"));
 }
 
+// What the read cache builds on (store/local_reads.h). The writer tells the tasks a transaction
+// wrote before its COMMIT (another connection does not see the write yet) and again after it (it
+// does), also when the job undid its writes; a write of no task tells nothing. data_version
+// changes with every commit of another connection (the writer's, another process's) and only then.
+TEST(SqliteStore, local_reads_hear_of_each_written_task_before_and_after_its_commit) {
+  TempDir dir;
+  auto store = open_store(StoreOptions{dir.file("local.db"), 1, 512});
+  auto local = open_local_reads(*store);
+  ASSERT_TRUE(local);
+  struct Told {
+    std::vector<std::string> ids;
+    WritePhase phase;
+    bool visible = false;  // to the local connection, at that moment
+  };
+  std::vector<Told> told;
+  local->on_tasks_written([&](const std::vector<std::string>& ids, WritePhase phase) {
+    Told t{ids, phase};
+    local->read_here([&](Tx& tx) { t.visible = tx.get_task(ids.front()).has_value(); });
+    told.push_back(std::move(t));
+  });
+  const std::uint64_t v0 = local->data_version();
+  EXPECT_EQ(local->data_version(), v0);
+  ASSERT_TRUE(store->write_sync([](Tx& tx) {
+    tx.insert_task(make_task("t1"));
+    return true;
+  }));
+  ASSERT_EQ(told.size(), 2u);
+  EXPECT_EQ(told[0].ids, std::vector<std::string>{"t1"});
+  EXPECT_EQ(told[0].phase, WritePhase::kCommitting);
+  EXPECT_FALSE(told[0].visible);
+  EXPECT_EQ(told[1].ids, std::vector<std::string>{"t1"});
+  EXPECT_EQ(told[1].phase, WritePhase::kEnded);
+  EXPECT_TRUE(told[1].visible);
+  const std::uint64_t v1 = local->data_version();
+  EXPECT_NE(v1, v0);
+
+  told.clear();
+  store->write_sync([](Tx& tx) {
+    tx.insert_task(make_task("t2"));
+    return false;  // undone
+  });
+  ASSERT_EQ(told.size(), 2u);
+  EXPECT_EQ(told[1].ids, std::vector<std::string>{"t2"});
+  EXPECT_EQ(told[1].phase, WritePhase::kEnded);
+  EXPECT_FALSE(told[1].visible);
+
+  told.clear();
+  store->write_sync([](Tx& tx) {
+    tx.put_user(User{"zed", Role::kUser, "hash-of-zed", 0});
+    return true;
+  });
+  EXPECT_TRUE(told.empty());
+  const std::uint64_t v2 = local->data_version();
+  EXPECT_NE(v2, v1);
+  {
+    sqlite3* other = nullptr;  // another process's connection, as `lockstepd user revoke` has
+    ASSERT_EQ(sqlite3_open(dir.file("local.db").c_str(), &other), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(other, "UPDATE users SET token_hash = NULL WHERE name = 'zed'", nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(other);
+  }
+  EXPECT_NE(local->data_version(), v2);
+  local->on_tasks_written(nullptr);
+  store->stop();
+}
+
 }  // namespace
 }  // namespace lockstep::testing

@@ -16,6 +16,14 @@ ApiResponse ApiClient::request(std::string_view method, std::string_view target,
   return r;
 }
 
+std::int64_t ApiClient::metric(std::string_view name) {
+  const std::string body = get("/metrics").raw.body;
+  const std::string line = "\n" + std::string(name) + " ";
+  auto pos = body.find(line);
+  if (pos == std::string::npos) return -1;
+  return std::stoll(body.substr(pos + line.size()));
+}
+
 ApiResponse ApiClient::create_task(std::string_view user, std::string_view title) {
   return post("/v1/tasks",
               {{"userId", user}, {"taskTitle", title}, {"dueDate", "2099-12-01T17:00:00.000Z"}, {"warningOffset", 0}});

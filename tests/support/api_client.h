@@ -42,6 +42,9 @@ class ApiClient {
     return request("DELETE", target, {}, std::move(headers));
   }
 
+  // A series without labels of GET /metrics (a counter or a gauge), or -1 when it is absent.
+  std::int64_t metric(std::string_view name);
+
   // Creates a task for `user` due far in the future; returns the 201 answer.
   ApiResponse create_task(std::string_view user = "alice", std::string_view title = "Ship v1");
 

@@ -33,5 +33,20 @@ TEST(KnownTokens, never_holds_more_than_its_capacity) {
   EXPECT_TRUE(known.find("Bearer lst_9"));
 }
 
+// Reads from memory use a token only at the data version it was checked at: any commit since (a
+// revocation in another process included) makes it unknown to them until it is checked again; a
+// write's remember(), which checks at no version, does too.
+TEST(KnownTokens, reads_use_a_token_only_at_the_version_it_was_checked_at) {
+  KnownTokens known;
+  known.remember("h", Principal{"alice", Role::kUser}, 7);
+  ASSERT_TRUE(known.find_checked("h", 7));
+  EXPECT_EQ(known.find_checked("h", 7)->name, "alice");
+  EXPECT_FALSE(known.find_checked("h", 8));
+  EXPECT_TRUE(known.find("h"));  // writes: the writer checks it again anyway
+  known.remember("h", Principal{"alice", Role::kUser});
+  EXPECT_FALSE(known.find_checked("h", 7));
+  EXPECT_FALSE(known.find_checked("", 7));
+}
+
 }  // namespace
 }  // namespace lockstep::http

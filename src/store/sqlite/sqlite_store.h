@@ -11,8 +11,10 @@
 #pragma once
 
 #include <atomic>
+#include <memory>
 
 #include "store/job_queue.h"
+#include "store/local_reads.h"
 #include "store/store.h"
 
 namespace lockstep {
@@ -20,6 +22,10 @@ namespace lockstep {
 // Replaces the database at `db_path` with the backup at `backup_path` (which must be a Lockstep
 // database). REQUIRES: no server uses `db_path` (lockstepd checks its lock file first).
 Status sqlite_restore(const std::string& backup_path, const std::string& db_path);
+
+namespace sqlite {
+class TaskWriteWatch;
+}
 
 class SqliteStore final : public Store {
  public:
@@ -38,10 +44,15 @@ class SqliteStore final : public Store {
   const Histogram& group_size() const override { return queue_.stats().group_size; }
   Status backup_to(const std::string& path) override;
 
+  // A connection of its own for reads on the caller's thread, and the writer's reports of the
+  // tasks it wrote (store/local_reads.h). At most one at a time; it must not outlive the store.
+  std::unique_ptr<LocalReads> local_reads();
+
  private:
   StoreOptions options_;
   const Clock& clock_;
-  std::atomic<bool> healthy_{true};  // the last group commit's outcome
+  std::atomic<bool> healthy_{true};                // the last group commit's outcome
+  std::unique_ptr<sqlite::TaskWriteWatch> watch_;  // before queue_: the writer uses it
   JobQueue queue_;
 };
 

@@ -14,6 +14,10 @@ class SqliteTx final : public Tx {
   // REQUIRES: `db` outlives the Tx; the runner begins and ends its transactions.
   explicit SqliteTx(Db& db) : db_(db) {}
 
+  // The writer's: from now on every task id whose row or lock this Tx writes is appended to `ids`
+  // (null: to nothing), for the node's read cache (store/local_reads.h). `ids` must outlive it.
+  void note_task_writes(std::vector<std::string>* ids) { written_ = ids; }
+
   std::optional<Task> get_task(std::string_view id) override;
   void insert_task(const Task& t) override;
   void update_task(const Task& t) override;
@@ -59,7 +63,12 @@ class SqliteTx final : public Tx {
   void put_user(const User& u) override;
 
  private:
+  void wrote(std::string_view task_id) {
+    if (written_) written_->emplace_back(task_id);
+  }
+
   Db& db_;
+  std::vector<std::string>* written_ = nullptr;
 };
 
 }  // namespace lockstep::sqlite
