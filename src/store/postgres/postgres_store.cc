@@ -34,7 +34,7 @@ class PostgresStore::PgSession final : public Session {
 
   void begin() override {
     began_ = false;
-    commit_unknown_ = false;
+    lost_commit_ = 0;
     const char* begin = write_ ? "BEGIN ISOLATION LEVEL READ COMMITTED" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
     try {
       open().exec(begin);
@@ -66,18 +66,13 @@ class PostgresStore::PgSession final : public Session {
       end_transaction();
       if (r.command() != "COMMIT") throw pg::PgError("PostgreSQL: the transaction failed and was rolled back", "", false);
     } catch (const pg::PgError& e) {
-      if (xid == 0 || !e.connection_lost()) throw;
-      // The COMMIT went out but its answer was lost with the connection: ask what became of it.
-      end_transaction();
-      switch (store_.resolve_commit(xid)) {
-        case CommitStatus::kCommitted:
-          return;
-        case CommitStatus::kUnknown:
-          commit_unknown_ = true;
-          throw;
-        case CommitStatus::kAborted:
-          throw;
+      // The COMMIT went out but its answer was lost with the connection: whoever answers the
+      // group asks the database what became of it (lost_commit()).
+      if (xid != 0 && e.connection_lost()) {
+        end_transaction();
+        lost_commit_ = xid;
       }
+      throw;
     }
   }
 
@@ -104,8 +99,8 @@ class PostgresStore::PgSession final : public Session {
 
   // The last transaction got past BEGIN (otherwise nothing of it ran).
   bool began() const { return began_; }
-  // The last COMMIT's outcome is not known (see PostgresStore::resolve_commit).
-  bool commit_unknown() const { return commit_unknown_; }
+  // The id of the last transaction if its COMMIT was sent and its answer lost, or 0.
+  std::int64_t lost_commit() const { return lost_commit_; }
 
  private:
   static constexpr const char* kJob = "lockstep_job";
@@ -125,7 +120,7 @@ class PostgresStore::PgSession final : public Session {
   const bool write_;
   std::optional<pg::PgTx> tx_;
   bool began_ = false;
-  bool commit_unknown_ = false;
+  std::int64_t lost_commit_ = 0;
 };
 
 // The node's one writer: group commit (store/group_commit.h) on its connection.
@@ -135,10 +130,19 @@ class PostgresStore::Writer final : public WriteWorker {
 
   void run(std::span<PendingWrite> group) override {
     const GroupOutcome outcome = commit_group(session_, group, store_.queue_.stats());
-    if (!session_.commit_unknown()) return outcome.answer(group);
+    if (session_.lost_commit() == 0) return outcome.answer(group);
+    // Finding out may take as long as a database restart: not on this thread, which goes on with
+    // the next group (it reads whatever the database did, and its own answers do not depend on
+    // this group's).
+    std::vector<Store::WriteDone> ran;
     for (std::size_t i = 0; i < group.size(); ++i) {
-      group[i].done(outcome.ran[i] ? WriteOutcome::kUnknown : WriteOutcome::kFailed);
+      if (outcome.ran[i]) {
+        ran.push_back(std::move(group[i].done));
+      } else {
+        group[i].done(WriteOutcome::kFailed);
+      }
     }
+    store_.answer_lost_commit(session_.lost_commit(), std::move(ran));
   }
 
  private:
@@ -189,6 +193,26 @@ std::unique_ptr<pg::Connection> PostgresStore::connect() const { return pg::open
 void PostgresStore::stop() {
   queue_.stop();
   if (listener_.joinable()) listener_.join();
+  std::vector<std::future<void>> resolving;
+  {
+    MutexLock lock(resolving_mu_);
+    resolving.swap(resolving_);
+  }
+  for (auto& r : resolving) r.wait();
+}
+
+void PostgresStore::answer_lost_commit(std::int64_t xid, std::vector<WriteDone> jobs) {
+  MutexLock lock(resolving_mu_);
+  std::erase_if(resolving_, [](const std::future<void>& r) {
+    return r.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+  });
+  resolving_.push_back(std::async(std::launch::async, [this, xid, jobs = std::move(jobs)] {
+    const CommitStatus status = resolve_commit(xid);
+    const WriteOutcome outcome = status == CommitStatus::kCommitted ? WriteOutcome::kCommitted
+                                 : status == CommitStatus::kUnknown ? WriteOutcome::kUnknown
+                                                                    : WriteOutcome::kFailed;
+    for (const auto& done : jobs) done(outcome);
+  }));
 }
 
 void PostgresStore::on_remote_commit(std::function<void(const RemoteCommit&)> wake) {

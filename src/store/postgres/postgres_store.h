@@ -12,16 +12,20 @@
 // back; it is answered as failed). A lost connection fails the transaction (every job of the
 // group) and is opened again for the next; a transaction whose BEGIN found the connection gone
 // begins once more on a fresh one, since nothing of it had run. When the connection is lost
-// during COMMIT, the outcome is asked of the server on a fresh connection (txid_status), so that
-// writes that did commit are not answered as failed.
+// during COMMIT, the outcome is asked of the server on fresh connections (txid_status), so that
+// writes that did commit are not answered as failed; on a thread of its own, so that the writer
+// goes on meanwhile (answering 503 at once while the database is away).
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <future>
 #include <memory>
 #include <thread>
+#include <vector>
 
+#include "core/mutex.h"
 #include "store/job_queue.h"
 #include "store/store.h"
 
@@ -85,11 +89,16 @@ class PostgresStore final : public Store {
   std::unique_ptr<pg::Connection> connect() const;
   void listen_loop(const std::function<void(const RemoteCommit&)>& wake);
   CommitStatus resolve_commit(std::int64_t xid) const;
+  // Answers `jobs`, whose transaction `xid` lost its COMMIT's answer, from what resolve_commit()
+  // finds, on a thread of its own; stop() waits for it.
+  void answer_lost_commit(std::int64_t xid, std::vector<WriteDone> jobs);
 
   StoreOptions options_;
   DatabaseClock clock_;
   JobQueue queue_;
   std::thread listener_;
+  Mutex resolving_mu_;
+  std::vector<std::future<void>> resolving_ LOCKSTEP_GUARDED_BY(resolving_mu_);
 };
 
 }  // namespace lockstep
