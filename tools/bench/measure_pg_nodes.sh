@@ -6,7 +6,7 @@
 # nginx. Prints one line per run, then the medians per setup.
 #
 # Usage: measure_pg_nodes.sh ROUNDS SECONDS LOCKSTEPD LOCKSTEP_BENCH
-# Env:   NODES (3); WORKLOADS as for measure.sh (default below); PG_PORT (55433); PG_BIN.
+# Env:   NODES (3); NODE_FLAGS, more flags for every node (e.g. --threads 1); WORKLOADS as for measure.sh (default below); PG_PORT (55433); PG_BIN.
 set -euo pipefail
 
 rounds=$1
@@ -97,7 +97,8 @@ start_setup() {
   psql_admin "CREATE DATABASE bench"
   token=$("$lockstepd" user add bench --create --db "$db")
   for i in $(seq 1 "$count"); do
-    "$lockstepd" serve --listen "127.0.0.1:$((19280 + i))" --db "$db" --threads 2 --rate-limit 0 2>/dev/null &
+    # shellcheck disable=SC2086  # flags are words on purpose
+    "$lockstepd" serve --listen "127.0.0.1:$((19280 + i))" --db "$db" --threads 2 --rate-limit 0 ${NODE_FLAGS:-} 2>/dev/null &
     pids+=($!)
     wait_for "http://127.0.0.1:$((19280 + i))"
   done
@@ -117,7 +118,8 @@ IFS='|' read -r -a specs <<<"$workloads"
 for round in $(seq 1 "$rounds"); do
   for setup in "${setups[@]}"; do
     read -r count proxied <<<"$setup"
-    label="$count node(s)$([[ $proxied == yes ]] && echo ' behind nginx')"
+    label="$count node(s)"
+    [[ $proxied == yes ]] && label+=" behind nginx"
     start_setup "$count" "$proxied"
     for spec in "${specs[@]}"; do
       # shellcheck disable=SC2086  # flags are words on purpose
