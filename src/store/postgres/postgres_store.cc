@@ -35,7 +35,8 @@ class PostgresStore::PgSession final : public Session {
   void begin() override {
     began_ = false;
     lost_commit_ = 0;
-    const char* begin = write_ ? "BEGIN ISOLATION LEVEL READ COMMITTED" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+    const char* begin =
+        write_ ? "BEGIN ISOLATION LEVEL READ COMMITTED" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
     try {
       open().exec(begin);
     } catch (const pg::PgError& e) {
@@ -64,7 +65,8 @@ class PostgresStore::PgSession final : public Session {
       }
       pg::Result r = conn_->exec("COMMIT");
       end_transaction();
-      if (r.command() != "COMMIT") throw pg::PgError("PostgreSQL: the transaction failed and was rolled back", "", false);
+      if (r.command() != "COMMIT")
+        throw pg::PgError("PostgreSQL: the transaction failed and was rolled back", "", false);
     } catch (const pg::PgError& e) {
       // The COMMIT went out but its answer was lost with the connection: whoever answers the
       // group asks the database what became of it (lost_commit()).
@@ -126,7 +128,8 @@ class PostgresStore::PgSession final : public Session {
 // The node's one writer: group commit (store/group_commit.h) on its connection.
 class PostgresStore::Writer final : public WriteWorker {
  public:
-  Writer(PostgresStore& store, std::unique_ptr<pg::Connection> conn) : store_(store), session_(store, std::move(conn), true) {}
+  Writer(PostgresStore& store, std::unique_ptr<pg::Connection> conn)
+      : store_(store), session_(store, std::move(conn), true) {}
 
   void run(std::span<PendingWrite> group) override {
     const GroupOutcome outcome = commit_group(session_, group, store_.queue_.stats());

@@ -12,7 +12,7 @@ namespace lockstep::pg {
 namespace {
 
 // Column lists shared by several statements (adjacent string literals need the preprocessor).
-#define LS_TASK_COLUMNS_OF(t)                                                                            \
+#define LS_TASK_COLUMNS_OF(t)                                                                             \
   t "task_id, " t "user_id, " t "title, " t "description, " t "due, " t "warning_offset, " t "status, " t \
     "version, " t "revision, " t "created_at, " t "updated_at, " t "updated_by"
 #define LS_TASK_COLUMNS LS_TASK_COLUMNS_OF("")
@@ -183,11 +183,12 @@ std::optional<Task> PgTx::get_task(std::string_view id) {
   // The task's lock row comes along (most readers of a task look at its lock next: a write checks
   // it, an answer shows it), so that get_lock() needs no round trip of its own. In a write only the
   // task row is locked: lock rows are written under the task's row lock (docs/architecture.md).
-  Result r = run(pick("SELECT " LS_TASK_COLUMNS_OF("t.") ", " LS_LOCK_COLUMNS_OF("l.")
-                      " FROM tasks AS t LEFT JOIN locks AS l USING (task_id) WHERE t.task_id = $1",
-                      "SELECT " LS_TASK_COLUMNS_OF("t.") ", " LS_LOCK_COLUMNS_OF("l.")
-                      " FROM tasks AS t LEFT JOIN locks AS l USING (task_id) WHERE t.task_id = $1 FOR UPDATE OF t"),
-                 Params().text(id));
+  Result r =
+      run(pick("SELECT " LS_TASK_COLUMNS_OF("t.") ", " LS_LOCK_COLUMNS_OF(
+                   "l.") " FROM tasks AS t LEFT JOIN locks AS l USING (task_id) WHERE t.task_id = $1",
+               "SELECT " LS_TASK_COLUMNS_OF("t.") ", " LS_LOCK_COLUMNS_OF(
+                   "l.") " FROM tasks AS t LEFT JOIN locks AS l USING (task_id) WHERE t.task_id = $1 FOR UPDATE OF t"),
+          Params().text(id));
   if (!r.rows()) return std::nullopt;
   Task t = read_task(r, 0);
   std::optional<Lock> lock;
@@ -316,10 +317,10 @@ void PgTx::put_lock(const Lock& l) {
   touched(l.task_id);
   forget_lock(l.task_id);
   write("INSERT INTO locks(" LS_LOCK_COLUMNS
-         ") VALUES ($1,$2,$3,$4,$5) ON CONFLICT (task_id) DO UPDATE SET "
-         "owner = EXCLUDED.owner, token = EXCLUDED.token, acquired_at = EXCLUDED.acquired_at, "
-         "expires_at = EXCLUDED.expires_at",
-         Params().text(l.task_id).text(l.owner).int64(l.token).int64(l.acquired_at).int64(l.expires_at));
+        ") VALUES ($1,$2,$3,$4,$5) ON CONFLICT (task_id) DO UPDATE SET "
+        "owner = EXCLUDED.owner, token = EXCLUDED.token, acquired_at = EXCLUDED.acquired_at, "
+        "expires_at = EXCLUDED.expires_at",
+        Params().text(l.task_id).text(l.owner).int64(l.token).int64(l.acquired_at).int64(l.expires_at));
 }
 
 void PgTx::delete_lock(std::string_view task_id) {
@@ -552,9 +553,9 @@ void PgTx::put_user(const User& u) {
   touched_anything_ = true;  // a token may have ended: every waiter authenticates again
   users_by_token_.clear();
   write("INSERT INTO users(" LS_USER_COLUMNS
-         ") VALUES ($1,$2,$3,$4) ON CONFLICT (name) DO UPDATE SET "
-         "role = EXCLUDED.role, token_hash = EXCLUDED.token_hash, created_at = EXCLUDED.created_at",
-         Params().text(u.name).text(role_name(u.role)).text_or_null(u.token_hash).int64(u.created_at));
+        ") VALUES ($1,$2,$3,$4) ON CONFLICT (name) DO UPDATE SET "
+        "role = EXCLUDED.role, token_hash = EXCLUDED.token_hash, created_at = EXCLUDED.created_at",
+        Params().text(u.name).text(role_name(u.role)).text_or_null(u.token_hash).int64(u.created_at));
 }
 
 #undef LS_TASK_COLUMNS
