@@ -228,6 +228,54 @@ TEST_F(PostgresStore, writing_transactions_of_two_nodes_take_turns_so_crossed_ro
   }));
 }
 
+// A job's writes travel in the pipeline unanswered, so their failure may surface in a later job of
+// the group, even in one whose own statement then fails too (the transaction is aborted): nothing
+// can tell whose savepoint is whose any more, so the whole group fails and nothing of it stays.
+TEST_F(PostgresStore, a_deferred_failure_found_by_a_later_job_fails_the_whole_group) {
+  auto store = open(url_);
+  ASSERT_TRUE(store->write_sync([](Tx& tx) {
+    tx.insert_task(make_task("taken"));
+    return true;
+  }));
+  std::latch running(1), hold(1);
+  std::promise<bool> first, duplicate, later;
+  auto committed = [](std::promise<bool>& p) {
+    return [&p](Store::WriteOutcome o) { p.set_value(o == Store::WriteOutcome::kCommitted); };
+  };
+  store->write(
+      [&](Tx&) {
+        running.count_down();
+        hold.wait();  // the two below queue meanwhile, and run together in the next group
+        return true;
+      },
+      committed(first));
+  running.wait();
+  store->write(
+      [](Tx& tx) {
+        tx.next_revision();
+        tx.insert_task(make_task("taken"));  // a unique violation, reported later
+        return true;
+      },
+      committed(duplicate));
+  store->write(
+      [](Tx& tx) {
+        tx.count_users();  // waits for its answer: meets the failure first
+        tx.insert_task(make_task("later"));
+        return true;
+      },
+      committed(later));
+  hold.count_down();
+  EXPECT_TRUE(first.get_future().get());
+  EXPECT_FALSE(duplicate.get_future().get());
+  EXPECT_FALSE(later.get_future().get());
+  ASSERT_TRUE(store->write_sync([](Tx& tx) {
+    EXPECT_FALSE(tx.get_task("later"));
+    EXPECT_EQ(tx.latest_revision(), 0);  // the duplicate's revision was never committed
+    EXPECT_EQ(tx.next_revision(), 1);
+    return true;
+  }));
+}
+
 TEST_F(PostgresStore, a_commit_that_wrote_notifies_lockstep_commit_with_its_revision) {
   auto store = open(url_);
   PGconn* listener = PQconnectdb(url_.c_str());

@@ -88,8 +88,16 @@ std::vector<const char*> Params::pointers() const {
 
 Connection::Connection(const std::string& url) {
   // Later keywords override earlier ones, so the URL's own settings beat these defaults.
-  const char* keys[] = {"connect_timeout", "application_name", "dbname", nullptr};
-  const char* values[] = {"5", "lockstepd", url.c_str(), nullptr};
+  // TCP keepalives: a server that vanished without a reset (a partition) is noticed within about
+  // 25 s instead of the system's hours, so that no store thread waits on it forever.
+  const char* keys[] = {"connect_timeout",
+                        "application_name",
+                        "keepalives_idle",
+                        "keepalives_interval",
+                        "keepalives_count",
+                        "dbname",
+                        nullptr};
+  const char* values[] = {"5", "lockstepd", "10", "5", "3", url.c_str(), nullptr};
   conn_ = PQconnectdbParams(keys, values, 1);
   if (!conn_) throw PgError("PostgreSQL: out of memory", "", true);
   if (PQstatus(conn_) != CONNECTION_OK) {
@@ -113,23 +121,34 @@ Result Connection::check(PGresult* r, const char* what) {
   std::string sqlstate = state ? state : "";
   const char* primary = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
   std::string msg = primary ? primary : first_line(PQerrorMessage(conn_));
-  bool lost = broken() || means_connection_lost(sqlstate);
+  // A FATAL error ends the session: the server closes the connection after it.
+  const char* severity = r ? PQresultErrorField(r, PG_DIAG_SEVERITY_NONLOCALIZED) : nullptr;
+  const bool fatal = severity && (std::string_view(severity) == "FATAL" || std::string_view(severity) == "PANIC");
+  bool lost = broken() || fatal || means_connection_lost(sqlstate);
   throw PgError(std::string("PostgreSQL ") + what + ": " + msg + (sqlstate.empty() ? "" : " (" + sqlstate + ")"),
                 sqlstate, lost);
 }
 
 Result Connection::exec(const char* sql) {
-  std::optional<PgError> earlier;
   if (unread_ > 0) {
     try {
       settle("exec");
-    } catch (const PgError& e) {
-      earlier = e;
+    } catch (PgError& e) {
+      // None of those statements was this one: the failure is reported as deferred, and in
+      // preference to what this statement meets in the transaction it left aborted. The statement
+      // still runs (a ROLLBACK must).
+      e.set_deferred();
+      PQclear(PQexec(conn_, sql));
+      throw;
     }
   }
-  Result r = check(PQexec(conn_, sql), "exec");
-  if (earlier) throw *earlier;
-  return r;
+  return check(PQexec(conn_, sql), "exec");
+}
+
+void Connection::sent(int ok, const char* what) {
+  if (ok) return;
+  lost_ = true;  // pipeline mode stays on with answers owed: nothing more can run on this connection
+  check(nullptr, what);
 }
 
 const std::string& Connection::prepared_name(const char* sql) {
@@ -137,7 +156,7 @@ const std::string& Connection::prepared_name(const char* sql) {
   if (it != prepared_.end()) return it->second;
   std::string name = "lockstep_" + std::to_string(++statements_named_);
   if (PQpipelineStatus(conn_) == PQ_PIPELINE_ON) {
-    if (!PQsendPrepare(conn_, name.c_str(), sql, 0, nullptr)) check(nullptr, "prepare");
+    sent(PQsendPrepare(conn_, name.c_str(), sql, 0, nullptr), "prepare");
     ++unread_;
     preparing_.push_back(sql);
   } else {
@@ -159,9 +178,7 @@ Result Connection::query(const char* sql, const Params& params) {
 Result Connection::query_once(const char* sql, const Params& params) {
   auto values = params.pointers();
   if (unread_ > 0) {
-    if (!PQsendQueryParams(conn_, sql, params.size(), nullptr, values.data(), nullptr, nullptr, 0)) {
-      check(nullptr, "query");
-    }
+    sent(PQsendQueryParams(conn_, sql, params.size(), nullptr, values.data(), nullptr, nullptr, 0), "query");
     ++unread_;
     return settle("query");
   }
@@ -169,51 +186,47 @@ Result Connection::query_once(const char* sql, const Params& params) {
 }
 
 void Connection::enter_pipeline() {
-  if (PQpipelineStatus(conn_) == PQ_PIPELINE_OFF && !PQenterPipelineMode(conn_)) check(nullptr, "pipeline");
+  if (PQpipelineStatus(conn_) == PQ_PIPELINE_OFF) sent(PQenterPipelineMode(conn_), "pipeline");
 }
 
 void Connection::defer(const char* sql, const Params& params) {
   enter_pipeline();
   const std::string& name = prepared_name(sql);
   auto values = params.pointers();
-  if (!PQsendQueryPrepared(conn_, name.c_str(), params.size(), values.data(), nullptr, nullptr, 0)) {
-    check(nullptr, "query");
-  }
+  sent(PQsendQueryPrepared(conn_, name.c_str(), params.size(), values.data(), nullptr, nullptr, 0), "query");
   ++unread_;
 }
 
 void Connection::defer_fixed(const std::string& sql) {
   enter_pipeline();
-  if (!PQsendQueryParams(conn_, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0)) check(nullptr, "exec");
+  sent(PQsendQueryParams(conn_, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0), "exec");
   ++unread_;
 }
 
 Result Connection::settle(const char* what) {
-  const int sent = unread_;
+  const int owed = unread_;
   unread_ = 0;
   std::vector<const char*> preparing;
   preparing.swap(preparing_);
-  if (!PQpipelineSync(conn_)) {
-    lost_ = true;
-    check(nullptr, what);
-  }
+  sent(PQpipelineSync(conn_), what);
   std::optional<PgError> failure;
   Result last(nullptr);
-  for (int i = 0; i < sent; ++i) {
+  for (int i = 0; i < owed; ++i) {
     PGresult* r = PQgetResult(conn_);
     if (!r) {  // no answer where one is due: the connection is gone
       failure = failure.value_or(PgError("PostgreSQL: the connection was lost", "", true));
       break;
     }
     const auto status = PQresultStatus(r);
-    if (status == PGRES_FATAL_ERROR && !failure) {
+    const bool answered = status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_PIPELINE_ABORTED;
+    if (!answered && !failure) {
       try {
         check(r, what);
       } catch (PgError& e) {
-        if (i + 1 < sent) e.set_deferred();
+        if (i + 1 < owed) e.set_deferred();
         failure = e;
       }
-    } else if (i + 1 == sent && status != PGRES_PIPELINE_ABORTED) {
+    } else if (i + 1 == owed && status != PGRES_PIPELINE_ABORTED) {
       last = Result(r);
     } else {
       PQclear(r);
@@ -231,6 +244,12 @@ Result Connection::settle(const char* what) {
     }
   } else {
     lost_ = true;
+  }
+  if (lost_ && failure && !failure->connection_lost()) {
+    // The statement's own failure, but the pipeline could not be brought back: the connection is.
+    PgError lost(failure->what(), failure->sqlstate(), true);
+    if (failure->deferred()) lost.set_deferred();
+    failure = lost;
   }
   if (failure) {
     // Whether a preparation sent in this pipeline happened is not known: prepared again next time.

@@ -119,6 +119,8 @@ class Connection {
   // The name `sql` is prepared under, sending its preparation (deferred) the first time.
   const std::string& prepared_name(const char* sql);
   void enter_pipeline();
+  // Checks what a PQsend... call returned: on failure the connection is marked lost and it throws.
+  void sent(int ok, const char* what);
   // Sends a sync and reads every answer up to it, then leaves pipeline mode. Returns the answer to
   // the last statement sent, and throws the first failure (deferred() unless it was that last one).
   Result settle(const char* what);

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <future>
 #include <optional>
+#include <system_error>
 #include <thread>
 
 #include "store/group_commit.h"
@@ -19,6 +20,10 @@ namespace {
 
 // Most reads that share one read transaction (JobQueue::take_reads), as on SQLite.
 constexpr std::size_t kMaxReadGroup = 32;
+// Most writes in one transaction: each writing job's savepoint is a subtransaction with an id of
+// its own, and past 64 of them PostgreSQL's snapshots of every session must look them up on disk
+// (the subtransaction cache overflows); notifications past 64 tasks say "anything".
+constexpr int kMaxWriteGroup = 64;
 
 }  // namespace
 
@@ -50,7 +55,7 @@ class PostgresStore::PgSession final : public Session {
     tx_.emplace(*conn_, write_);
     try {
       if (write_) tx_->take_counter();
-    } catch (const pg::PgError& e) {
+    } catch (...) {
       rollback();
       throw;
     }
@@ -72,6 +77,7 @@ class PostgresStore::PgSession final : public Session {
       // group asks the database what became of it (lost_commit()).
       if (xid != 0 && e.connection_lost()) {
         end_transaction();
+        conn_.reset();  // whatever libpq says of it, its session's state is not known
         lost_commit_ = xid;
       }
       throw;
@@ -80,14 +86,18 @@ class PostgresStore::PgSession final : public Session {
 
   void rollback() noexcept override {
     if (!tx_) return;
+    bool ended = false;
     if (!conn_->broken()) {
       try {
         conn_->exec("ROLLBACK");
+        ended = true;
       } catch (const std::exception&) {
-        // The connection failed on the way out; the server rolls the transaction back itself.
+        // Dropped below: closing the connection makes the server roll the transaction back, and
+        // let go of the revision counter, which every node's writer waits for.
       }
     }
     end_transaction();
+    if (!ended) conn_.reset();
   }
 
   void savepoint() override { tx_->savepoint(kJob); }
@@ -172,7 +182,7 @@ void PostgresStore::DatabaseClock::measure(pg::Connection& conn) {
 PostgresStore::PostgresStore(const StoreOptions& options)
     : options_(options),
       clock_(options.clock ? *options.clock : SystemClock::instance()),
-      queue_({static_cast<std::size_t>(std::max(1, options.max_group)), kMaxReadGroup}) {
+      queue_({static_cast<std::size_t>(std::clamp(options.max_group, 1, kMaxWriteGroup)), kMaxReadGroup}) {
   // Every connection is opened here, on the calling thread, so that an unreachable server or a
   // newer schema fails start-up with its reason.
   auto first = connect();
@@ -209,13 +219,18 @@ void PostgresStore::answer_lost_commit(std::int64_t xid, std::vector<WriteDone> 
   std::erase_if(resolving_, [](const std::future<void>& r) {
     return r.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
   });
-  resolving_.push_back(std::async(std::launch::async, [this, xid, jobs = std::move(jobs)] {
+  auto answer = [this, xid, jobs = std::move(jobs)] {
     const CommitStatus status = resolve_commit(xid);
     const WriteOutcome outcome = status == CommitStatus::kCommitted ? WriteOutcome::kCommitted
                                  : status == CommitStatus::kUnknown ? WriteOutcome::kUnknown
                                                                     : WriteOutcome::kFailed;
     for (const auto& done : jobs) done(outcome);
-  }));
+  };
+  try {
+    resolving_.push_back(std::async(std::launch::async, answer));
+  } catch (const std::system_error&) {
+    answer();  // no thread to be had: here, then, however long it takes
+  }
 }
 
 void PostgresStore::on_remote_commit(std::function<void(const RemoteCommit&)> wake) {
@@ -297,7 +312,13 @@ PostgresStore::CommitStatus PostgresStore::resolve_commit(std::int64_t xid) cons
   for (int attempt = 1;; ++attempt) {
     try {
       auto conn = connect();
-      pg::Result r = conn->query("SELECT txid_status($1)", pg::Params().int64(xid));
+      // Committed only once visible too: with synchronous standbys the commit is recorded before
+      // the standby's answer, and a write is acknowledged only once every new snapshot sees it.
+      pg::Result r = conn->query(
+          "SELECT CASE WHEN txid_status($1) = 'committed' AND NOT txid_visible_in_snapshot($1, "
+          "txid_current_snapshot()) "
+          "THEN 'in progress' ELSE txid_status($1) END",
+          pg::Params().int64(xid));
       const std::string status = r.is_null(0, 0) ? "" : r.text(0, 0);
       if (status == "committed") return CommitStatus::kCommitted;
       if (status != "in progress") return CommitStatus::kAborted;

@@ -488,7 +488,7 @@ void PgTx::rollback_to(const char* name) {
 void PgTx::recover_to(const char* name) {
   // A failure of a deferred statement may be an earlier job's, whose savepoint is gone: nothing
   // short of the whole transaction is known to undo it.
-  if (failure_ && failure_->deferred()) throw *failure_;
+  if (failure_ && (failure_->deferred() || failure_->connection_lost())) throw *failure_;
   failure_.reset();
   savepoint_command("ROLLBACK TO SAVEPOINT ", name);
   forget_reads_after_rollback(name);
