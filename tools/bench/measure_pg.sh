@@ -17,31 +17,28 @@ shift 3
 builds=("$@")
 here=$(cd "$(dirname "$0")" && pwd)
 pg_port=${PG_PORT:-55432}
-pg_bin=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)}
 export WORKLOADS=${WORKLOADS:-"occ:-c 64 --hot 100|purchase:-c 64|create:-c 64|read:-c 16 --hot 100"}
 export SERVER_LOG=${SERVER_LOG:-/dev/null}
 
+# shellcheck source=tools/bench/bench_lib.sh
+source "$here/bench_lib.sh"
+
 dir=$(mktemp -d)
-chown postgres "$dir"
-as_postgres() { runuser -u postgres -- "$@"; }
 cleanup() {
-  as_postgres "$pg_bin/pg_ctl" -D "$dir/data" -m fast stop >/dev/null 2>&1 || true
+  stop_private_postgres "$dir"
   rm -rf "$dir"
 }
 trap cleanup EXIT
 trap 'exit 143' TERM INT
 
-as_postgres "$pg_bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 >"$dir/initdb.log"
-as_postgres "$pg_bin/pg_ctl" -D "$dir/data" -l "$dir/pg.log" -w \
-  -o "-p $pg_port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
-psql_admin() { as_postgres psql -h 127.0.0.1 -p "$pg_port" -U postgres -qAt -c "$1" postgres; }
+start_private_postgres "$dir" "$pg_port"
 
 labels=(A B C D E F)
 results=$dir/results.jsonl
 for round in $(seq 1 "$rounds"); do
   for i in "${!builds[@]}"; do
-    psql_admin "DROP DATABASE IF EXISTS bench" >/dev/null 2>&1
-    psql_admin "CREATE DATABASE bench" >/dev/null
+    psql_admin "$pg_port" "DROP DATABASE IF EXISTS bench"
+    psql_admin "$pg_port" "CREATE DATABASE bench"
     DB="postgresql://postgres@127.0.0.1:$pg_port/bench" PORT=$((19190 + i)) \
       "$here/measure.sh" "${builds[$i]}" "$bench" 1 "$seconds" 2>&1 | grep '^{.*"round"' |
       jq -c --arg build "${labels[$i]}" '{build: $build} + .' | tee -a "$results"

@@ -15,14 +15,14 @@ lockstepd=$3
 bench=$4
 nodes=${NODES:-3}
 pg_port=${PG_PORT:-55433}
-pg_bin=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)}
 workloads=${WORKLOADS:-"occ:-c 64 --hot 100|read:-c 16 --hot 100"}
 proxy_port=19280
 
+# shellcheck source=tools/bench/bench_lib.sh
+source "$(dirname "$0")/bench_lib.sh"
+
 dir=$(mktemp -d)
-chown postgres "$dir"
 chmod 755 "$dir"  # nginx workers run as another user
-as_postgres() { runuser -u postgres -- "$@"; }
 pids=()
 stop_nodes() {
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
@@ -35,16 +35,13 @@ stop_nodes() {
 }
 cleanup() {
   stop_nodes
-  as_postgres "$pg_bin/pg_ctl" -D "$dir/data" -m fast stop >/dev/null 2>&1 || true
+  stop_private_postgres "$dir"
   rm -rf "$dir"
 }
 trap cleanup EXIT
 trap 'exit 143' TERM INT
 
-as_postgres "$pg_bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 >"$dir/initdb.log"
-as_postgres "$pg_bin/pg_ctl" -D "$dir/data" -l "$dir/pg.log" -w \
-  -o "-p $pg_port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
-psql_admin() { as_postgres psql -h 127.0.0.1 -p "$pg_port" -U postgres -qAt -c "$1" postgres >/dev/null 2>&1; }
+start_private_postgres "$dir" "$pg_port"
 db="postgresql://postgres@127.0.0.1:$pg_port/bench"
 
 # The configuration of docs/operations.md, for ports 19281.. and one nginx worker per core.
@@ -81,20 +78,11 @@ $servers    keepalive 64;
 EOF
 }
 
-wait_for() {
-  for _ in $(seq 1 200); do
-    curl -sf "$1/healthz" >/dev/null && return 0
-    sleep 0.05
-  done
-  echo "nothing answers at $1" >&2
-  exit 1
-}
-
 # Starts `count` nodes (and nginx when `proxied`) on a fresh database; prints the URL to load.
 start_setup() {
   local count=$1 proxied=$2
-  psql_admin "DROP DATABASE IF EXISTS bench"
-  psql_admin "CREATE DATABASE bench"
+  psql_admin "$pg_port" "DROP DATABASE IF EXISTS bench"
+  psql_admin "$pg_port" "CREATE DATABASE bench"
   token=$("$lockstepd" user add bench --create --db "$db")
   for i in $(seq 1 "$count"); do
     # shellcheck disable=SC2086  # flags are words on purpose

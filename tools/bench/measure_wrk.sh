@@ -13,6 +13,9 @@ seconds=$2
 shift 2
 builds=("$@")
 labels=(A B C D E F)
+# shellcheck source=tools/bench/bench_lib.sh
+source "$(dirname "$0")/bench_lib.sh"
+
 dir=$(mktemp -d)
 chmod 755 "$dir"
 pids=()
@@ -24,15 +27,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 143' TERM INT
-
-wait_for() {
-  for _ in $(seq 1 200); do
-    curl -sf "$1/healthz" >/dev/null && return 0
-    sleep 0.05
-  done
-  echo "nothing answers at $1" >&2
-  exit 1
-}
 
 declare -a urls tokens ids
 for i in "${!builds[@]}"; do
